@@ -1,0 +1,126 @@
+package dev.memlog.testkit;
+
+import dev.memlog.opensearch.OpenSearchNodeDistribution;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** An OpenSearch node in a child JVM of the same Java installation; it stops when this JVM goes away. */
+public final class ChildProcessOpenSearchNode implements OpenSearchNode {
+    private static final Logger log = LoggerFactory.getLogger(ChildProcessOpenSearchNode.class);
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(120);
+
+    private final Process process;
+    private final String url;
+
+    private ChildProcessOpenSearchNode(Process process, String url) {
+        this.process = process;
+        this.url = url;
+    }
+
+    /** Starts a node whose data lives under home; port 0 picks a free one. Returns once the cluster is green. */
+    public static ChildProcessOpenSearchNode start(Path home, int port) {
+        long started = System.nanoTime();
+        int httpPort = port == 0 ? FreePorts.next() : port;
+        try {
+            Files.createDirectories(home.resolve("config"));
+            Files.createDirectories(home.resolve("logs"));
+            String java = ProcessHandle.current().info().command().orElse("java");
+            List<String> command = new ArrayList<>(List.of(java,
+                    "-Xms256m", "-Xmx" + System.getProperty("memlog.opensearch.heap", "512m"),
+                    "-XX:+UseSerialGC", "--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
+                    "-Djava.io.tmpdir=" + Files.createDirectories(home.resolve("tmp")),
+                    "-Dlog4j2.disable.jmx=true", "-Djava.net.preferIPv4Stack=true",
+                    "-cp", String.join(File.pathSeparator, OpenSearchNodeDistribution.classpath()),
+                    OpenSearchNodeDistribution.MAIN_CLASS, home.toAbsolutePath().toString(), Integer.toString(httpPort)));
+            Path logFile = home.resolve("logs").resolve("node.out");
+            Process process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                    .start();
+            var node = new ChildProcessOpenSearchNode(process, "http://127.0.0.1:" + httpPort);
+            Runtime.getRuntime().addShutdownHook(new Thread(node::close, "opensearch-child-stop"));
+            node.awaitGreen(logFile);
+            log.info("OpenSearch node (child JVM pid {}) green at {} in {} ms", process.pid(), node.url,
+                    (System.nanoTime() - started) / 1_000_000);
+            return node;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void awaitGreen(Path logFile) throws IOException {
+        var http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("OpenSearch node exited with " + process.exitValue() + "; see " + logFile);
+            }
+            try {
+                var response = http.send(HttpRequest.newBuilder(URI.create(url + "/_cluster/health?wait_for_status=green&timeout=2s"))
+                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 200 && response.body().contains("\"green\"")) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+            sleep(250);
+        }
+        close();
+        throw new IllegalStateException("OpenSearch node not green within " + START_TIMEOUT + "; see " + logFile);
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public String url() {
+        return url;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    @Override
+    public void close() {
+        if (!process.isAlive()) {
+            return;
+        }
+        try {
+            process.getOutputStream().close(); // the node exits cleanly on end of input
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroy();
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            }
+        } catch (IOException e) {
+            process.destroyForcibly();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package dev.memlog.common.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.javalin.json.JavalinJackson;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP shell every service shares: JSON errors that name the problem (never a stack trace), liveness and
+ * readiness probes, Prometheus metrics and request timing, on virtual threads.
+ */
+public final class ServiceServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ServiceServer.class);
+
+    private final String service;
+    private final Javalin app;
+
+    private ServiceServer(String service, Javalin app) {
+        this.service = service;
+        this.app = app;
+    }
+
+    /**
+     * @param readiness named checks; the service is ready when all pass
+     * @param routes    the service's own endpoints
+     */
+    public static ServiceServer start(String service, String host, int port, long maxRequestBytes,
+                                      PrometheusMeterRegistry metrics, Map<String, BooleanSupplier> readiness,
+                                      Consumer<JavalinConfig> routes) {
+        Javalin app = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.concurrency.useVirtualThreads = true;
+            config.http.maxRequestSize = maxRequestBytes;
+            config.jsonMapper(new JavalinJackson(Json.mapper(), true));
+            config.requestLogger.http((ctx, ms) -> timeRequest(metrics, ctx, ms));
+            config.routes.get("/health/live", ctx -> ctx.json(Map.of("status", "UP", "service", service)));
+            config.routes.get("/health/ready", ctx -> ready(ctx, service, readiness));
+            config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+                    .result(metrics.scrape()));
+            config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.field()));
+            config.routes.exception(JsonProcessingException.class, (e, ctx) ->
+                    error(ctx, 400, "request body is not valid JSON: " + e.getOriginalMessage(), null));
+            config.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(),
+                    e.getStatus() == 413 ? "request body exceeds the limit of " + maxRequestBytes + " bytes" : e.getMessage(),
+                    null));
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                log.error("unhandled error on {} {}", ctx.method(), ctx.path(), e);
+                error(ctx, 500, "internal error", null);
+            });
+            config.routes.error(404, "*", ctx -> {
+                if (ctx.result() == null || ctx.result().isEmpty()) {
+                    error(ctx, 404, "no route for " + ctx.method() + " " + ctx.path(), null);
+                }
+            });
+            routes.accept(config);
+        });
+        app.start(host, port);
+        log.info("{} listening on {}:{}", service, host, app.port());
+        return new ServiceServer(service, app);
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    private static void ready(Context ctx, String service, Map<String, BooleanSupplier> checks) {
+        Map<String, String> results = new LinkedHashMap<>();
+        boolean ready = true;
+        for (var check : checks.entrySet()) {
+            boolean ok;
+            try {
+                ok = check.getValue().getAsBoolean();
+            } catch (RuntimeException e) {
+                ok = false;
+            }
+            results.put(check.getKey(), ok ? "UP" : "DOWN");
+            ready &= ok;
+        }
+        ctx.status(ready ? 200 : 503).json(Map.of("status", ready ? "UP" : "DOWN", "service", service, "checks", results));
+    }
+
+    private static void error(Context ctx, int status, String message, String field) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", status);
+        body.put("error", message);
+        if (field != null) {
+            body.put("field", field);
+        }
+        ctx.status(status).json(body);
+    }
+
+    private static void timeRequest(PrometheusMeterRegistry metrics, Context ctx, float ms) {
+        String route;
+        try {
+            route = ctx.endpoint().path;
+        } catch (RuntimeException e) {
+            route = "unmatched";
+        }
+        Timer.builder("http_server_requests")
+                .tag("method", ctx.method().name())
+                .tag("route", route)
+                .tag("status", Integer.toString(ctx.statusCode()))
+                .publishPercentileHistogram(false)
+                .register(metrics)
+                .record((long) (ms * 1_000_000), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void close() {
+        log.info("{} stopping HTTP", service);
+        app.stop();
+    }
+}

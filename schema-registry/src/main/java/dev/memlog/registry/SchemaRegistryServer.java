@@ -1,0 +1,54 @@
+package dev.memlog.registry;
+
+import dev.memlog.common.config.Env;
+import dev.memlog.common.http.Metrics;
+import dev.memlog.common.http.ServiceServer;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Serves the Confluent Schema Registry REST API for the local stack and tests; schemas live in Kafka. */
+public final class SchemaRegistryServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SchemaRegistryServer.class);
+
+    /** KAFKA_BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_PORT, SCHEMA_REGISTRY_TOPIC, SCHEMA_COMPATIBILITY. */
+    public record Config(String bootstrapServers, String host, int port, String topic, Compatibility defaultLevel) {
+        public static Config from(Env env) {
+            return new Config(env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+                    env.string("HTTP_HOST", "0.0.0.0"),
+                    env.integer("SCHEMA_REGISTRY_PORT", 8081),
+                    env.string("SCHEMA_REGISTRY_TOPIC", "_schemas"),
+                    Compatibility.parse(env.string("SCHEMA_COMPATIBILITY", "BACKWARD")));
+        }
+    }
+
+    private final SchemaStore store;
+    private final ServiceServer http;
+
+    public SchemaRegistryServer(Config config) {
+        this.store = new SchemaStore(config.bootstrapServers(), config.topic(), config.defaultLevel());
+        var routes = new SchemaRegistryRoutes(store);
+        this.http = ServiceServer.start("schema-registry", config.host(), config.port(), 1 << 20,
+                Metrics.registry("schema-registry"), Map.of("store", () -> true), routes::register);
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + port();
+    }
+
+    @Override
+    public void close() {
+        http.close();
+        store.close();
+    }
+
+    public static void main(String[] args) {
+        var server = new SchemaRegistryServer(Config.from(Env.system()));
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
+        log.info("schema registry ready at {}", server.url());
+    }
+}

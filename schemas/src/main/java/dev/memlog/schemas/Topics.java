@@ -1,0 +1,57 @@
+package dev.memlog.schemas;
+
+import dev.memlog.schemas.avro.MemoryEvent;
+import dev.memlog.schemas.avro.MemoryRecord;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.Serdes;
+
+/**
+ * The one registry of topics. Every topic is keyed by {@link MemoryOwner#key()}, so all that one memory owner
+ * has lands in one partition of every topic: dedup and supersession are local state-store lookups.
+ */
+public final class Topics {
+
+    /** The log of record: appended by ingest-service, kept forever, replayed to re-derive memory. */
+    public static final Topic<String, MemoryEvent> MEMORY_EVENTS = new Topic<>(
+            "memory.events", Serdes.String(), MemoryEvent.class,
+            Map.of("retention.ms", "-1", "cleanup.policy", "delete", "min.insync.replicas", "1"));
+
+    /** Derived memory records, every version kept, so history and time travel can read them back. */
+    public static final Topic<String, MemoryRecord> MEMORY_RECORDS = new Topic<>(
+            "memory.records", Serdes.String(), MemoryRecord.class,
+            Map.of("retention.ms", "-1", "cleanup.policy", "delete", "min.insync.replicas", "1"));
+
+    private Topics() {
+    }
+
+    public static List<Topic<String, ?>> all() {
+        return List.of(MEMORY_EVENTS, MEMORY_RECORDS);
+    }
+
+    /** Creates the missing topics; existing ones are left as they are. */
+    public static void ensureCreated(Admin admin, int partitions, short replicationFactor)
+            throws InterruptedException, ExecutionException {
+        List<NewTopic> wanted = new ArrayList<>();
+        for (Topic<String, ?> topic : all()) {
+            wanted.add(new NewTopic(topic.name(), partitions, replicationFactor).configs(topic.config()));
+        }
+        var existing = admin.listTopics().names().get();
+        var missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
+        if (missing.isEmpty()) {
+            return;
+        }
+        try {
+            admin.createTopics(missing).all().get();
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw e;
+            }
+        }
+    }
+}
