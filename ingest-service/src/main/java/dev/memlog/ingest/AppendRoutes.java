@@ -1,0 +1,122 @@
+package dev.memlog.ingest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.memlog.common.auth.ApiKeys;
+import dev.memlog.common.http.ApiException;
+import dev.memlog.common.http.Json;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Appends turns and explicit memories for the caller's tenant; 202 means Kafka has acknowledged them. */
+final class AppendRoutes {
+    private final ApiKeys apiKeys;
+    private final EventRequests requests;
+    private final EventAppender appender;
+    private final int maxBatch;
+    private final MeterRegistry metrics;
+
+    AppendRoutes(ApiKeys apiKeys, EventRequests requests, EventAppender appender, int maxBatch, MeterRegistry metrics) {
+        this.apiKeys = apiKeys;
+        this.requests = requests;
+        this.appender = appender;
+        this.maxBatch = maxBatch;
+        this.metrics = metrics;
+    }
+
+    void register(JavalinConfig config) {
+        config.routes.post("/v1/turns", ctx -> counted(ctx, "turn", () -> {
+            String tenant = apiKeys.tenantOf(ctx);
+            return List.of(requests.turn(tenant, body(ctx), "", now()));
+        }));
+        config.routes.post("/v1/turns/batch", ctx -> counted(ctx, "turn", () -> {
+            String tenant = apiKeys.tenantOf(ctx);
+            JsonNode body = body(ctx);
+            EventRequests.requireObject(body, "");
+            JsonNode turns = body.get("turns");
+            if (turns == null || !turns.isArray()) {
+                throw ApiException.badRequest("turns", "turns must be an array of turn objects");
+            }
+            if (turns.isEmpty()) {
+                throw ApiException.badRequest("turns", "turns must not be empty");
+            }
+            if (turns.size() > maxBatch) {
+                throw new ApiException(413, "turns holds " + turns.size() + " items; at most " + maxBatch
+                        + " are accepted per request", "turns");
+            }
+            Instant receivedAt = now();
+            List<EventRequests.Pending> pending = new ArrayList<>(turns.size());
+            for (int i = 0; i < turns.size(); i++) {
+                pending.add(requests.turn(tenant, turns.get(i), "turns[" + i + "]", receivedAt));
+            }
+            return pending;
+        }));
+        config.routes.post("/v1/memories", ctx -> counted(ctx, "explicit_memory", () -> {
+            String tenant = apiKeys.tenantOf(ctx);
+            return List.of(requests.explicitMemory(tenant, body(ctx), now()));
+        }));
+    }
+
+    private interface Parse {
+        List<EventRequests.Pending> events();
+    }
+
+    /** Validates, appends and answers, counting accepted events and rejected requests by reason. */
+    private void counted(Context ctx, String kind, Parse parse) {
+        List<EventRequests.Pending> events;
+        try {
+            events = parse.events();
+        } catch (ApiException e) {
+            reject(e.status());
+            throw e;
+        } catch (HttpResponseException e) {
+            reject(e.getStatus());
+            throw e;
+        }
+        try {
+            appender.append(events);
+        } catch (EventAppender.LogUnavailableException e) {
+            reject(503);
+            throw new ApiException(503, e.getMessage() + "; retry with the same event_id to avoid duplicates", null);
+        }
+        Counter.builder("memlog_ingest_events_accepted").tag("kind", kind).register(metrics).increment(events.size());
+        List<String> ids = events.stream().map(p -> p.event().getEventId()).toList();
+        ctx.status(202).json(ids.size() == 1 && !ctx.path().endsWith("/batch")
+                ? Map.of("event_id", ids.getFirst())
+                : Map.of("event_ids", ids));
+    }
+
+    private void reject(int status) {
+        String reason = switch (status) {
+            case 400 -> "invalid";
+            case 401 -> "unauthenticated";
+            case 413 -> "too_large";
+            case 503 -> "log_unavailable";
+            default -> Integer.toString(status);
+        };
+        Counter.builder("memlog_ingest_requests_rejected").tag("reason", reason).register(metrics).increment();
+    }
+
+    private static JsonNode body(Context ctx) {
+        String text = ctx.body();
+        if (text.isBlank()) {
+            throw ApiException.badRequest(null, "request body is empty: send a JSON object");
+        }
+        try {
+            return Json.mapper().readTree(text);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw ApiException.badRequest(null, "request body is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    private static Instant now() {
+        return Instant.now().truncatedTo(ChronoUnit.MILLIS);
+    }
+}

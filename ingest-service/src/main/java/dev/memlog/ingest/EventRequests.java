@@ -1,0 +1,174 @@
+package dev.memlog.ingest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.memlog.common.http.ApiException;
+import dev.memlog.schemas.MemoryOwner;
+import dev.memlog.schemas.avro.EventKind;
+import dev.memlog.schemas.avro.MemoryEvent;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/** Turns request JSON into events, refusing bad input with the name of the offending field. */
+final class EventRequests {
+    static final Set<String> ROLES = Set.of("user", "assistant", "system", "tool");
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:@/+-]{1,128}");
+    private static final int MAX_METADATA_ENTRIES = 32;
+    private static final int MAX_METADATA_VALUE_CHARS = 1024;
+
+    private final int maxContentChars;
+
+    EventRequests(int maxContentChars) {
+        this.maxContentChars = maxContentChars;
+    }
+
+    /** A pending event and the partition key of its owner. */
+    record Pending(String key, MemoryEvent event) {
+    }
+
+    Pending turn(String tenant, JsonNode body, String path, Instant receivedAt) {
+        requireObject(body, path);
+        String session = requiredId(body, path, "session_id");
+        String role = requiredString(body, path, "role");
+        if (!ROLES.contains(role)) {
+            throw ApiException.badRequest(field(path, "role"), field(path, "role") + " must be one of " + ROLES.stream().sorted().toList());
+        }
+        return build(tenant, body, path, receivedAt, EventKind.TURN, role, session);
+    }
+
+    Pending explicitMemory(String tenant, JsonNode body, Instant receivedAt) {
+        requireObject(body, "");
+        return build(tenant, body, "", receivedAt, EventKind.EXPLICIT_MEMORY, null, optionalId(body, "", "session_id"));
+    }
+
+    private Pending build(String tenant, JsonNode body, String path, Instant receivedAt, EventKind kind, String role,
+                          String session) {
+        if (body.has("tenant_id")) {
+            throw ApiException.badRequest(field(path, "tenant_id"),
+                    field(path, "tenant_id") + " is not accepted: the tenant comes from the API key");
+        }
+        String content = requiredString(body, path, "content");
+        if (content.isBlank()) {
+            throw ApiException.badRequest(field(path, "content"), field(path, "content") + " must not be empty");
+        }
+        if (content.length() > maxContentChars) {
+            throw ApiException.badRequest(field(path, "content"),
+                    field(path, "content") + " exceeds " + maxContentChars + " characters");
+        }
+        String user = optionalId(body, path, "user_id");
+        String agent = optionalId(body, path, "agent_id");
+        if (user == null && agent == null) {
+            throw ApiException.badRequest(field(path, "user_id"), "one of " + field(path, "user_id") + " or "
+                    + field(path, "agent_id") + " is required: it names whose memory this is");
+        }
+        String eventId = optionalId(body, path, "event_id");
+        var event = MemoryEvent.newBuilder()
+                .setEventId(eventId != null ? eventId : UUID.randomUUID().toString())
+                .setTenantId(tenant)
+                .setUserId(user)
+                .setAgentId(agent)
+                .setSessionId(session)
+                .setKind(kind)
+                .setRole(role)
+                .setContent(content)
+                .setOccurredAt(timestamp(body, path, receivedAt))
+                .setReceivedAt(receivedAt)
+                .setMetadata(metadata(body, path))
+                .build();
+        return new Pending(MemoryOwner.of(tenant, user, agent).key(), event);
+    }
+
+    static void requireObject(JsonNode body, String path) {
+        if (body == null || !body.isObject()) {
+            throw ApiException.badRequest(path.isEmpty() ? null : path,
+                    (path.isEmpty() ? "request body" : path) + " must be a JSON object");
+        }
+    }
+
+    static String field(String path, String name) {
+        return path.isEmpty() ? name : path + "." + name;
+    }
+
+    private static String requiredString(JsonNode body, String path, String name) {
+        JsonNode node = body.get(name);
+        if (node == null || node.isNull()) {
+            throw ApiException.badRequest(field(path, name), field(path, name) + " is required");
+        }
+        if (!node.isTextual()) {
+            throw ApiException.badRequest(field(path, name), field(path, name) + " must be a string");
+        }
+        return node.asText();
+    }
+
+    private static String requiredId(JsonNode body, String path, String name) {
+        String id = optionalId(body, path, name);
+        if (id == null) {
+            throw ApiException.badRequest(field(path, name), field(path, name) + " is required");
+        }
+        return id;
+    }
+
+    private static String optionalId(JsonNode body, String path, String name) {
+        JsonNode node = body.get(name);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isTextual()) {
+            throw ApiException.badRequest(field(path, name), field(path, name) + " must be a string");
+        }
+        if (!ID.matcher(node.asText()).matches()) {
+            throw ApiException.badRequest(field(path, name), field(path, name)
+                    + " must be 1-128 characters of letters, digits and . _ : @ / + -");
+        }
+        return node.asText();
+    }
+
+    private static Instant timestamp(JsonNode body, String path, Instant fallback) {
+        JsonNode node = body.get("timestamp");
+        if (node == null || node.isNull()) {
+            return fallback;
+        }
+        String name = field(path, "timestamp");
+        if (!node.isTextual()) {
+            throw ApiException.badRequest(name, name + " must be an ISO-8601 string such as 2023-05-08T13:56:00Z");
+        }
+        try {
+            return OffsetDateTime.parse(node.asText()).toInstant().truncatedTo(ChronoUnit.MILLIS);
+        } catch (DateTimeParseException e) {
+            throw ApiException.badRequest(name, name + " must be an ISO-8601 date-time with offset, such as 2023-05-08T13:56:00Z");
+        }
+    }
+
+    private static Map<String, String> metadata(JsonNode body, String path) {
+        JsonNode node = body.get("metadata");
+        String name = field(path, "metadata");
+        if (node == null || node.isNull()) {
+            return Map.of();
+        }
+        if (!node.isObject()) {
+            throw ApiException.badRequest(name, name + " must be an object of string values");
+        }
+        if (node.size() > MAX_METADATA_ENTRIES) {
+            throw ApiException.badRequest(name, name + " has more than " + MAX_METADATA_ENTRIES + " entries");
+        }
+        Map<String, String> metadata = new LinkedHashMap<>();
+        for (var entry : node.properties()) {
+            if (!entry.getValue().isValueNode() || entry.getValue().isNull()) {
+                throw ApiException.badRequest(name + "." + entry.getKey(), name + "." + entry.getKey() + " must be a string");
+            }
+            String value = entry.getValue().asText();
+            if (value.length() > MAX_METADATA_VALUE_CHARS) {
+                throw ApiException.badRequest(name + "." + entry.getKey(),
+                        name + "." + entry.getKey() + " exceeds " + MAX_METADATA_VALUE_CHARS + " characters");
+            }
+            metadata.put(entry.getKey(), value);
+        }
+        return metadata;
+    }
+}

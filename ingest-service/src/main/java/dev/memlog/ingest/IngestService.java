@@ -1,0 +1,80 @@
+package dev.memlog.ingest;
+
+import dev.memlog.common.auth.ApiKeys;
+import dev.memlog.common.config.Env;
+import dev.memlog.common.http.Metrics;
+import dev.memlog.common.http.ServiceServer;
+import dev.memlog.schemas.Topics;
+import dev.memlog.schemas.registry.SchemaRegistryClient;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** ingest-service: the HTTP front door of the log of record. */
+public final class IngestService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(IngestService.class);
+
+    /** Settings, each from an environment variable with a default that works on the local stack. */
+    public record Config(String host, int port, String bootstrapServers, String schemaRegistryUrl, ApiKeys apiKeys,
+                         long maxRequestBytes, int maxBatchTurns, int maxContentChars, int partitions,
+                         short replicationFactor) {
+        public static Config from(Env env) {
+            return new Config(env.string("HTTP_HOST", "0.0.0.0"), env.integer("INGEST_PORT", 8080),
+                    env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+                    env.string("SCHEMA_REGISTRY_URL", "http://127.0.0.1:8081"),
+                    ApiKeys.load(env.optional("API_KEYS"), env.optional("API_KEYS_FILE")),
+                    env.longValue("MAX_REQUEST_BYTES", 1 << 20), env.integer("MAX_BATCH_TURNS", 1000),
+                    env.integer("MAX_CONTENT_CHARS", 32_768), env.integer("TOPIC_PARTITIONS", 6),
+                    (short) env.integer("TOPIC_REPLICATION_FACTOR", 1));
+        }
+    }
+
+    private final Admin admin;
+    private final EventAppender appender;
+    private final ServiceServer http;
+
+    public IngestService(Config config) throws Exception {
+        if (config.apiKeys().size() == 0) {
+            throw new IllegalArgumentException("no API keys configured: set API_KEYS=key=tenant or API_KEYS_FILE");
+        }
+        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()));
+        Topics.ensureCreated(admin, config.partitions(), config.replicationFactor());
+        var registry = new SchemaRegistryClient(config.schemaRegistryUrl());
+        this.appender = new EventAppender(config.bootstrapServers(), registry);
+        var metrics = Metrics.registry("ingest-service");
+        var routes = new AppendRoutes(config.apiKeys(), new EventRequests(config.maxContentChars()), appender,
+                config.maxBatchTurns(), metrics);
+        this.http = ServiceServer.start("ingest-service", config.host(), config.port(), config.maxRequestBytes(), metrics,
+                Map.of("kafka", this::kafkaReachable), routes::register);
+    }
+
+    private boolean kafkaReachable() {
+        try {
+            return !admin.describeCluster(new DescribeClusterOptions().timeoutMs(2000)).nodes().get(3, TimeUnit.SECONDS).isEmpty();
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    @Override
+    public void close() {
+        http.close();
+        appender.close();
+        admin.close(Duration.ofSeconds(5));
+    }
+
+    public static void main(String[] args) throws Exception {
+        var service = new IngestService(Config.from(Env.system()));
+        Runtime.getRuntime().addShutdownHook(new Thread(service::close, "shutdown"));
+        log.info("ingest-service ready on port {}", service.port());
+    }
+}

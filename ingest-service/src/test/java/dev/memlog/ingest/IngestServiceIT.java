@@ -1,0 +1,234 @@
+package dev.memlog.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.memlog.common.auth.ApiKeys;
+import dev.memlog.registry.Compatibility;
+import dev.memlog.registry.SchemaRegistryServer;
+import dev.memlog.schemas.MemoryOwner;
+import dev.memlog.schemas.Topics;
+import dev.memlog.schemas.avro.EventKind;
+import dev.memlog.schemas.avro.MemoryEvent;
+import dev.memlog.schemas.registry.SchemaRegistryClient;
+import dev.memlog.testkit.InProcessKafkaBroker;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** ingest-service against a real broker and registry: what is accepted lands in the log, what is not is named. */
+class IngestServiceIT {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final String ACME_KEY = "acme-secret-key";
+    static final String GLOBEX_KEY = "globex-secret-key";
+
+    @TempDir
+    static Path dir;
+    static InProcessKafkaBroker kafka;
+    static SchemaRegistryServer registry;
+    static IngestService ingest;
+    static HttpClient http = HttpClient.newHttpClient();
+    static String base;
+
+    @BeforeAll
+    static void start() throws Exception {
+        kafka = InProcessKafkaBroker.start(dir.resolve("kafka"), 0);
+        registry = new SchemaRegistryServer(new SchemaRegistryServer.Config(kafka.bootstrapServers(), "127.0.0.1", 0,
+                "_schemas", Compatibility.BACKWARD));
+        ingest = new IngestService(new IngestService.Config("127.0.0.1", 0, kafka.bootstrapServers(), registry.url(),
+                ApiKeys.of(Map.of(ACME_KEY, "acme", GLOBEX_KEY, "globex")), 64 * 1024, 50, 4000, 3, (short) 1));
+        base = "http://127.0.0.1:" + ingest.port();
+    }
+
+    @AfterAll
+    static void stop() {
+        ingest.close();
+        registry.close();
+        kafka.close();
+    }
+
+    static HttpResponse<String> post(String path, String key, String body) throws Exception {
+        var request = HttpRequest.newBuilder(URI.create(base + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        if (key != null) {
+            request.header(ApiKeys.HEADER, key);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static List<ConsumerRecord<String, MemoryEvent>> readAllEvents() {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + System.nanoTime());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        var topic = Topics.MEMORY_EVENTS;
+        List<ConsumerRecord<String, MemoryEvent>> records = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(props, topic.keySerde().deserializer(),
+                topic.valueSerde(new SchemaRegistryClient(registry.url())).deserializer())) {
+            consumer.subscribe(List.of(topic.name()));
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            int emptyPolls = 0;
+            while (System.nanoTime() < deadline && emptyPolls < 3) {
+                var batch = consumer.poll(Duration.ofMillis(500));
+                if (batch.isEmpty() && !records.isEmpty()) {
+                    emptyPolls++;
+                }
+                batch.forEach(records::add);
+            }
+        }
+        return records;
+    }
+
+    @Test
+    void acceptedTurnIsInTheLogWithTheTenantOfTheKeyAndTheOwnerAsKey() throws Exception {
+        var response = post("/v1/turns", ACME_KEY, """
+                {"user_id":"alice","session_id":"s-1","role":"user","content":"My sister Ana lives in Porto",
+                 "timestamp":"2023-05-08T13:56:00Z","metadata":{"speaker":"Alice"}}""");
+
+        assertThat(response.statusCode()).isEqualTo(202);
+        String eventId = JSON.readTree(response.body()).path("event_id").asText();
+        var record = readAllEvents().stream().filter(r -> r.value().getEventId().equals(eventId)).findFirst().orElseThrow();
+        assertThat(record.key()).isEqualTo(MemoryOwner.of("acme", "alice", null).key());
+        assertThat(record.value().getTenantId()).isEqualTo("acme");
+        assertThat(record.value().getKind()).isEqualTo(EventKind.TURN);
+        assertThat(record.value().getOccurredAt()).isEqualTo(Instant.parse("2023-05-08T13:56:00Z"));
+        assertThat(record.timestamp()).isEqualTo(Instant.parse("2023-05-08T13:56:00Z").toEpochMilli());
+        assertThat(record.value().getMetadata()).containsEntry("speaker", "Alice");
+    }
+
+    @Test
+    void batchAppendKeepsOrderAndReturnsEveryId() throws Exception {
+        var response = post("/v1/turns/batch", GLOBEX_KEY, """
+                {"turns":[
+                  {"agent_id":"helpdesk","session_id":"b-1","role":"user","content":"first","event_id":"b-1-1"},
+                  {"agent_id":"helpdesk","session_id":"b-1","role":"assistant","content":"second","event_id":"b-1-2"},
+                  {"agent_id":"helpdesk","session_id":"b-1","role":"user","content":"third","event_id":"b-1-3"}]}""");
+
+        assertThat(response.statusCode()).isEqualTo(202);
+        JsonNode ids = JSON.readTree(response.body()).path("event_ids");
+        assertThat(ids).extracting(JsonNode::asText).containsExactly("b-1-1", "b-1-2", "b-1-3");
+        var contents = readAllEvents().stream().filter(r -> "b-1".equals(r.value().getSessionId()))
+                .map(r -> r.value().getContent() + "@" + r.value().getTenantId()).toList();
+        assertThat(contents).containsExactly("first@globex", "second@globex", "third@globex");
+    }
+
+    @Test
+    void explicitMemoryIsAnEventOfItsOwnKind() throws Exception {
+        var response = post("/v1/memories", ACME_KEY, """
+                {"user_id":"bob","content":"Remember: Bob is allergic to peanuts"}""");
+        assertThat(response.statusCode()).isEqualTo(202);
+        String id = JSON.readTree(response.body()).path("event_id").asText();
+        var event = readAllEvents().stream().map(ConsumerRecord::value).filter(e -> e.getEventId().equals(id)).findFirst().orElseThrow();
+        assertThat(event.getKind()).isEqualTo(EventKind.EXPLICIT_MEMORY);
+        assertThat(event.getRole()).isNull();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            missing content    | {"user_id":"a","session_id":"s","role":"user"}                               | content
+            wrong type         | {"user_id":"a","session_id":"s","role":"user","content":42}                  | content
+            empty content      | {"user_id":"a","session_id":"s","role":"user","content":"   "}               | content
+            unknown role       | {"user_id":"a","session_id":"s","role":"robot","content":"hi"}               | role
+            no owner           | {"session_id":"s","role":"user","content":"hi"}                              | user_id
+            missing session    | {"user_id":"a","role":"user","content":"hi"}                                 | session_id
+            bad timestamp      | {"user_id":"a","session_id":"s","role":"user","content":"hi","timestamp":"yesterday"} | timestamp
+            tenant in body     | {"tenant_id":"globex","user_id":"a","session_id":"s","role":"user","content":"hi"} | tenant_id
+            bad metadata       | {"user_id":"a","session_id":"s","role":"user","content":"hi","metadata":{"k":{"x":1}}} | metadata.k
+            """)
+    void invalidTurnIsRefusedWith400NamingTheField(String caseName, String body, String field) throws Exception {
+        var response = post("/v1/turns", ACME_KEY, body);
+
+        assertThat(response.statusCode()).as(caseName).isEqualTo(400);
+        JsonNode error = JSON.readTree(response.body());
+        assertThat(error.path("field").asText()).isEqualTo(field);
+        assertThat(error.path("error").asText()).contains(field);
+    }
+
+    @Test
+    void invalidItemInABatchIsNamedByItsIndexAndNothingIsAppended() throws Exception {
+        var response = post("/v1/turns/batch", ACME_KEY, """
+                {"turns":[{"user_id":"a","session_id":"bad-batch","role":"user","content":"ok"},
+                          {"user_id":"a","session_id":"bad-batch","role":"user","content":""}]}""");
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(response.body()).path("field").asText()).isEqualTo("turns[1].content");
+        assertThat(readAllEvents()).noneMatch(r -> "bad-batch".equals(r.value().getSessionId()));
+    }
+
+    @Test
+    void malformedJsonIsRefusedWith400() throws Exception {
+        var response = post("/v1/turns", ACME_KEY, "{\"user_id\": \"a\", ");
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(response.body()).path("error").asText()).contains("not valid JSON");
+    }
+
+    @Test
+    void oversizedBodyIsRefusedWith413() throws Exception {
+        String content = "x".repeat(70 * 1024);
+        var response = post("/v1/turns", ACME_KEY,
+                "{\"user_id\":\"a\",\"session_id\":\"s\",\"role\":\"user\",\"content\":\"" + content + "\"}");
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(JSON.readTree(response.body()).path("error").asText()).contains("exceeds");
+    }
+
+    @Test
+    void tooManyTurnsInABatchIsRefusedWith413() throws Exception {
+        var turns = new ArrayList<String>();
+        for (int i = 0; i < 51; i++) {
+            turns.add("{\"user_id\":\"a\",\"session_id\":\"s\",\"role\":\"user\",\"content\":\"t" + i + "\"}");
+        }
+        var response = post("/v1/turns/batch", ACME_KEY, "{\"turns\":[" + String.join(",", turns) + "]}");
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(JSON.readTree(response.body()).path("field").asText()).isEqualTo("turns");
+    }
+
+    @Test
+    void missingAndUnknownApiKeysAreRefusedWith401() throws Exception {
+        String body = "{\"user_id\":\"a\",\"session_id\":\"s\",\"role\":\"user\",\"content\":\"hi\"}";
+        var missing = post("/v1/turns", null, body);
+        var unknown = post("/v1/turns", "not-a-key", body);
+
+        assertThat(missing.statusCode()).isEqualTo(401);
+        assertThat(JSON.readTree(missing.body()).path("error").asText()).contains("missing API key");
+        assertThat(unknown.statusCode()).isEqualTo(401);
+        assertThat(JSON.readTree(unknown.body()).path("error").asText()).contains("unknown API key");
+    }
+
+    @Test
+    void healthReadinessAndMetricsAreServed() throws Exception {
+        post("/v1/turns", null, "{}");
+        var live = http.send(HttpRequest.newBuilder(URI.create(base + "/health/live")).build(), HttpResponse.BodyHandlers.ofString());
+        var ready = http.send(HttpRequest.newBuilder(URI.create(base + "/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
+        var metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(live.statusCode()).isEqualTo(200);
+        assertThat(ready.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(ready.body()).path("checks").path("kafka").asText()).isEqualTo("UP");
+        assertThat(metrics.body()).contains("memlog_ingest_requests_rejected_total{reason=\"unauthenticated\"");
+        assertThat(metrics.body()).contains("jvm_memory_used_bytes");
+    }
+
+    @Test
+    void unknownRouteIsAJson404() throws Exception {
+        var response = post("/v1/nothing-here", ACME_KEY, "{}");
+        assertThat(response.statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(response.body()).path("error").asText()).contains("/v1/nothing-here");
+    }
+}
