@@ -1,6 +1,6 @@
 package dev.memlog.schemas;
 
-import dev.memlog.schemas.registry.SchemaRegistryClient;
+import dev.memlog.schemas.registry.SchemaRegistry;
 import dev.memlog.schemas.serde.AvroSerde;
 import java.util.Map;
 import org.apache.avro.specific.SpecificRecord;
@@ -16,7 +16,7 @@ public record Topic<K, V extends SpecificRecord>(
     }
 
     /** A value serde bound to the given registry, registering the schema under {@link #valueSubject()}. */
-    public AvroSerde<V> valueSerde(SchemaRegistryClient registry) {
+    public AvroSerde<V> valueSerde(SchemaRegistry registry) {
         return new AvroSerde<>(registry, valueType, valueSubject());
     }
 }

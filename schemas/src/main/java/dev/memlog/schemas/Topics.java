@@ -27,6 +27,9 @@ public final class Topics {
             "memory.records", Serdes.String(), MemoryRecord.class,
             Map.of("retention.ms", "-1", "cleanup.policy", "delete", "min.insync.replicas", "1"));
 
+    /** Events consolidation could not read, with the error in their headers; raw bytes, kept for inspection. */
+    public static final String CONSOLIDATION_DEAD_LETTERS = "memory.events.dlq";
+
     private Topics() {
     }
 
@@ -41,6 +44,8 @@ public final class Topics {
         for (Topic<String, ?> topic : all()) {
             wanted.add(new NewTopic(topic.name(), partitions, replicationFactor).configs(topic.config()));
         }
+        wanted.add(new NewTopic(CONSOLIDATION_DEAD_LETTERS, partitions, replicationFactor)
+                .configs(Map.of("retention.ms", "-1")));
         var existing = admin.listTopics().names().get();
         var missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
         if (missing.isEmpty()) {

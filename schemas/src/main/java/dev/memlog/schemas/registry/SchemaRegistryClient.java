@@ -21,7 +21,7 @@ import org.apache.avro.Schema;
  * Client for the Confluent Schema Registry REST API (also served by Karapace, Redpanda, Apicurio's ccompat API
  * and memlog's own registry). Ids are immutable, so lookups are cached for the life of the client.
  */
-public final class SchemaRegistryClient {
+public final class SchemaRegistryClient implements SchemaRegistry {
 
     public static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -45,6 +45,7 @@ public final class SchemaRegistryClient {
     }
 
     /** Registers the schema under the subject (idempotent) and returns its global id. */
+    @Override
     public int register(String subject, Schema schema) {
         String canonical = schema.toString();
         Map<String, Integer> cache = idBySubjectAndSchema.computeIfAbsent(subject, s -> new ConcurrentHashMap<>());
@@ -60,6 +61,7 @@ public final class SchemaRegistryClient {
     }
 
     /** The schema registered under a global id. */
+    @Override
     public Schema schemaById(int id) {
         return byId.computeIfAbsent(id, i -> parse(send("GET", "schemas/ids/" + i, null).path("schema").asText()));
     }

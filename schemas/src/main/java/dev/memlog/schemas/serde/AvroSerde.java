@@ -1,6 +1,6 @@
 package dev.memlog.schemas.serde;
 
-import dev.memlog.schemas.registry.SchemaRegistryClient;
+import dev.memlog.schemas.registry.SchemaRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -35,7 +35,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
                 type -> type.getPackageName().equals(GENERATED_PACKAGE)));
     }
 
-    private final SchemaRegistryClient registry;
+    private final SchemaRegistry registry;
     private final Class<T> type;
     private final String subject;
     private final Schema readerSchema;
@@ -43,7 +43,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     private final ConcurrentHashMap<Integer, SpecificDatumReader<T>> readers = new ConcurrentHashMap<>();
     private volatile int writerSchemaId = -1;
 
-    public AvroSerde(SchemaRegistryClient registry, Class<T> type, String subject) {
+    public AvroSerde(SchemaRegistry registry, Class<T> type, String subject) {
         this.registry = registry;
         this.type = type;
         this.subject = subject;

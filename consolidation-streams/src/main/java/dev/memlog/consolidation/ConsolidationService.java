@@ -1,0 +1,119 @@
+package dev.memlog.consolidation;
+
+import dev.memlog.common.config.Env;
+import dev.memlog.common.embedding.EmbeddingProvider;
+import dev.memlog.common.embedding.OnnxEmbeddingProvider;
+import dev.memlog.common.http.Metrics;
+import dev.memlog.common.http.ServiceServer;
+import dev.memlog.schemas.Topics;
+import dev.memlog.schemas.registry.SchemaRegistry;
+import dev.memlog.schemas.registry.SchemaRegistryClient;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Produced;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** consolidation-streams: re-derives memory from the event log, exactly once. */
+public final class ConsolidationService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ConsolidationService.class);
+
+    /** Settings, each from an environment variable with a default that works on the local stack. */
+    public record Config(String applicationId, String bootstrapServers, String schemaRegistryUrl, Path stateDir,
+                         String host, int port, String embeddingModel, int partitions, short replicationFactor) {
+        public static Config from(Env env) {
+            return new Config(env.string("STREAMS_APPLICATION_ID", "memlog-consolidation"),
+                    env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+                    env.string("SCHEMA_REGISTRY_URL", "http://127.0.0.1:8081"),
+                    Path.of(env.string("STREAMS_STATE_DIR", System.getProperty("java.io.tmpdir") + "/memlog-streams")),
+                    env.string("HTTP_HOST", "0.0.0.0"), env.integer("CONSOLIDATION_PORT", 8082),
+                    env.string("EMBEDDING_MODEL", "bge-small-en-v1.5-q"),
+                    env.integer("TOPIC_PARTITIONS", 6), (short) env.integer("TOPIC_REPLICATION_FACTOR", 1));
+        }
+    }
+
+    private final KafkaStreams streams;
+    private final ServiceServer http;
+    private final KafkaStreamsMetrics streamsMetrics;
+
+    public ConsolidationService(Config config, EmbeddingProvider embeddings) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
+            Topics.ensureCreated(admin, config.partitions(), config.replicationFactor());
+        }
+        var registry = new SchemaRegistryClient(config.schemaRegistryUrl());
+        var topology = topology(registry, new EpisodeRecorder(embeddings, Clock.systemUTC()));
+        this.streams = new KafkaStreams(topology, streamsConfig(config));
+        var metrics = Metrics.registry("consolidation-streams");
+        this.streamsMetrics = new KafkaStreamsMetrics(streams);
+        streamsMetrics.bindTo(metrics);
+        streams.setUncaughtExceptionHandler(e -> {
+            log.error("stream thread failed; replacing it", e);
+            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.start();
+        this.http = ServiceServer.start("consolidation-streams", config.host(), config.port(), 1 << 16, metrics,
+                Map.of("streams", () -> streams.state() == KafkaStreams.State.RUNNING), c -> { });
+        log.info("consolidation-streams started: application.id={}, model={}", config.applicationId(), embeddings.modelId());
+    }
+
+    /** The whole consolidation, top to bottom. */
+    public static Topology topology(SchemaRegistry registry, EpisodeRecorder episodes) {
+        var events = Topics.MEMORY_EVENTS;
+        var records = Topics.MEMORY_RECORDS;
+        var builder = new StreamsBuilder();
+        builder.stream(events.name(), Consumed.with(events.keySerde(), events.valueSerde(registry)))
+                .mapValues(episodes::record)
+                .to(records.name(), Produced.with(records.keySerde(), records.valueSerde(registry)));
+        return builder.build();
+    }
+
+    static Properties streamsConfig(Config config) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.replicationFactor());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        // an unreadable event goes to the dead-letter topic instead of stopping consolidation for everyone
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
+        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, Topics.CONSOLIDATION_DEAD_LETTERS);
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 200);
+        return props;
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    @Override
+    public void close() {
+        http.close();
+        streams.close(Duration.ofSeconds(30));
+        streamsMetrics.close();
+    }
+
+    public static void main(String[] args) throws Exception {
+        var config = Config.from(Env.system());
+        var service = new ConsolidationService(config, OnnxEmbeddingProvider.fromSetting(config.embeddingModel()));
+        Runtime.getRuntime().addShutdownHook(new Thread(service::close, "shutdown"));
+    }
+}

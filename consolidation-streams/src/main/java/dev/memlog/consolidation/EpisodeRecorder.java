@@ -1,0 +1,73 @@
+package dev.memlog.consolidation;
+
+import dev.memlog.common.embedding.EmbeddingProvider;
+import dev.memlog.schemas.avro.EventKind;
+import dev.memlog.schemas.avro.MemoryEvent;
+import dev.memlog.schemas.avro.MemoryRecord;
+import dev.memlog.schemas.avro.MemoryTier;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.UUID;
+
+/** Every appended event becomes one memory record, embedded, whose id is derived from the tenant and event id. */
+public final class EpisodeRecorder {
+    static final double TURN_IMPORTANCE = 0.5;
+    static final double EXPLICIT_IMPORTANCE = 0.9;
+
+    private final EmbeddingProvider embeddings;
+    private final Clock clock;
+
+    public EpisodeRecorder(EmbeddingProvider embeddings, Clock clock) {
+        this.embeddings = embeddings;
+        this.clock = clock;
+    }
+
+    /**
+     * Ids are name-based UUIDs of (tenant, event id, tier): a retried append with the same event id, or a replay
+     * of the log, yields the same id and so overwrites rather than duplicates; equal client ids in two tenants
+     * never collide.
+     */
+    public static String recordId(String tenantId, String eventId, MemoryTier tier) {
+        String name = tenantId + '\u001f' + eventId + '\u001f' + tier.name();
+        return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    public MemoryRecord record(MemoryEvent event) {
+        // explicit memories are statements the agent chose to keep: semantic tier, higher importance
+        boolean explicit = event.getKind() == EventKind.EXPLICIT_MEMORY;
+        MemoryTier tier = explicit ? MemoryTier.SEMANTIC : MemoryTier.EPISODIC;
+        float[] vector = embeddings.embedDocuments(List.of(event.getContent())).getFirst();
+        Instant observed = event.getOccurredAt();
+        return MemoryRecord.newBuilder()
+                .setRecordId(recordId(event.getTenantId(), event.getEventId(), tier))
+                .setTenantId(event.getTenantId())
+                .setUserId(event.getUserId())
+                .setAgentId(event.getAgentId())
+                .setSessionId(event.getSessionId())
+                .setTier(tier)
+                .setRole(event.getRole())
+                .setText(event.getContent())
+                .setEmbedding(toList(vector))
+                .setEmbeddingModel(embeddings.modelId())
+                .setImportance(explicit ? EXPLICIT_IMPORTANCE : TURN_IMPORTANCE)
+                .setObservedAt(observed)
+                .setCreatedAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
+                .setValidFrom(observed)
+                .setValidTo(null)
+                .setProvenance(List.of(event.getEventId()))
+                .setVersion(1)
+                .setMetadata(event.getMetadata())
+                .build();
+    }
+
+    private static List<Float> toList(float[] vector) {
+        Float[] boxed = new Float[vector.length];
+        for (int i = 0; i < vector.length; i++) {
+            boxed[i] = vector[i];
+        }
+        return List.of(boxed);
+    }
+}

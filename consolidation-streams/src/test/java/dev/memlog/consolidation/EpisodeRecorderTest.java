@@ -1,0 +1,135 @@
+package dev.memlog.consolidation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.memlog.common.embedding.EmbeddingProvider;
+import dev.memlog.common.embedding.OnnxEmbeddingProvider;
+import dev.memlog.schemas.MemoryOwner;
+import dev.memlog.schemas.Topics;
+import dev.memlog.schemas.avro.EventKind;
+import dev.memlog.schemas.avro.MemoryEvent;
+import dev.memlog.schemas.avro.MemoryRecord;
+import dev.memlog.schemas.avro.MemoryTier;
+import dev.memlog.schemas.registry.InMemorySchemaRegistry;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class EpisodeRecorderTest {
+    static EmbeddingProvider model;
+    static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
+
+    TopologyTestDriver driver;
+    TestInputTopic<String, MemoryEvent> events;
+    TestOutputTopic<String, MemoryRecord> records;
+
+    @BeforeAll
+    static void loadModel() {
+        model = OnnxEmbeddingProvider.fromSetting("bge-small-en-v1.5-q");
+    }
+
+    @BeforeEach
+    void start() {
+        var registry = new InMemorySchemaRegistry();
+        var topology = ConsolidationService.topology(registry, new EpisodeRecorder(model, Clock.fixed(NOW, ZoneOffset.UTC)));
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "test");
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        driver = new TopologyTestDriver(topology, props);
+        var e = Topics.MEMORY_EVENTS;
+        var r = Topics.MEMORY_RECORDS;
+        events = driver.createInputTopic(e.name(), e.keySerde().serializer(), e.valueSerde(registry).serializer());
+        records = driver.createOutputTopic(r.name(), r.keySerde().deserializer(), r.valueSerde(registry).deserializer());
+    }
+
+    @AfterEach
+    void stop() {
+        driver.close();
+    }
+
+    static MemoryEvent event(String tenant, String id, EventKind kind, String content) {
+        return MemoryEvent.newBuilder().setEventId(id).setTenantId(tenant).setUserId("alice").setSessionId("s1")
+                .setKind(kind).setRole(kind == EventKind.TURN ? "user" : null).setContent(content)
+                .setOccurredAt(Instant.parse("2023-05-08T13:56:00Z")).setReceivedAt(NOW)
+                .setMetadata(Map.of("speaker", "Alice")).build();
+    }
+
+    static void pipe(TestInputTopic<String, MemoryEvent> topic, MemoryEvent event) {
+        topic.pipeInput(MemoryOwner.of(event.getTenantId(), event.getUserId(), event.getAgentId()).key(), event);
+    }
+
+    @Test
+    void eachEventBecomesOneEmbeddedEpisodicRecordKeyedByItsOwner() {
+        var event = event("acme", "e-1", EventKind.TURN, "I adopted a puppy named Biscuit");
+        pipe(events, event);
+
+        var output = records.readKeyValuesToList();
+        assertThat(output).hasSize(1);
+        var record = output.getFirst().value;
+        assertThat(output.getFirst().key).isEqualTo(MemoryOwner.of("acme", "alice", null).key());
+        assertThat(record.getTier()).isEqualTo(MemoryTier.EPISODIC);
+        assertThat(record.getText()).isEqualTo("I adopted a puppy named Biscuit");
+        assertThat(record.getEmbedding()).hasSize(384);
+        assertThat(record.getEmbeddingModel()).isEqualTo("bge-small-en-v1.5-q");
+        assertThat(record.getProvenance()).containsExactly("e-1");
+        assertThat(record.getObservedAt()).isEqualTo(event.getOccurredAt());
+        assertThat(record.getValidFrom()).isEqualTo(event.getOccurredAt());
+        assertThat(record.getValidTo()).isNull();
+        assertThat(record.getCreatedAt()).isEqualTo(NOW);
+        assertThat(record.getMetadata()).containsEntry("speaker", "Alice");
+    }
+
+    @Test
+    void explicitMemoryIsSemanticAndMoreImportantThanATurn() {
+        pipe(events, event("acme", "t", EventKind.TURN, "we talked about the weather"));
+        pipe(events, event("acme", "m", EventKind.EXPLICIT_MEMORY, "Alice is allergic to peanuts"));
+
+        var output = records.readValuesToList();
+        assertThat(output.get(1).getTier()).isEqualTo(MemoryTier.SEMANTIC);
+        assertThat(output.get(1).getImportance()).isGreaterThan(output.get(0).getImportance());
+    }
+
+    @Test
+    void recordIdIsStableForTheSameEventAndDistinctAcrossTenants() {
+        pipe(events, event("acme", "same-id", EventKind.TURN, "hello"));
+        pipe(events, event("acme", "same-id", EventKind.TURN, "hello"));
+        pipe(events, event("globex", "same-id", EventKind.TURN, "hello"));
+
+        var ids = records.readValuesToList().stream().map(MemoryRecord::getRecordId).toList();
+        assertThat(ids.get(0)).isEqualTo(ids.get(1));
+        assertThat(ids.get(2)).isNotEqualTo(ids.get(0));
+    }
+
+    @Test
+    void embeddingsComeFromARealSentenceModel() {
+        pipe(events, event("acme", "a", EventKind.TURN, "I adopted a puppy last week"));
+        pipe(events, event("acme", "b", EventKind.TURN, "My new dog is very playful"));
+        pipe(events, event("acme", "c", EventKind.TURN, "The quarterly tax filing deadline is in April"));
+
+        List<MemoryRecord> out = records.readValuesToList();
+        double related = cosine(out.get(0).getEmbedding(), out.get(1).getEmbedding());
+        double unrelated = cosine(out.get(0).getEmbedding(), out.get(2).getEmbedding());
+        assertThat(related).isGreaterThan(unrelated + 0.1);
+    }
+
+    static double cosine(List<Float> a, List<Float> b) {
+        double dot = 0, na = 0, nb = 0;
+        for (int i = 0; i < a.size(); i++) {
+            dot += a.get(i) * b.get(i);
+            na += a.get(i) * a.get(i);
+            nb += b.get(i) * b.get(i);
+        }
+        return dot / Math.sqrt(na * nb);
+    }
+}

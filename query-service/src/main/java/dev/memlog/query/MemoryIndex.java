@@ -1,0 +1,96 @@
+package dev.memlog.query;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.memlog.schemas.avro.MemoryRecord;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Memory records live in a k-NN index with an explicit, strict mapping (lucene HNSW, cosine) behind an alias,
+ * so a re-derivation can fill a new index and swap the alias; hybrid queries go through a named search pipeline.
+ */
+public final class MemoryIndex {
+    private static final Logger log = LoggerFactory.getLogger(MemoryIndex.class);
+
+    private final OpenSearchRest os;
+    private final String alias;
+    private final String pipeline;
+
+    public MemoryIndex(OpenSearchRest os, String alias) {
+        this.os = os;
+        this.alias = alias;
+        this.pipeline = alias + "-hybrid";
+    }
+
+    public String alias() {
+        return alias;
+    }
+
+    public String pipeline() {
+        return pipeline;
+    }
+
+    /** The index body for a vector dimension: the mapping resource with its placeholders filled in. */
+    public static String definition(int dimension, int shards, int replicas) {
+        try (InputStream in = MemoryIndex.class.getResourceAsStream("/memory-index.json")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                    .replace("\"__DIMENSION__\"", Integer.toString(dimension))
+                    .replace("\"__SHARDS__\"", Integer.toString(shards))
+                    .replace("\"__REPLICAS__\"", Integer.toString(replicas));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Creates the first index and its alias if the alias does not exist; installs the hybrid search pipeline. */
+    public void ensure(int dimension, int shards, int replicas, double vectorWeight) {
+        if (!os.exists("/_alias/" + alias)) {
+            String index = alias + "-v1";
+            os.call("PUT", "/" + index, definition(dimension, shards, replicas));
+            os.call("POST", "/_aliases", """
+                    {"actions":[{"add":{"index":"%s","alias":"%s","is_write_index":true}}]}""".formatted(index, alias));
+            log.info("created index {} behind alias {} (dimension {}, lucene HNSW)", index, alias, dimension);
+        }
+        // min-max normalise each sub-query's scores, then a weighted mean: BM25 first, vectors second
+        os.call("PUT", "/_search/pipeline/" + pipeline, """
+                {"description":"memlog hybrid retrieval","phase_results_processors":[{"normalization-processor":{
+                  "normalization":{"technique":"min_max"},
+                  "combination":{"technique":"arithmetic_mean","parameters":{"weights":[%s,%s]}}}}]}"""
+                .formatted(1.0 - vectorWeight, vectorWeight));
+    }
+
+    /** The mapping as OpenSearch holds it for the alias's index. */
+    public JsonNode mapping() {
+        JsonNode all = os.call("GET", "/" + alias + "/_mapping", null);
+        return all.elements().next().path("mappings");
+    }
+
+    public static Map<String, Object> document(MemoryRecord r) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("record_id", r.getRecordId());
+        doc.put("tenant_id", r.getTenantId());
+        doc.put("user_id", r.getUserId());
+        doc.put("agent_id", r.getAgentId());
+        doc.put("session_id", r.getSessionId());
+        doc.put("tier", r.getTier().name());
+        doc.put("role", r.getRole());
+        doc.put("text", r.getText());
+        doc.put("embedding", r.getEmbedding());
+        doc.put("embedding_model", r.getEmbeddingModel());
+        doc.put("importance", r.getImportance());
+        doc.put("observed_at", r.getObservedAt().toEpochMilli());
+        doc.put("created_at", r.getCreatedAt().toEpochMilli());
+        doc.put("valid_from", r.getValidFrom().toEpochMilli());
+        doc.put("valid_to", r.getValidTo() == null ? null : r.getValidTo().toEpochMilli());
+        doc.put("provenance", r.getProvenance());
+        doc.put("version", r.getVersion());
+        doc.put("metadata", r.getMetadata());
+        return doc;
+    }
+}

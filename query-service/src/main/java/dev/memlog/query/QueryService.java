@@ -1,0 +1,85 @@
+package dev.memlog.query;
+
+import dev.memlog.common.auth.ApiKeys;
+import dev.memlog.common.config.Env;
+import dev.memlog.common.embedding.EmbeddingProvider;
+import dev.memlog.common.embedding.OnnxEmbeddingProvider;
+import dev.memlog.common.http.Metrics;
+import dev.memlog.common.http.ServiceServer;
+import dev.memlog.schemas.registry.SchemaRegistryClient;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** query-service: keeps OpenSearch in step with memory.records and answers retrieval requests. */
+public final class QueryService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(QueryService.class);
+
+    /** Settings, each from an environment variable with a default that works on the local stack. */
+    public record Config(String host, int port, String bootstrapServers, String schemaRegistryUrl, String openSearchUrl,
+                         String indexAlias, int shards, int replicas, double vectorWeight, String consumerGroup,
+                         String embeddingModel, ApiKeys apiKeys) {
+        public static Config from(Env env) {
+            return new Config(env.string("HTTP_HOST", "0.0.0.0"), env.integer("QUERY_PORT", 8083),
+                    env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+                    env.string("SCHEMA_REGISTRY_URL", "http://127.0.0.1:8081"),
+                    env.string("OPENSEARCH_URL", "http://127.0.0.1:9200"),
+                    env.string("INDEX_ALIAS", "memlog-records"), env.integer("INDEX_SHARDS", 1),
+                    env.integer("INDEX_REPLICAS", 0), Double.parseDouble(env.string("HYBRID_VECTOR_WEIGHT", "0.5")),
+                    env.string("MATERIALIZER_GROUP", "memlog-query-materializer"),
+                    env.string("EMBEDDING_MODEL", "bge-small-en-v1.5-q"),
+                    ApiKeys.load(env.optional("API_KEYS"), env.optional("API_KEYS_FILE")));
+        }
+    }
+
+    private final OpenSearchRest os;
+    private final RecordIndexer indexer;
+    private final ServiceServer http;
+    private final MemoryIndex index;
+
+    public QueryService(Config config, EmbeddingProvider embeddings) {
+        if (config.apiKeys().size() == 0) {
+            throw new IllegalArgumentException("no API keys configured: set API_KEYS=key=tenant or API_KEYS_FILE");
+        }
+        this.os = new OpenSearchRest(config.openSearchUrl());
+        this.index = new MemoryIndex(os, config.indexAlias());
+        index.ensure(embeddings.dimension(), config.shards(), config.replicas(), config.vectorWeight());
+        var metrics = Metrics.registry("query-service");
+        var registry = new SchemaRegistryClient(config.schemaRegistryUrl());
+        this.indexer = new RecordIndexer(config.bootstrapServers(), config.consumerGroup(), registry, os, index, metrics);
+        indexer.start();
+        var routes = new SearchRoutes(config.apiKeys(), new HybridRetriever(os, index, embeddings), metrics);
+        this.http = ServiceServer.start("query-service", config.host(), config.port(), 1 << 20, metrics,
+                Map.of("opensearch", this::openSearchUp, "materializer", indexer::healthy), routes::register);
+        log.info("query-service started: index {}, model {}", config.indexAlias(), embeddings.modelId());
+    }
+
+    private boolean openSearchUp() {
+        return !"red".equals(os.call("GET", "/_cluster/health", null).path("status").asText("red"));
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    public MemoryIndex index() {
+        return index;
+    }
+
+    public long materializerLag() {
+        return indexer.lag();
+    }
+
+    @Override
+    public void close() {
+        http.close();
+        indexer.close();
+        os.close();
+    }
+
+    public static void main(String[] args) {
+        var config = Config.from(Env.system());
+        var service = new QueryService(config, OnnxEmbeddingProvider.fromSetting(config.embeddingModel()));
+        Runtime.getRuntime().addShutdownHook(new Thread(service::close, "shutdown"));
+    }
+}
