@@ -70,6 +70,13 @@ public final class HybridRetriever {
         return hits;
     }
 
+    /** How many live memories the tenant has within the scope. */
+    public long count(String tenant, SearchRequest scope) {
+        ObjectNode body = Json.mapper().createObjectNode();
+        body.putObject("query").putObject("bool").set("filter", filters(tenant, scope));
+        return os.call("POST", "/" + index.alias() + "/_count", body.toString()).path("count").asLong();
+    }
+
     private static String text(JsonNode src, String field) {
         JsonNode node = src.get(field);
         return node == null || node.isNull() ? null : node.asText();

@@ -55,6 +55,13 @@ public record SearchRequest(String query, int k, String userId, String agentId, 
         return new SearchRequest(q.asText(), k, id(body, "user_id"), id(body, "agent_id"), id(body, "session_id"), List.copyOf(tiers));
     }
 
+    /** A scope without a query, from query parameters, validated like the body fields. */
+    public static SearchRequest scope(String userId, String agentId, String sessionId) {
+        var body = dev.memlog.common.http.Json.mapper().createObjectNode();
+        body.put("user_id", userId).put("agent_id", agentId).put("session_id", sessionId);
+        return new SearchRequest("", 1, id(body, "user_id"), id(body, "agent_id"), id(body, "session_id"), List.of());
+    }
+
     private static String id(JsonNode body, String name) {
         JsonNode node = body.get(name);
         if (node == null || node.isNull()) {

@@ -8,7 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.Map;
 
-/** Retrieval for the caller's tenant: hybrid search over its memories, each hit with its score. */
+/** Retrieval for the caller's tenant: hybrid search over its memories, each hit with its score; live counts. */
 final class SearchRoutes {
     private final ApiKeys apiKeys;
     private final HybridRetriever retriever;
@@ -21,6 +21,11 @@ final class SearchRoutes {
     }
 
     void register(JavalinConfig config) {
+        config.routes.get("/v1/stats", ctx -> {
+            String tenant = apiKeys.tenantOf(ctx);
+            var scope = SearchRequest.scope(ctx.queryParam("user_id"), ctx.queryParam("agent_id"), ctx.queryParam("session_id"));
+            ctx.json(Map.of("records", retriever.count(tenant, scope)));
+        });
         config.routes.post("/v1/search", ctx -> {
             String tenant = apiKeys.tenantOf(ctx);
             if (ctx.body().isBlank()) {

@@ -1,0 +1,134 @@
+package dev.memlog.stack;
+
+import dev.memlog.common.auth.ApiKeys;
+import dev.memlog.common.embedding.EmbeddingProvider;
+import dev.memlog.common.embedding.OnnxEmbeddingProvider;
+import dev.memlog.consolidation.ConsolidationService;
+import dev.memlog.ingest.IngestService;
+import dev.memlog.query.QueryService;
+import dev.memlog.registry.Compatibility;
+import dev.memlog.registry.SchemaRegistryServer;
+import dev.memlog.testkit.InProcessKafkaBroker;
+import dev.memlog.testkit.KafkaBroker;
+import dev.memlog.testkit.OpenSearchNode;
+import dev.memlog.testkit.ChildProcessOpenSearchNode;
+import dev.memlog.testkit.Infrastructure;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.function.Consumer;
+
+/**
+ * The whole platform on one machine: a KRaft broker and the schema registry in this JVM, OpenSearch in a
+ * child JVM, and the three services, each on its own port as they would run apart. Closing stops them in
+ * reverse order.
+ */
+public final class LocalStack implements AutoCloseable {
+
+    /** Ports (0 picks a free one), where data lives, and the API keys the services accept. */
+    public record Config(Path dataDir, int kafkaPort, int registryPort, int openSearchPort, int ingestPort,
+                         int consolidationPort, int queryPort, ApiKeys apiKeys, String embeddingModel, int partitions) {
+        public static Config freePorts(Path dataDir, ApiKeys apiKeys) {
+            return new Config(dataDir, 0, 0, 0, 0, 0, 0, apiKeys, "bge-small-en-v1.5-q", 3);
+        }
+    }
+
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private final KafkaBroker kafka;
+    private final OpenSearchNode openSearch;
+    private final SchemaRegistryServer registry;
+    private final IngestService ingest;
+    private final ConsolidationService consolidation;
+    private final QueryService query;
+
+    public LocalStack(Config config, Consumer<String> progress) throws Exception {
+        try {
+            long t = System.nanoTime();
+            progress.accept("[1/6] Kafka broker (KRaft)");
+            kafka = Infrastructure.useContainers() ? KafkaBroker.start(config.dataDir().resolve("kafka"))
+                    : InProcessKafkaBroker.start(config.dataDir().resolve("kafka"), config.kafkaPort());
+            started.push(kafka);
+            progress.accept(done(t, "Kafka at " + kafka.bootstrapServers()));
+
+            t = System.nanoTime();
+            progress.accept("[2/6] schema registry");
+            registry = new SchemaRegistryServer(new SchemaRegistryServer.Config(kafka.bootstrapServers(), "127.0.0.1",
+                    config.registryPort(), "_schemas", Compatibility.BACKWARD));
+            started.push(registry);
+            progress.accept(done(t, "schema registry at " + registry.url()));
+
+            t = System.nanoTime();
+            progress.accept("[3/6] OpenSearch node with k-NN and neural-search (child JVM)");
+            openSearch = Infrastructure.useContainers() ? OpenSearchNode.start(config.dataDir().resolve("opensearch"))
+                    : ChildProcessOpenSearchNode.start(config.dataDir().resolve("opensearch"), config.openSearchPort());
+            started.push(openSearch);
+            progress.accept(done(t, "OpenSearch at " + openSearch.url()));
+
+            t = System.nanoTime();
+            progress.accept("[4/6] embedding model " + config.embeddingModel() + " and ingest-service");
+            EmbeddingProvider model = OnnxEmbeddingProvider.fromSetting(config.embeddingModel());
+            ingest = new IngestService(new IngestService.Config("127.0.0.1", config.ingestPort(), kafka.bootstrapServers(),
+                    registry.url(), config.apiKeys(), 1 << 20, 1000, 32_768, config.partitions(), (short) 1));
+            started.push(ingest);
+            progress.accept(done(t, "ingest-service at http://127.0.0.1:" + ingest.port()));
+
+            t = System.nanoTime();
+            progress.accept("[5/6] consolidation-streams (exactly_once_v2)");
+            consolidation = new ConsolidationService(new ConsolidationService.Config("memlog-consolidation",
+                    kafka.bootstrapServers(), registry.url(), config.dataDir().resolve("streams"), "127.0.0.1",
+                    config.consolidationPort(), config.embeddingModel(), config.partitions(), (short) 1), model);
+            started.push(consolidation);
+            progress.accept(done(t, "consolidation-streams health at http://127.0.0.1:" + consolidation.port()));
+
+            t = System.nanoTime();
+            progress.accept("[6/6] query-service and its materializer");
+            query = new QueryService(new QueryService.Config("127.0.0.1", config.queryPort(), kafka.bootstrapServers(),
+                    registry.url(), openSearch.url(), "memlog-records", 1, 0, 0.5, "memlog-query-materializer",
+                    config.embeddingModel(), config.apiKeys()), model);
+            started.push(query);
+            progress.accept(done(t, "query-service at http://127.0.0.1:" + query.port()));
+        } catch (Exception | Error e) {
+            close();
+            throw e;
+        }
+    }
+
+    private static String done(long startedNanos, String what) {
+        return String.format("      ready in %.1f s: %s", (System.nanoTime() - startedNanos) / 1e9, what);
+    }
+
+    public String ingestUrl() {
+        return "http://127.0.0.1:" + ingest.port();
+    }
+
+    public String queryUrl() {
+        return "http://127.0.0.1:" + query.port();
+    }
+
+    public String consolidationUrl() {
+        return "http://127.0.0.1:" + consolidation.port();
+    }
+
+    public String registryUrl() {
+        return registry.url();
+    }
+
+    public String openSearchUrl() {
+        return openSearch.url();
+    }
+
+    public String kafkaBootstrapServers() {
+        return kafka.bootstrapServers();
+    }
+
+    @Override
+    public void close() {
+        while (!started.isEmpty()) {
+            try {
+                started.pop().close();
+            } catch (Exception e) {
+                System.err.println("error while stopping: " + e.getMessage());
+            }
+        }
+    }
+}

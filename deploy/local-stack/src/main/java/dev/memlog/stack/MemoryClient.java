@@ -1,0 +1,57 @@
+package dev.memlog.stack;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.memlog.common.auth.ApiKeys;
+import dev.memlog.common.http.Json;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+
+/** What an agent does over HTTP: append to ingest-service, search and count on query-service. */
+public final class MemoryClient {
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final String ingestUrl;
+    private final String queryUrl;
+    private final String apiKey;
+
+    public MemoryClient(String ingestUrl, String queryUrl, String apiKey) {
+        this.ingestUrl = ingestUrl;
+        this.queryUrl = queryUrl;
+        this.apiKey = apiKey;
+    }
+
+    public JsonNode appendTurns(JsonNode batch) throws IOException {
+        return send(HttpRequest.newBuilder(URI.create(ingestUrl + "/v1/turns/batch"))
+                .POST(HttpRequest.BodyPublishers.ofString(batch.toString())), 202);
+    }
+
+    public JsonNode search(ObjectNode request) throws IOException {
+        return send(HttpRequest.newBuilder(URI.create(queryUrl + "/v1/search"))
+                .POST(HttpRequest.BodyPublishers.ofString(request.toString())), 200);
+    }
+
+    public long count(String userId) throws IOException {
+        String q = userId == null ? "" : "?user_id=" + URLEncoder.encode(userId, StandardCharsets.UTF_8);
+        return send(HttpRequest.newBuilder(URI.create(queryUrl + "/v1/stats" + q)).GET(), 200).path("records").asLong();
+    }
+
+    private JsonNode send(HttpRequest.Builder request, int expected) throws IOException {
+        try {
+            var response = http.send(request.header(ApiKeys.HEADER, apiKey).header("Content-Type", "application/json")
+                    .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != expected) {
+                throw new IOException(response.uri() + " answered " + response.statusCode() + ": " + response.body());
+            }
+            return Json.mapper().readTree(response.body());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package dev.memlog.stack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.memlog.common.auth.ApiKeys;
+import dev.memlog.common.http.Json;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole path on real components: HTTP -> ingest-service -> Kafka -> consolidation-streams -> Kafka ->
+ * materializer -> OpenSearch -> hybrid retrieval over HTTP, for two tenants that must never see each other.
+ */
+class EndToEndIT {
+    @TempDir
+    static Path dir;
+    static LocalStack stack;
+    static MemoryClient acme;
+    static MemoryClient globex;
+
+    @BeforeAll
+    static void start() throws Exception {
+        var keys = ApiKeys.of(Map.of("acme-key", "acme", "globex-key", "globex"));
+        stack = new LocalStack(LocalStack.Config.freePorts(dir, keys), line -> { });
+        acme = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), "acme-key");
+        globex = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), "globex-key");
+    }
+
+    @AfterAll
+    static void stop() {
+        stack.close();
+    }
+
+    static ObjectNode turns(String user, String... contents) {
+        ObjectNode batch = Json.mapper().createObjectNode();
+        var array = batch.putArray("turns");
+        for (int i = 0; i < contents.length; i++) {
+            array.addObject().put("user_id", user).put("session_id", user + "-s1").put("role", "user")
+                    .put("content", contents[i]).put("timestamp", "2024-03-0" + (i + 1) + "T10:00:00Z");
+        }
+        return batch;
+    }
+
+    static List<String> ids(JsonNode response) {
+        List<String> ids = new ArrayList<>();
+        response.path("event_ids").forEach(n -> ids.add(n.asText()));
+        return ids;
+    }
+
+    @Test
+    void eachTenantRetrievesItsOwnTurnsAndNeverTheOthers() throws Exception {
+        // the same user id in both tenants: only the API key tells them apart
+        List<String> acmeIds = ids(acme.appendTurns(turns("sam",
+                "My daughter's name is Ines and she plays the violin",
+                "We are planning a trip to Kyoto in October",
+                "I am allergic to shellfish")));
+        List<String> globexIds = ids(globex.appendTurns(turns("sam",
+                "My son's name is Rafael and he plays the drums",
+                "We are planning a trip to Oslo in December")));
+
+        await().atMost(Duration.ofSeconds(90)).until(() -> acme.count("sam") == 3 && globex.count("sam") == 2);
+
+        JsonNode acmeHits = acme.search(Json.mapper().createObjectNode().put("query", "what instrument does my child play?")
+                .put("user_id", "sam").put("k", 10)).path("hits");
+        JsonNode globexHits = globex.search(Json.mapper().createObjectNode().put("query", "where are we travelling?")
+                .put("user_id", "sam").put("k", 10)).path("hits");
+
+        assertThat(acmeHits).hasSize(3);
+        assertThat(acmeHits.get(0).path("text").asText()).contains("violin");
+        acmeHits.forEach(h -> assertThat(acmeIds).containsAll(eventIds(h)));
+        assertThat(globexHits).hasSize(2);
+        assertThat(globexHits.get(0).path("text").asText()).contains("Oslo");
+        globexHits.forEach(h -> assertThat(globexIds).containsAll(eventIds(h)));
+        assertThat(acmeHits.toString()).doesNotContain("Rafael", "Oslo");
+        assertThat(globexHits.toString()).doesNotContain("Ines", "Kyoto", "shellfish");
+    }
+
+    @Test
+    void theIndexedRecordCarriesTheEventItCameFrom() throws Exception {
+        String eventId = ids(acme.appendTurns(turns("provenance-user", "I keep my bike in the basement"))).getFirst();
+        await().atMost(Duration.ofSeconds(60)).until(() -> acme.count("provenance-user") == 1);
+
+        var http = HttpClient.newHttpClient();
+        String body = "{\"query\":{\"term\":{\"provenance\":\"" + eventId + "\"}}}";
+        var response = http.send(HttpRequest.newBuilder(URI.create(stack.openSearchUrl() + "/memlog-records/_search"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        JsonNode hits = Json.mapper().readTree(response.body()).path("hits").path("hits");
+
+        assertThat(hits).hasSize(1);
+        JsonNode source = hits.get(0).path("_source");
+        assertThat(source.path("tenant_id").asText()).isEqualTo("acme");
+        assertThat(source.path("text").asText()).isEqualTo("I keep my bike in the basement");
+        assertThat(source.path("embedding_model").asText()).isEqualTo("bge-small-en-v1.5-q");
+    }
+
+    @Test
+    void retryingAnAppendWithTheSameEventIdDoesNotDuplicateTheMemory() throws Exception {
+        ObjectNode batch = turns("retry-user", "I water the plants on Fridays");
+        ((ObjectNode) batch.path("turns").get(0)).put("event_id", "client-retry-1");
+        acme.appendTurns(batch);
+        acme.appendTurns(batch);
+        acme.appendTurns(turns("retry-user", "A later, different turn"));
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> acme.count("retry-user") >= 2);
+        Thread.sleep(2000); // give a duplicate, if there were one, time to show up
+        assertThat(acme.count("retry-user")).isEqualTo(2);
+    }
+
+    static List<String> eventIds(JsonNode hit) {
+        List<String> ids = new ArrayList<>();
+        hit.path("event_ids").forEach(n -> ids.add(n.asText()));
+        assertThat(ids).isNotEmpty();
+        return ids;
+    }
+}
