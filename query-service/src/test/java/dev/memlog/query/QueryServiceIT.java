@@ -160,8 +160,10 @@ class QueryServiceIT {
         assertThat(hits).hasSize(5);
         hits.forEach(h -> {
             assertThat(h.path("record_id").asText()).startsWith("small-");
-            assertThat(h.path("score").asDouble()).isPositive();
+            // the normalization pipeline ran: fused scores are min-max normalised means, never raw or negative
+            assertThat(h.path("score").asDouble()).isBetween(0.0, 1.0);
         });
+        assertThat(hits.get(0).path("score").asDouble()).isGreaterThan(0.5);
     }
 
     @Test
