@@ -17,6 +17,7 @@ import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -33,7 +34,8 @@ public final class ConsolidationService implements AutoCloseable {
 
     /** Settings, each from an environment variable with a default that works on the local stack. */
     public record Config(String applicationId, String bootstrapServers, String schemaRegistryUrl, Path stateDir,
-                         String host, int port, String embeddingModel, int partitions, short replicationFactor) {
+                         String host, int port, String embeddingModel, int partitions, short replicationFactor,
+                         boolean embedPreviousTurn) {
         public static Config from(Env env) {
             return new Config(env.string("STREAMS_APPLICATION_ID", "memlog-consolidation"),
                     env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
@@ -41,7 +43,8 @@ public final class ConsolidationService implements AutoCloseable {
                     Path.of(env.string("STREAMS_STATE_DIR", System.getProperty("java.io.tmpdir") + "/memlog-streams")),
                     env.string("HTTP_HOST", "0.0.0.0"), env.integer("CONSOLIDATION_PORT", 8082),
                     env.string("EMBEDDING_MODEL", "bge-small-en-v1.5-q"),
-                    env.integer("TOPIC_PARTITIONS", 6), (short) env.integer("TOPIC_REPLICATION_FACTOR", 1));
+                    env.integer("TOPIC_PARTITIONS", 6), (short) env.integer("TOPIC_REPLICATION_FACTOR", 1),
+                    Boolean.parseBoolean(env.string("EMBED_PREVIOUS_TURN", "false")));
         }
     }
 
@@ -54,7 +57,7 @@ public final class ConsolidationService implements AutoCloseable {
             Topics.ensureCreated(admin, config.partitions(), config.replicationFactor());
         }
         var registry = new SchemaRegistryClient(config.schemaRegistryUrl());
-        var topology = topology(registry, new EpisodeRecorder(embeddings, Clock.systemUTC()));
+        var topology = topology(registry, new EpisodeRecorder(embeddings, Clock.systemUTC()), config.embedPreviousTurn());
         this.streams = new KafkaStreams(topology, streamsConfig(config));
         var metrics = Metrics.registry("consolidation-streams");
         this.streamsMetrics = new KafkaStreamsMetrics(streams);
@@ -70,12 +73,13 @@ public final class ConsolidationService implements AutoCloseable {
     }
 
     /** The whole consolidation, top to bottom. */
-    public static Topology topology(SchemaRegistry registry, EpisodeRecorder episodes) {
+    public static Topology topology(SchemaRegistry registry, EpisodeRecorder episodes, boolean embedPreviousTurn) {
         var events = Topics.MEMORY_EVENTS;
         var records = Topics.MEMORY_RECORDS;
         var builder = new StreamsBuilder();
+        builder.addStateStore(TurnContext.store());
         builder.stream(events.name(), Consumed.with(events.keySerde(), events.valueSerde(registry)))
-                .mapValues(episodes::record)
+                .processValues(() -> new TurnContext(episodes, embedPreviousTurn), TurnContext.STORE)
                 .to(records.name(), Produced.with(records.keySerde(), records.valueSerde(registry)));
         return builder.build();
     }
@@ -108,7 +112,9 @@ public final class ConsolidationService implements AutoCloseable {
     @Override
     public void close() {
         http.close();
-        streams.close(Duration.ofSeconds(30));
+        // leave the group, so a restarted instance gets its partitions at once instead of after the session timeout
+        streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
+                .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
         streamsMetrics.close();
     }
 

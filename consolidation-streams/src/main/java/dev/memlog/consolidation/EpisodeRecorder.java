@@ -36,10 +36,16 @@ public final class EpisodeRecorder {
     }
 
     public MemoryRecord record(MemoryEvent event) {
+        return record(event, null);
+    }
+
+    /** @param previousTurn the session's turn before this one, embedded with it as context, or null */
+    public MemoryRecord record(MemoryEvent event, String previousTurn) {
         // explicit memories are statements the agent chose to keep: semantic tier, higher importance
         boolean explicit = event.getKind() == EventKind.EXPLICIT_MEMORY;
         MemoryTier tier = explicit ? MemoryTier.SEMANTIC : MemoryTier.EPISODIC;
-        float[] vector = embeddings.embedDocuments(List.of(event.getContent())).getFirst();
+        String input = previousTurn == null ? embeddingText(event) : previousTurn + "\n" + embeddingText(event);
+        float[] vector = embeddings.embedDocuments(List.of(input)).getFirst();
         Instant observed = event.getOccurredAt();
         return MemoryRecord.newBuilder()
                 .setRecordId(recordId(event.getTenantId(), event.getEventId(), tier))
@@ -61,6 +67,12 @@ public final class EpisodeRecorder {
                 .setVersion(1)
                 .setMetadata(event.getMetadata())
                 .build();
+    }
+
+    /** The speaker's name, when the caller gave one, is part of what a turn is about ("What did Ann research?"). */
+    public static String embeddingText(MemoryEvent event) {
+        String speaker = event.getMetadata().get("speaker");
+        return speaker == null || speaker.isBlank() ? event.getContent() : speaker + ": " + event.getContent();
     }
 
     private static List<Float> toList(float[] vector) {

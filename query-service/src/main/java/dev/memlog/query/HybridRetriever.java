@@ -5,69 +5,196 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.http.Json;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * BM25 and k-NN run as one OpenSearch hybrid query, both restricted to the caller's tenant and scope inside the
- * query (so a small tenant still gets k results), and fused by the index's normalization search pipeline.
+ * query (so a small tenant still gets k results) and fused by the index's normalization pipeline; the candidate
+ * pool is then shaped by recency, importance and strength, optionally reranked, and cut to k, every hit carrying
+ * the components of its score.
  */
 public final class HybridRetriever {
     /** Candidates the vector side considers per requested hit: recall before precision. */
     static final int CANDIDATE_FACTOR = 5;
     static final int MIN_CANDIDATES = 50;
+    /** Candidates shaped and reranked per requested hit. */
+    static final int POOL_FACTOR = 2;
+    static final int MIN_POOL = 20;
+    private static final Pattern TERM = Pattern.compile("weight\\(\\w+:(\\S+) in ");
 
     private final OpenSearchRest os;
     private final MemoryIndex index;
     private final EmbeddingProvider embeddings;
+    private final double vectorWeight;
+    private final ScoreShaper shaper;
+    private final Reranker reranker;
+    private final double rerankWeight;
 
-    public HybridRetriever(OpenSearchRest os, MemoryIndex index, EmbeddingProvider embeddings) {
+    public HybridRetriever(OpenSearchRest os, MemoryIndex index, EmbeddingProvider embeddings, double vectorWeight,
+                           ScoreShaper shaper, Reranker reranker, double rerankWeight) {
         this.os = os;
         this.index = index;
         this.embeddings = embeddings;
+        this.vectorWeight = vectorWeight;
+        this.shaper = shaper;
+        this.reranker = reranker;
+        this.rerankWeight = reranker == null ? 0 : rerankWeight;
     }
 
-    /** One retrieved memory and its fused score. */
+    /** One retrieved memory, its score and why. */
     public record Hit(String recordId, double score, String text, String tier, String userId, String agentId,
-                      String sessionId, String role, String observedAt, List<String> eventIds, Map<String, String> metadata) {
+                      String sessionId, String role, Instant observedAt, double importance, List<String> eventIds,
+                      Map<String, String> metadata, Explanation explanation) {
     }
 
     public List<Hit> search(String tenant, SearchRequest request) {
-        float[] vector = embeddings.embedQuery(request.query());
+        int pool = request.mode() == SearchRequest.Mode.HYBRID ? Math.max(MIN_POOL, request.k() * POOL_FACTOR) : request.k();
+        pool = Math.min(pool, 3 * SearchRequest.MAX_K);
+        JsonNode response = os.call("POST", "/" + index.alias() + "/_search", body(tenant, request, pool).toString(),
+                params(request.mode()));
+        Instant reference = request.asOf() != null ? request.asOf() : Instant.now();
+        List<Hit> hits = new ArrayList<>();
+        for (JsonNode hit : response.path("hits").path("hits")) {
+            hits.add(toHit(hit, request.mode(), reference));
+        }
+        if (reranker != null && request.mode() == SearchRequest.Mode.HYBRID && !hits.isEmpty()) {
+            hits = rerank(request.query(), hits);
+        }
+        hits.sort(Comparator.comparingDouble(Hit::score).reversed());
+        return hits.size() > request.k() ? List.copyOf(hits.subList(0, request.k())) : hits;
+    }
+
+    /** The raw OpenSearch request for a query vector; exposed so the benchmark can time the engine alone. */
+    public ObjectNode body(String tenant, SearchRequest request, int size) {
         ArrayNode filters = filters(tenant, request);
         ObjectNode body = Json.mapper().createObjectNode();
-        body.put("size", request.k());
+        body.put("size", size);
         body.putObject("_source").putArray("excludes").add("embedding");
-        ArrayNode queries = body.putObject("query").putObject("hybrid").putArray("queries");
+        ObjectNode query = body.putObject("query");
+        switch (request.mode()) {
+            case BM25 -> lexical(query, request, filters);
+            case VECTOR -> knn(query, request, filters);
+            case HYBRID -> {
+                ArrayNode queries = query.putObject("hybrid").putArray("queries");
+                lexical(queries.addObject(), request, filters);
+                knn(queries.addObject(), request, filters);
+            }
+        }
+        return body;
+    }
 
-        ObjectNode lexical = queries.addObject().putObject("bool");
-        lexical.putArray("must").addObject().putObject("match").putObject("text").put("query", request.query());
-        lexical.set("filter", filters.deepCopy());
+    public Map<String, String> params(SearchRequest.Mode mode) {
+        return switch (mode) {
+            case HYBRID -> Map.of("search_pipeline", index.pipeline(), "explain", "true");
+            case BM25 -> Map.of("explain", "true");
+            case VECTOR -> Map.of();
+        };
+    }
 
-        ObjectNode knn = queries.addObject().putObject("knn").putObject("embedding");
+    private static void lexical(ObjectNode query, SearchRequest request, ArrayNode filters) {
+        ObjectNode bool = query.putObject("bool");
+        bool.putArray("must").addObject().putObject("match").putObject("search_text").put("query", request.query());
+        bool.set("filter", filters.deepCopy());
+    }
+
+    private void knn(ObjectNode query, SearchRequest request, ArrayNode filters) {
+        ObjectNode knn = query.putObject("knn").putObject("embedding");
         ArrayNode v = knn.putArray("vector");
-        for (float f : vector) {
+        for (float f : embeddings.embedQuery(request.query())) {
             v.add(f);
         }
         knn.put("k", Math.max(MIN_CANDIDATES, request.k() * CANDIDATE_FACTOR));
         knn.putObject("filter").putObject("bool").set("filter", filters.deepCopy());
+    }
 
-        JsonNode response = os.call("POST", "/" + index.alias() + "/_search", body.toString(),
-                Map.of("search_pipeline", index.pipeline()));
-        List<Hit> hits = new ArrayList<>();
-        for (JsonNode hit : response.path("hits").path("hits")) {
-            JsonNode src = hit.path("_source");
-            List<String> provenance = new ArrayList<>();
-            src.path("provenance").forEach(p -> provenance.add(p.asText()));
-            Map<String, String> metadata = new java.util.LinkedHashMap<>();
-            src.path("metadata").properties().forEach(e -> metadata.put(e.getKey(), e.getValue().asText()));
-            hits.add(new Hit(hit.path("_id").asText(), hit.path("_score").asDouble(), src.path("text").asText(),
-                    src.path("tier").asText(), text(src, "user_id"), text(src, "agent_id"), text(src, "session_id"),
-                    text(src, "role"), java.time.Instant.ofEpochMilli(src.path("observed_at").asLong()).toString(),
-                    provenance, metadata));
+    private Hit toHit(JsonNode hit, SearchRequest.Mode mode, Instant reference) {
+        JsonNode src = hit.path("_source");
+        double engineScore = hit.path("_score").asDouble();
+        Instant observedAt = Instant.ofEpochMilli(src.path("observed_at").asLong());
+        double importance = src.path("importance").asDouble(0.5);
+        Explanation explanation = switch (mode) {
+            case BM25 -> new Explanation(engineScore, 0, engineScore, 0, 0, 0, 0, engineScore, engineScore, null,
+                    matchedTerms(hit.path("_explanation")));
+            case VECTOR -> new Explanation(0, engineScore, engineScore, 0, 0, 0, 0, engineScore, null, engineScore, List.of());
+            case HYBRID -> shaped(hit.path("_explanation"), observedAt, importance, reference);
+        };
+        List<String> provenance = new ArrayList<>();
+        src.path("provenance").forEach(p -> provenance.add(p.asText()));
+        Map<String, String> metadata = new LinkedHashMap<>();
+        src.path("metadata").properties().forEach(e -> metadata.put(e.getKey(), e.getValue().asText()));
+        return new Hit(hit.path("_id").asText(), explanation.score(), src.path("text").asText(), src.path("tier").asText(),
+                text(src, "user_id"), text(src, "agent_id"), text(src, "session_id"), text(src, "role"), observedAt,
+                importance, provenance, metadata, explanation);
+    }
+
+    /**
+     * Reads the normalised score of each sub-query from the pipeline's explanation (the k-NN one is the
+     * "within top k" detail) and weighs it as the pipeline did; then applies the shaping weights.
+     */
+    private Explanation shaped(JsonNode explanation, Instant observedAt, double importance, Instant reference) {
+        double bm25Norm = 0;
+        double vectorNorm = 0;
+        Double bm25Raw = null;
+        Double vectorRaw = null;
+        for (JsonNode detail : explanation.path("details")) {
+            JsonNode inner = detail.path("details").path(0);
+            if (inner.path("description").asText().startsWith("within top")) {
+                vectorNorm = detail.path("value").asDouble();
+                vectorRaw = inner.path("value").asDouble();
+            } else {
+                bm25Norm = detail.path("value").asDouble();
+                bm25Raw = inner.path("value").asDouble();
+            }
         }
-        return hits;
+        double share = shaper.relevanceShare() * (1 - rerankWeight);
+        double bm25 = share * (1 - vectorWeight) * bm25Norm;
+        double vector = share * vectorWeight * vectorNorm;
+        double recency = (1 - rerankWeight) * shaper.recencyWeight() * shaper.recency(observedAt, reference);
+        double importanceC = (1 - rerankWeight) * shaper.importanceWeight() * importance;
+        // strength is not modelled yet: every memory is at full strength
+        double strength = (1 - rerankWeight) * shaper.strengthWeight();
+        double fused = (1 - vectorWeight) * bm25Norm + vectorWeight * vectorNorm;
+        double score = bm25 + vector + recency + importanceC + strength;
+        return new Explanation(bm25, vector, fused, recency, importanceC, strength, 0, score, bm25Raw, vectorRaw,
+                matchedTerms(explanation));
+    }
+
+    private List<Hit> rerank(String query, List<Hit> hits) {
+        double[] scores = reranker.scores(query, hits.stream().map(Hit::text).toList());
+        List<Hit> reranked = new ArrayList<>(hits.size());
+        for (int i = 0; i < hits.size(); i++) {
+            Hit h = hits.get(i);
+            Explanation e = h.explanation();
+            double rr = rerankWeight * scores[i];
+            Explanation withRerank = new Explanation(e.bm25(), e.vector(), e.fused(), e.recency(), e.importance(),
+                    e.strength(), rr, e.score() + rr, e.bm25Raw(), e.vectorRaw(), e.matchedTerms());
+            reranked.add(new Hit(h.recordId(), withRerank.score(), h.text(), h.tier(), h.userId(), h.agentId(),
+                    h.sessionId(), h.role(), h.observedAt(), h.importance(), h.eventIds(), h.metadata(), withRerank));
+        }
+        return reranked;
+    }
+
+    static List<String> matchedTerms(JsonNode explanation) {
+        Set<String> terms = new LinkedHashSet<>();
+        collectTerms(explanation, terms);
+        return List.copyOf(terms);
+    }
+
+    private static void collectTerms(JsonNode node, Set<String> terms) {
+        Matcher m = TERM.matcher(node.path("description").asText());
+        while (m.find()) {
+            terms.add(m.group(1));
+        }
+        node.path("details").forEach(d -> collectTerms(d, terms));
     }
 
     /** How many live memories the tenant has within the scope. */

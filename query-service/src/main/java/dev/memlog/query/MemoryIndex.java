@@ -57,11 +57,13 @@ public final class MemoryIndex {
                     {"actions":[{"add":{"index":"%s","alias":"%s","is_write_index":true}}]}""".formatted(index, alias));
             log.info("created index {} behind alias {} (dimension {}, lucene HNSW)", index, alias, dimension);
         }
-        // min-max normalise each sub-query's scores, then a weighted mean: BM25 first, vectors second
+        // min-max normalise each sub-query's scores, then a weighted mean: BM25 first, vectors second; the
+        // explanation processor reports each sub-query's normalised score so every hit can explain itself
         os.call("PUT", "/_search/pipeline/" + pipeline, """
                 {"description":"memlog hybrid retrieval","phase_results_processors":[{"normalization-processor":{
                   "normalization":{"technique":"min_max"},
-                  "combination":{"technique":"arithmetic_mean","parameters":{"weights":[%s,%s]}}}}]}"""
+                  "combination":{"technique":"arithmetic_mean","parameters":{"weights":[%s,%s]}}}}],
+                 "response_processors":[{"hybrid_score_explanation":{}}]}"""
                 .formatted(1.0 - vectorWeight, vectorWeight));
     }
 
@@ -69,6 +71,12 @@ public final class MemoryIndex {
     public JsonNode mapping() {
         JsonNode all = os.call("GET", "/" + alias + "/_mapping", null);
         return all.elements().next().path("mappings");
+    }
+
+    /** What BM25 matches: the text with its speaker's name, when the caller gave one. */
+    static String searchText(MemoryRecord r) {
+        String speaker = r.getMetadata().get("speaker");
+        return speaker == null || speaker.isBlank() ? r.getText() : speaker + ": " + r.getText();
     }
 
     public static Map<String, Object> document(MemoryRecord r) {
@@ -81,6 +89,7 @@ public final class MemoryIndex {
         doc.put("tier", r.getTier().name());
         doc.put("role", r.getRole());
         doc.put("text", r.getText());
+        doc.put("search_text", searchText(r));
         doc.put("embedding", r.getEmbedding());
         doc.put("embedding_model", r.getEmbeddingModel());
         doc.put("importance", r.getImportance());

@@ -18,7 +18,7 @@ public final class QueryService implements AutoCloseable {
     /** Settings, each from an environment variable with a default that works on the local stack. */
     public record Config(String host, int port, String bootstrapServers, String schemaRegistryUrl, String openSearchUrl,
                          String indexAlias, int shards, int replicas, double vectorWeight, String consumerGroup,
-                         String embeddingModel, ApiKeys apiKeys) {
+                         String embeddingModel, ApiKeys apiKeys, ScoreShaper shaper, String tokenizer) {
         public static Config from(Env env) {
             return new Config(env.string("HTTP_HOST", "0.0.0.0"), env.integer("QUERY_PORT", 8083),
                     env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
@@ -28,7 +28,19 @@ public final class QueryService implements AutoCloseable {
                     env.integer("INDEX_REPLICAS", 0), Double.parseDouble(env.string("HYBRID_VECTOR_WEIGHT", "0.5")),
                     env.string("MATERIALIZER_GROUP", "memlog-query-materializer"),
                     env.string("EMBEDDING_MODEL", "bge-small-en-v1.5-q"),
-                    ApiKeys.load(env.optional("API_KEYS"), env.optional("API_KEYS_FILE")));
+                    ApiKeys.load(env.optional("API_KEYS"), env.optional("API_KEYS_FILE")),
+                    new ScoreShaper(Double.parseDouble(env.string("RECENCY_WEIGHT", "0")),
+                            java.time.Duration.ofDays(env.integer("RECENCY_HALF_LIFE_DAYS", 30)),
+                            Double.parseDouble(env.string("IMPORTANCE_WEIGHT", "0")),
+                            Double.parseDouble(env.string("STRENGTH_WEIGHT", "0"))),
+                    env.string("CONTEXT_TOKENIZER", "cl100k_base"));
+        }
+
+        /** Defaults for tests and the local stack. */
+        public static Config local(String bootstrapServers, String schemaRegistryUrl, String openSearchUrl, String indexAlias,
+                                   String consumerGroup, String embeddingModel, ApiKeys apiKeys, int port) {
+            return new Config("127.0.0.1", port, bootstrapServers, schemaRegistryUrl, openSearchUrl, indexAlias, 1, 0, 0.5,
+                    consumerGroup, embeddingModel, apiKeys, ScoreShaper.none(), "cl100k_base");
         }
     }
 
@@ -48,7 +60,9 @@ public final class QueryService implements AutoCloseable {
         var registry = new SchemaRegistryClient(config.schemaRegistryUrl());
         this.indexer = new RecordIndexer(config.bootstrapServers(), config.consumerGroup(), registry, os, index, metrics);
         indexer.start();
-        var routes = new SearchRoutes(config.apiKeys(), new HybridRetriever(os, index, embeddings), metrics);
+        var retriever = new HybridRetriever(os, index, embeddings, config.vectorWeight(), config.shaper(), null, 0);
+        var routes = new SearchRoutes(config.apiKeys(), retriever,
+                new ContextPacker(retriever, os, index, config.tokenizer()), metrics);
         this.http = ServiceServer.start("query-service", config.host(), config.port(), 1 << 20, metrics,
                 Map.of("opensearch", this::openSearchUp, "materializer", indexer::healthy), routes::register);
         log.info("query-service started: index {}, model {}", config.indexAlias(), embeddings.modelId());

@@ -3,20 +3,26 @@ package dev.memlog.query;
 import dev.memlog.common.auth.ApiKeys;
 import dev.memlog.common.http.ApiException;
 import dev.memlog.common.http.Json;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.config.JavalinConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.util.Map;
 
-/** Retrieval for the caller's tenant: hybrid search over its memories, each hit with its score; live counts. */
+/** Retrieval for the caller's tenant: hybrid search with explained scores, token-budgeted context packs, live counts. */
 final class SearchRoutes {
+    static final int MAX_BUDGET = 32_000;
     private final ApiKeys apiKeys;
     private final HybridRetriever retriever;
+    private final ContextPacker packer;
     private final Timer searchTimer;
+    private final Timer contextTimer;
 
-    SearchRoutes(ApiKeys apiKeys, HybridRetriever retriever, MeterRegistry metrics) {
+    SearchRoutes(ApiKeys apiKeys, HybridRetriever retriever, ContextPacker packer, MeterRegistry metrics) {
         this.apiKeys = apiKeys;
         this.retriever = retriever;
+        this.packer = packer;
+        this.contextTimer = Timer.builder("memlog_context_pack").publishPercentiles(0.5, 0.95, 0.99).register(metrics);
         this.searchTimer = Timer.builder("memlog_search").publishPercentiles(0.5, 0.95, 0.99).register(metrics);
     }
 
@@ -37,6 +43,26 @@ final class SearchRoutes {
             long nanos = System.nanoTime() - started;
             searchTimer.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
             ctx.json(Map.of("hits", hits, "took_ms", nanos / 1_000_000));
+        });
+        config.routes.post("/v1/context", ctx -> {
+            String tenant = apiKeys.tenantOf(ctx);
+            if (ctx.body().isBlank()) {
+                throw ApiException.badRequest(null, "request body is empty: send a JSON object with a query and budget_tokens");
+            }
+            JsonNode body = Json.mapper().readTree(ctx.body());
+            var request = SearchRequest.parse(body);
+            JsonNode budget = body.get("budget_tokens");
+            if (budget == null || !budget.isInt() || budget.asInt() < 1 || budget.asInt() > MAX_BUDGET) {
+                throw ApiException.badRequest("budget_tokens", "budget_tokens must be an integer from 1 to " + MAX_BUDGET);
+            }
+            JsonNode neighbours = body.get("neighbours");
+            if (neighbours != null && !neighbours.isBoolean()) {
+                throw ApiException.badRequest("neighbours", "neighbours must be true or false");
+            }
+            long started = System.nanoTime();
+            var pack = packer.pack(tenant, request, budget.asInt(), neighbours == null || neighbours.asBoolean());
+            contextTimer.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+            ctx.json(pack);
         });
     }
 }

@@ -64,9 +64,8 @@ class QueryServiceIT {
             Topics.ensureCreated(admin, 3, (short) 1);
         }
         model = OnnxEmbeddingProvider.fromSetting("bge-small-en-v1.5-q");
-        query = new QueryService(new QueryService.Config("127.0.0.1", 0, kafka.bootstrapServers(), registry.url(),
-                openSearch.url(), "memlog-test", 1, 0, 0.5, "materializer-test", model.modelId(),
-                ApiKeys.of(Map.of("key-a", "tenant-a", "key-b", "tenant-b"))), model);
+        query = new QueryService(QueryService.Config.local(kafka.bootstrapServers(), registry.url(), openSearch.url(),
+                "memlog-test", "materializer-test", model.modelId(), ApiKeys.of(Map.of("key-a", "tenant-a", "key-b", "tenant-b")), 0), model);
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         var topic = Topics.MEMORY_RECORDS;
@@ -86,10 +85,18 @@ class QueryServiceIT {
     }
 
     static MemoryRecord record(String tenant, String user, String id, String text, int version) {
+        return record(tenant, user, id, text, version, embed(text));
+    }
+
+    static List<Float> embed(String text) {
         List<Float> vector = new ArrayList<>();
         for (float f : model.embedDocuments(List.of(text)).getFirst()) {
             vector.add(f);
         }
+        return vector;
+    }
+
+    static MemoryRecord record(String tenant, String user, String id, String text, int version, List<Float> vector) {
         Instant at = Instant.parse("2023-05-08T13:56:00Z");
         return MemoryRecord.newBuilder().setRecordId(id).setTenantId(tenant).setUserId(user).setSessionId("s1")
                 .setTier(MemoryTier.EPISODIC).setRole("user").setText(text).setEmbedding(vector)
@@ -144,14 +151,18 @@ class QueryServiceIT {
 
     @Test
     void smallTenantGetsAllItsHitsAmongManyOtherDocuments() throws Exception {
-        for (int i = 0; i < 300; i++) {
-            send(record("tenant-b", "crowd", "crowd-" + i, "I went hiking in the mountains on trip number " + i, 1));
+        // 5,000 near-identical memories of another tenant: a k-NN that filtered after the search would find none of ours
+        List<Float> crowdVector = embed("I went hiking in the mountains on a trip");
+        for (int i = 0; i < 5000; i++) {
+            producer.send(new ProducerRecord<>(Topics.MEMORY_RECORDS.name(), "crowd",
+                    record("tenant-b", "crowd", "crowd-" + i, "I went hiking in the mountains on trip number " + i, 1, crowdVector)));
         }
+        producer.flush();
         for (int i = 0; i < 5; i++) {
             send(record("tenant-a", "small", "small-" + i, "I went hiking in the hills, outing " + i, 1));
         }
-        await().atMost(Duration.ofSeconds(60)).until(() -> count("{\"query\":{\"prefix\":{\"record_id\":\"small-\"}}}") == 5
-                && count("{\"query\":{\"prefix\":{\"record_id\":\"crowd-\"}}}") == 300);
+        await().atMost(Duration.ofSeconds(120)).until(() -> count("{\"query\":{\"prefix\":{\"record_id\":\"small-\"}}}") == 5
+                && count("{\"query\":{\"prefix\":{\"record_id\":\"crowd-\"}}}") == 5000);
 
         var response = search("key-a", "{\"query\":\"hiking trip in the mountains\",\"user_id\":\"small\",\"k\":10}");
 
@@ -164,6 +175,71 @@ class QueryServiceIT {
             assertThat(h.path("score").asDouble()).isBetween(0.0, 1.0);
         });
         assertThat(hits.get(0).path("score").asDouble()).isGreaterThan(0.5);
+
+        for (String mode : List.of("vector", "bm25")) {
+            JsonNode single = JSON.readTree(search("key-a", "{\"query\":\"hiking trip in the mountains\",\"user_id\":\"small\",\"mode\":\"" + mode + "\"}").body());
+            assertThat(single.path("hits")).as(mode).hasSize(5);
+        }
+    }
+
+    @Test
+    void everyHitExplainsItsScoreAndTheComponentsAddUp() throws Exception {
+        send(record("tenant-a", "explain", "ex-1", "My favourite tea is a smoky lapsang souchong", 1));
+        send(record("tenant-a", "explain", "ex-2", "I drink coffee every morning before work", 1));
+        send(record("tenant-a", "explain", "ex-3", "The garden needs watering twice a week in summer", 1));
+        await().atMost(Duration.ofSeconds(30)).until(() -> count("{\"query\":{\"prefix\":{\"record_id\":\"ex-\"}}}") == 3);
+
+        JsonNode hits = JSON.readTree(search("key-a", "{\"query\":\"which tea do I like?\",\"user_id\":\"explain\"}").body()).path("hits");
+
+        assertThat(hits).hasSize(3);
+        assertThat(hits.get(0).path("record_id").asText()).isEqualTo("ex-1");
+        double previous = Double.MAX_VALUE;
+        for (JsonNode hit : hits) {
+            JsonNode e = hit.path("explanation");
+            double sum = e.path("bm25").asDouble() + e.path("vector").asDouble() + e.path("recency").asDouble()
+                    + e.path("importance").asDouble() + e.path("strength").asDouble() + e.path("rerank").asDouble();
+            assertThat(sum).isCloseTo(hit.path("score").asDouble(), org.assertj.core.data.Offset.offset(1e-9));
+            assertThat(e.path("score").asDouble()).isEqualTo(hit.path("score").asDouble());
+            assertThat(hit.path("score").asDouble()).isLessThanOrEqualTo(previous);
+            previous = hit.path("score").asDouble();
+        }
+        JsonNode top = hits.get(0).path("explanation");
+        assertThat(top.path("matched_terms")).extracting(JsonNode::asText).contains("tea");
+        assertThat(top.path("bm25_raw").asDouble()).isPositive();
+        assertThat(top.path("vector_raw").asDouble()).isPositive();
+    }
+
+    @Test
+    void contextPackStaysWithinItsBudgetAndBringsNeighbours() throws Exception {
+        String[] turns = {"Ann: did you ever find a new flat?", "Yes! I signed for a place near the canal in Leeds.",
+                "Ann: that's great news", "We should celebrate with dinner on Friday."};
+        for (int i = 0; i < turns.length; i++) {
+            var r = record("tenant-a", "packer", "pk-" + i, turns[i], 1);
+            r.setObservedAt(Instant.parse("2023-05-08T13:56:0" + i + "Z"));
+            r.setSessionId("flat-talk");
+            send(r);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> count("{\"query\":{\"prefix\":{\"record_id\":\"pk-\"}}}") == 4);
+        var http = HttpClient.newHttpClient();
+        for (int budget : new int[] {5, 30, 60, 1000}) {
+            var response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + query.port() + "/v1/context"))
+                    .header(ApiKeys.HEADER, "key-a").POST(HttpRequest.BodyPublishers.ofString(
+                            "{\"query\":\"where is the new flat?\",\"user_id\":\"packer\",\"budget_tokens\":" + budget + "}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(200);
+            JsonNode pack = JSON.readTree(response.body());
+            assertThat(pack.path("tokens").asInt()).as("budget %d", budget).isLessThanOrEqualTo(budget);
+            assertThat(pack.path("tokenizer").asText()).isEqualTo("cl100k_base");
+            if (budget == 1000) {
+                assertThat(pack.path("context").asText()).contains("Leeds").contains("did you ever find a new flat?")
+                        .contains("[8 May 2023, flat-talk]");
+            }
+        }
+        var bad = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + query.port() + "/v1/context"))
+                .header(ApiKeys.HEADER, "key-a").POST(HttpRequest.BodyPublishers.ofString("{\"query\":\"x\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(bad.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(bad.body()).path("field").asText()).isEqualTo("budget_tokens");
     }
 
     @Test
@@ -183,6 +259,8 @@ class QueryServiceIT {
             empty query   | {"query":"  "}                   | query
             wrong type    | {"query":["a"]}                  | query
             k too large   | {"query":"x","k":1000}           | k
+            bad mode      | {"query":"x","mode":"psychic"}   | mode
+            bad as_of     | {"query":"x","as_of":"soon"}     | as_of
             bad tier      | {"query":"x","tiers":["dreams"]} | tiers
             """)
     void badSearchInputIsA400NamingTheField(String name, String body, String field) throws Exception {

@@ -1,6 +1,7 @@
 package dev.memlog.stack;
 
 import dev.memlog.common.auth.ApiKeys;
+import dev.memlog.common.config.Env;
 import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
 import dev.memlog.consolidation.ConsolidationService;
@@ -9,19 +10,16 @@ import dev.memlog.query.QueryService;
 import dev.memlog.registry.Compatibility;
 import dev.memlog.registry.SchemaRegistryServer;
 import dev.memlog.testkit.InProcessKafkaBroker;
-import dev.memlog.testkit.KafkaBroker;
-import dev.memlog.testkit.OpenSearchNode;
 import dev.memlog.testkit.ChildProcessOpenSearchNode;
-import dev.memlog.testkit.Infrastructure;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.function.Consumer;
 
 /**
- * The whole platform on one machine: a KRaft broker and the schema registry in this JVM, OpenSearch in a
- * child JVM, and the three services, each on its own port as they would run apart. Closing stops them in
- * reverse order.
+ * The whole platform on one machine from Maven Central artifacts alone: a KRaft broker and the schema registry
+ * in this JVM, OpenSearch in a child JVM, and the three services, each on its own port as they would run apart.
+ * Closing stops them in reverse order.
  */
 public final class LocalStack implements AutoCloseable {
 
@@ -34,8 +32,8 @@ public final class LocalStack implements AutoCloseable {
     }
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
-    private final KafkaBroker kafka;
-    private final OpenSearchNode openSearch;
+    private final InProcessKafkaBroker kafka;
+    private final ChildProcessOpenSearchNode openSearch;
     private final SchemaRegistryServer registry;
     private final IngestService ingest;
     private final ConsolidationService consolidation;
@@ -45,8 +43,7 @@ public final class LocalStack implements AutoCloseable {
         try {
             long t = System.nanoTime();
             progress.accept("[1/6] Kafka broker (KRaft)");
-            kafka = Infrastructure.useContainers() ? KafkaBroker.start(config.dataDir().resolve("kafka"))
-                    : InProcessKafkaBroker.start(config.dataDir().resolve("kafka"), config.kafkaPort());
+            kafka = InProcessKafkaBroker.start(config.dataDir().resolve("kafka"), config.kafkaPort());
             started.push(kafka);
             progress.accept(done(t, "Kafka at " + kafka.bootstrapServers()));
 
@@ -59,8 +56,7 @@ public final class LocalStack implements AutoCloseable {
 
             t = System.nanoTime();
             progress.accept("[3/6] OpenSearch node with k-NN and neural-search (child JVM)");
-            openSearch = Infrastructure.useContainers() ? OpenSearchNode.start(config.dataDir().resolve("opensearch"))
-                    : ChildProcessOpenSearchNode.start(config.dataDir().resolve("opensearch"), config.openSearchPort());
+            openSearch = ChildProcessOpenSearchNode.start(config.dataDir().resolve("opensearch"), config.openSearchPort());
             started.push(openSearch);
             progress.accept(done(t, "OpenSearch at " + openSearch.url()));
 
@@ -76,15 +72,18 @@ public final class LocalStack implements AutoCloseable {
             progress.accept("[5/6] consolidation-streams (exactly_once_v2)");
             consolidation = new ConsolidationService(new ConsolidationService.Config("memlog-consolidation",
                     kafka.bootstrapServers(), registry.url(), config.dataDir().resolve("streams"), "127.0.0.1",
-                    config.consolidationPort(), config.embeddingModel(), config.partitions(), (short) 1), model);
+                    config.consolidationPort(), config.embeddingModel(), config.partitions(), (short) 1,
+                    ConsolidationService.Config.from(Env.system()).embedPreviousTurn()), model);
             started.push(consolidation);
             progress.accept(done(t, "consolidation-streams health at http://127.0.0.1:" + consolidation.port()));
 
             t = System.nanoTime();
             progress.accept("[6/6] query-service and its materializer");
+            // retrieval tuning (weights, shaping, tokenizer) follows the same environment variables as query-service
+            var tuned = QueryService.Config.from(Env.system());
             query = new QueryService(new QueryService.Config("127.0.0.1", config.queryPort(), kafka.bootstrapServers(),
-                    registry.url(), openSearch.url(), "memlog-records", 1, 0, 0.5, "memlog-query-materializer",
-                    config.embeddingModel(), config.apiKeys()), model);
+                    registry.url(), openSearch.url(), "memlog-records", 1, 0, tuned.vectorWeight(), "memlog-query-materializer",
+                    config.embeddingModel(), config.apiKeys(), tuned.shaper(), tuned.tokenizer()), model);
             started.push(query);
             progress.accept(done(t, "query-service at http://127.0.0.1:" + query.port()));
         } catch (Exception | Error e) {

@@ -36,6 +36,11 @@ public final class MemoryClient {
                 .POST(HttpRequest.BodyPublishers.ofString(request.toString())), 200);
     }
 
+    public JsonNode context(ObjectNode request) throws IOException {
+        return send(HttpRequest.newBuilder(URI.create(queryUrl + "/v1/context"))
+                .POST(HttpRequest.BodyPublishers.ofString(request.toString())), 200);
+    }
+
     public long count(String userId) throws IOException {
         String q = userId == null ? "" : "?user_id=" + URLEncoder.encode(userId, StandardCharsets.UTF_8);
         return send(HttpRequest.newBuilder(URI.create(queryUrl + "/v1/stats" + q)).GET(), 200).path("records").asLong();

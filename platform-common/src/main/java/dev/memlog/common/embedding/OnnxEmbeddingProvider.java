@@ -16,18 +16,22 @@ public final class OnnxEmbeddingProvider implements EmbeddingProvider {
 
     /** The offline models memlog ships with. */
     public enum Model {
-        BGE_SMALL_EN_V15_Q("bge-small-en-v1.5-q", 384, 512, BgeSmallEnV15QuantizedEmbeddingModel::new),
-        ALL_MINILM_L6_V2_Q("all-minilm-l6-v2-q", 384, 128, AllMiniLmL6V2QuantizedEmbeddingModel::new);
+        // bge was trained to retrieve passages for short queries prefixed with this instruction
+        BGE_SMALL_EN_V15_Q("bge-small-en-v1.5-q", 384, 512, "Represent this sentence for searching relevant passages: ",
+                BgeSmallEnV15QuantizedEmbeddingModel::new),
+        ALL_MINILM_L6_V2_Q("all-minilm-l6-v2-q", 384, 128, "", AllMiniLmL6V2QuantizedEmbeddingModel::new);
 
         final String id;
         final int dimension;
         final int windowTokens;
+        final String queryInstruction;
         final Supplier<EmbeddingModel> factory;
 
-        Model(String id, int dimension, int windowTokens, Supplier<EmbeddingModel> factory) {
+        Model(String id, int dimension, int windowTokens, String queryInstruction, Supplier<EmbeddingModel> factory) {
             this.id = id;
             this.dimension = dimension;
             this.windowTokens = windowTokens;
+            this.queryInstruction = queryInstruction;
             this.factory = factory;
         }
 
@@ -52,15 +56,24 @@ public final class OnnxEmbeddingProvider implements EmbeddingProvider {
 
     private final Model model;
     private final EmbeddingModel onnx;
+    private final String queryPrefix;
 
     public OnnxEmbeddingProvider(Model model) {
-        this.model = model;
-        this.onnx = model.factory.get();
+        this(model, true);
     }
 
-    /** The model named by EMBEDDING_MODEL, bge-small-en-v1.5-q by default. */
+    /** @param queryInstruction whether queries get the model's retrieval instruction, if it has one */
+    public OnnxEmbeddingProvider(Model model, boolean queryInstruction) {
+        this.model = model;
+        this.onnx = model.factory.get();
+        this.queryPrefix = queryInstruction ? model.queryInstruction : "";
+    }
+
+    /** The model named by EMBEDDING_MODEL, bge-small-en-v1.5-q by default; EMBEDDING_QUERY_INSTRUCTION=false drops the query instruction. */
     public static EmbeddingProvider fromSetting(String modelId) {
-        return new OnnxEmbeddingProvider(Model.byId(modelId == null ? Model.BGE_SMALL_EN_V15_Q.id : modelId.toLowerCase(Locale.ROOT)));
+        boolean instruction = !"false".equalsIgnoreCase(System.getenv("EMBEDDING_QUERY_INSTRUCTION"));
+        return new OnnxEmbeddingProvider(Model.byId(modelId == null ? Model.BGE_SMALL_EN_V15_Q.id : modelId.toLowerCase(Locale.ROOT)),
+                instruction);
     }
 
     @Override
@@ -84,6 +97,6 @@ public final class OnnxEmbeddingProvider implements EmbeddingProvider {
 
     @Override
     public float[] embedQuery(String query) {
-        return onnx.embed(query).content().vector();
+        return onnx.embed(queryPrefix + query).content().vector();
     }
 }

@@ -1,0 +1,280 @@
+package dev.memlog.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.memlog.common.auth.ApiKeys;
+import dev.memlog.common.embedding.OnnxEmbeddingProvider;
+import dev.memlog.common.http.Json;
+import dev.memlog.query.HybridRetriever;
+import dev.memlog.query.MemoryIndex;
+import dev.memlog.query.OpenSearchRest;
+import dev.memlog.query.ScoreShaper;
+import dev.memlog.query.SearchRequest;
+import dev.memlog.stack.Demo;
+import dev.memlog.stack.LocalStack;
+import dev.memlog.stack.MemoryClient;
+import dev.memlog.stack.locomo.LocomoFile;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Replays LoCoMo-format conversations through the real platform (HTTP ingest, Kafka, consolidation, the
+ * materializer, OpenSearch), one memory owner per conversation with each turn at its session's date, then asks
+ * every question of categories 1-4 in hybrid, BM25-only and vector-only mode and scores the rankings and the
+ * context packs against the evidence. Writes bench/results/&lt;name&gt;.json and .md and prints the table.
+ */
+public final class LocomoBenchmark {
+    static final String TENANT = "bench";
+    static final String KEY = "bench-key";
+    static final List<String> MODES = List.of("hybrid", "bm25", "vector");
+    static final int TURN_K = 10;
+    static final int SESSION_K = 30;
+    static final int LATENCY_SAMPLES = 300;
+
+    record Options(Path file, List<String> models, Path outDir, String name, int questionLimit, int sample, int threads) {
+        static Options parse(String[] args) {
+            Path file = Path.of("../shared/data/locomo-dev.json");
+            List<String> models = List.of("bge-small-en-v1.5-q");
+            Path out = Path.of("bench/results");
+            String name = "locomo-latest";
+            int limit = Integer.MAX_VALUE;
+            int sample = 1;
+            int threads = 2;
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--file" -> file = Path.of(args[++i]);
+                    case "--models" -> models = List.of(args[++i].split(","));
+                    case "--out" -> out = Path.of(args[++i]);
+                    case "--name" -> name = args[++i];
+                    case "--limit" -> limit = Integer.parseInt(args[++i]);
+                    case "--sample" -> sample = Integer.parseInt(args[++i]);
+                    case "--threads" -> threads = Integer.parseInt(args[++i]);
+                    default -> throw new IllegalArgumentException("unknown option " + args[i]
+                            + "; use --file F --models m1,m2 --out DIR --name NAME --limit N --sample EVERY_NTH --threads N");
+                }
+            }
+            return new Options(file, models, out, name, limit, sample, threads);
+        }
+    }
+
+    private final Options options;
+    private final PrintStream out = System.out;
+
+    LocomoBenchmark(Options options) {
+        this.options = options;
+    }
+
+    public static void main(String[] args) throws Exception {
+        var options = Options.parse(args);
+        if (!Files.exists(options.file())) {
+            System.err.println("no such file: " + options.file().toAbsolutePath());
+            System.exit(2);
+        }
+        new LocomoBenchmark(options).run();
+        System.exit(0);
+    }
+
+    void run() throws Exception {
+        List<LocomoFile.Conversation> conversations;
+        try (InputStream in = Files.newInputStream(options.file())) {
+            conversations = LocomoFile.read(in);
+        }
+        List<String> unresolved = conversations.stream().flatMap(c -> c.unresolvedEvidence().stream()).toList();
+        out.printf("LoCoMo benchmark: %s, %d conversations, %d turns; unresolved evidence ids (reported, skipped): %s%n",
+                options.file(), conversations.size(), conversations.stream().mapToInt(LocomoFile.Conversation::turnCount).sum(),
+                unresolved);
+        Map<String, Object> models = new LinkedHashMap<>();
+        for (String model : options.models()) {
+            models.put(model, evaluate(model, conversations));
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> first = (Map<String, Object>) models.get(options.models().getFirst());
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("dataset", options.file().getFileName().toString());
+        result.put("date", Instant.now().toString());
+        result.put("machine", machine());
+        result.put("path", "HTTP ingest -> Kafka -> consolidation-streams -> memory.records -> materializer -> OpenSearch; queries over HTTP");
+        result.put("model", options.models().getFirst());
+        result.put("methods", first.get("methods"));
+        result.put("latency_ms", first.get("latency_ms"));
+        result.put("ingest", first.get("ingest"));
+        result.put("models", models);
+        result.put("unresolved_evidence", unresolved);
+        Files.createDirectories(options.outDir());
+        Path json = options.outDir().resolve(options.name() + ".json");
+        Json.mapper().copy().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), result);
+        String table = MarkdownReport.render(result);
+        Files.writeString(options.outDir().resolve(options.name() + ".md"), table);
+        out.println();
+        out.println(table);
+        out.println("Results written to " + json.toAbsolutePath() + " and .md beside it.");
+    }
+
+    private Map<String, Object> evaluate(String model, List<LocomoFile.Conversation> conversations) throws Exception {
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "memlog-bench-" + model + "-" + ProcessHandle.current().pid());
+        var config = new LocalStack.Config(dir, 0, 0, 0, 0, 0, 0, ApiKeys.of(Map.of(KEY, TENANT)), model, 3);
+        out.printf("%n== %s: starting the stack%n", model);
+        try (var stack = new LocalStack(config, line -> out.println("   " + line.strip()))) {
+            var client = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), KEY);
+            var demo = new Demo(client, new PrintStream(java.io.OutputStream.nullOutputStream()));
+            long started = System.nanoTime();
+            int turns = 0;
+            for (var c : conversations) {
+                turns += demo.ingest(c);
+            }
+            double appendSeconds = (System.nanoTime() - started) / 1e9;
+            for (var c : conversations) {
+                demo.awaitSearchable(Demo.ownerOf(c), c.turnCount(), Duration.ofMinutes(20));
+            }
+            double searchableSeconds = (System.nanoTime() - started) / 1e9;
+            out.printf("   ingested %d turns over HTTP in %.1f s; all searchable after %.1f s (%.0f turns/s end to end)%n",
+                    turns, appendSeconds, searchableSeconds, turns / searchableSeconds);
+
+            Map<String, MetricTable> tables = new LinkedHashMap<>();
+            MODES.forEach(m -> tables.put(m, new MetricTable()));
+            Map<String, Percentiles> httpLatency = new LinkedHashMap<>();
+            MODES.forEach(m -> httpLatency.put(m, new Percentiles()));
+            // every question of categories 1-4 with evidence, or every n-th of them with --sample n
+            List<Map.Entry<LocomoFile.Conversation, LocomoFile.Question>> questions = new ArrayList<>();
+            int seen = 0;
+            for (var c : conversations) {
+                for (var q : c.questions()) {
+                    if (scored(q) && seen++ % options.sample() == 0 && questions.size() < options.questionLimit()) {
+                        questions.add(Map.entry(c, q));
+                    }
+                }
+            }
+            var done = new java.util.concurrent.atomic.AtomicInteger();
+            try (var pool = java.util.concurrent.Executors.newFixedThreadPool(options.threads())) {
+                List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+                for (var entry : questions) {
+                    futures.add(pool.submit(() -> {
+                        for (String mode : MODES) {
+                            score(client, entry.getKey(), entry.getValue(), mode, tables.get(mode), httpLatency.get(mode));
+                        }
+                        if (done.incrementAndGet() % 100 == 0) {
+                            out.printf("   %d/%d questions scored%n", done.get(), questions.size());
+                        }
+                        return null;
+                    }));
+                }
+                for (var f : futures) {
+                    f.get();
+                }
+            }
+            Map<String, Object> methods = new LinkedHashMap<>();
+            tables.forEach((m, t) -> methods.put(m, t.toJson()));
+            Map<String, Object> result = new LinkedHashMap<>();
+            result.put("methods", methods);
+            result.put("latency_ms", latency(stack, client, conversations, model));
+            result.put("ingest", Map.of("turns", turns, "append_seconds", round(appendSeconds),
+                    "searchable_seconds", round(searchableSeconds)));
+            return result;
+        }
+    }
+
+    static boolean scored(LocomoFile.Question q) {
+        return q.category() >= 1 && q.category() <= 4 && !q.evidence().isEmpty();
+    }
+
+    private void score(MemoryClient client, LocomoFile.Conversation c, LocomoFile.Question q, String mode,
+                       MetricTable table, Percentiles latency) throws IOException {
+        ObjectNode request = Json.mapper().createObjectNode().put("query", q.question()).put("k", SESSION_K)
+                .put("mode", mode).put("user_id", Demo.ownerOf(c));
+        long t = System.nanoTime();
+        JsonNode hits = client.search(request).path("hits");
+        latency.add((System.nanoTime() - t) / 1e6);
+        List<String> ranked = new ArrayList<>();
+        hits.forEach(h -> ranked.add(h.path("metadata").path("dia_id").asText()));
+        Set<String> evidence = new HashSet<>(q.evidence());
+        Set<String> evidenceSessions = new HashSet<>();
+        evidence.forEach(e -> evidenceSessions.add(RankingMetrics.sessionOf(e)));
+        List<String> sessions = RankingMetrics.sessionsByBestTurn(ranked);
+        int cat = q.category();
+        table.add(cat, "hit_at_1", RankingMetrics.hitAt(1, ranked, evidence));
+        table.add(cat, "recall_at_5", RankingMetrics.recallAt(5, ranked, evidence));
+        table.add(cat, "recall_at_10", RankingMetrics.recallAt(10, ranked, evidence));
+        table.add(cat, "ndcg_at_5", RankingMetrics.ndcgAt(5, ranked, evidence));
+        table.add(cat, "mrr", RankingMetrics.reciprocalRank(TURN_K, ranked, evidence));
+        table.add(cat, "session_hit_at_1", RankingMetrics.hitAt(1, sessions, evidenceSessions));
+        table.add(cat, "session_ndcg_at_5", RankingMetrics.ndcgAt(5, sessions, evidenceSessions));
+        for (int budget : new int[] {500, 1500}) {
+            ObjectNode pack = request.deepCopy().put("k", 10).put("budget_tokens", budget);
+            String context = client.context(pack).path("context").asText();
+            table.add(cat, "answer_coverage_" + budget, AnswerCoverage.coverage(q.answer(), context));
+        }
+    }
+
+    /** p50/p95 of the HTTP endpoint (embedding included) against the same hybrid query sent to OpenSearch alone. */
+    private Map<String, Object> latency(LocalStack stack, MemoryClient client, List<LocomoFile.Conversation> conversations,
+                                        String model) throws IOException {
+        var embeddings = OnnxEmbeddingProvider.fromSetting(model);
+        try (var os = new OpenSearchRest(stack.openSearchUrl())) {
+            var index = new MemoryIndex(os, "memlog-records");
+            var retriever = new HybridRetriever(os, index, embeddings, 0.5, ScoreShaper.none(), null, 0);
+            Percentiles http = new Percentiles();
+            Percentiles engine = new Percentiles();
+            int n = 0;
+            outer:
+            for (var c : conversations) {
+                for (var q : c.questions()) {
+                    if (!scored(q)) {
+                        continue;
+                    }
+                    if (n++ >= LATENCY_SAMPLES) {
+                        break outer;
+                    }
+                    ObjectNode request = Json.mapper().createObjectNode().put("query", q.question()).put("k", TURN_K)
+                            .put("user_id", Demo.ownerOf(c));
+                    long t = System.nanoTime();
+                    client.search(request);
+                    http.add((System.nanoTime() - t) / 1e6);
+                    var parsed = SearchRequest.parse(request);
+                    String body = retriever.body(TENANT, parsed, Math.max(20, 2 * TURN_K)).toString(); // vector computed here
+                    t = System.nanoTime();
+                    os.call("POST", "/memlog-records/_search", body, retriever.params(SearchRequest.Mode.HYBRID));
+                    engine.add((System.nanoTime() - t) / 1e6);
+                }
+            }
+            Map<String, Object> latency = new LinkedHashMap<>();
+            latency.put("samples", http.count());
+            latency.put("http_search_p50", round(http.at(50)));
+            latency.put("http_search_p95", round(http.at(95)));
+            latency.put("opensearch_hybrid_p50", round(engine.at(50)));
+            latency.put("opensearch_hybrid_p95", round(engine.at(95)));
+            latency.put("ratio_p50", round(http.at(50) / engine.at(50)));
+            latency.put("ratio_p95", round(http.at(95) / engine.at(95)));
+            return latency;
+        }
+    }
+
+    private static Map<String, Object> machine() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        m.put("java", Runtime.version().toString());
+        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        try {
+            Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name")).findFirst()
+                    .ifPresent(l -> m.put("cpu", l.substring(l.indexOf(':') + 1).strip()));
+        } catch (IOException ignored) {
+            // not Linux
+        }
+        return m;
+    }
+
+    static double round(double v) {
+        return Math.round(v * 1000) / 1000.0;
+    }
+}

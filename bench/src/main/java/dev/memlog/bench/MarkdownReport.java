@@ -1,0 +1,47 @@
+package dev.memlog.bench;
+
+import java.util.List;
+import java.util.Map;
+
+/** The results file as the tables the docs show. */
+final class MarkdownReport {
+    private static final List<String> CATEGORIES = List.of("overall", "1", "2", "3", "4");
+    private static final Map<String, String> NAMES = Map.of("overall", "overall", "1", "1 multi-hop", "2", "2 temporal",
+            "3", "3 open-domain", "4", "4 single-hop");
+
+    private MarkdownReport() {
+    }
+
+    @SuppressWarnings("unchecked")
+    static String render(Map<String, Object> result) {
+        StringBuilder md = new StringBuilder();
+        md.append("# LoCoMo retrieval: ").append(result.get("dataset")).append("\n\n");
+        md.append("Date: ").append(result.get("date")).append("  \nMachine: ").append(result.get("machine")).append("  \n");
+        md.append("Path: ").append(result.get("path")).append("\n\n");
+        Map<String, Object> models = (Map<String, Object>) result.get("models");
+        for (var model : models.entrySet()) {
+            Map<String, Object> m = (Map<String, Object>) model.getValue();
+            md.append("## ").append(model.getKey()).append("\n\n");
+            md.append("| method | category | n | Hit@1 | R@5 | R@10 | NDCG@5 | MRR | cover@500 | cover@1500 | sess Hit@1 | sess NDCG@5 |\n");
+            md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+            Map<String, Object> methods = (Map<String, Object>) m.get("methods");
+            for (var method : methods.entrySet()) {
+                Map<String, Map<String, Object>> rows = (Map<String, Map<String, Object>>) method.getValue();
+                for (String cat : CATEGORIES) {
+                    var row = rows.get(cat);
+                    if (row == null) {
+                        continue;
+                    }
+                    md.append("| ").append(method.getKey()).append(" | ").append(NAMES.get(cat)).append(" | ").append(row.get("n"));
+                    for (String metric : MetricTable.METRICS) {
+                        Object v = row.get(metric);
+                        md.append(" | ").append(v == null ? "-" : String.format("%.3f", ((Number) v).doubleValue()));
+                    }
+                    md.append(" |\n");
+                }
+            }
+            md.append("\nLatency (ms): ").append(m.get("latency_ms")).append("  \nIngest: ").append(m.get("ingest")).append("\n\n");
+        }
+        return md.toString();
+    }
+}

@@ -1,0 +1,201 @@
+package dev.memlog.query;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingType;
+import dev.memlog.common.http.Json;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.ToIntFunction;
+
+/**
+ * The best memories that fit a token budget, counted with a real tokenizer and never over it: procedural first,
+ * then facts, then episodes grouped by session in time order with their dates; duplicates dropped; each episode
+ * hit brings its neighbouring turns when they fit, because the answer often sits in the reply next to the match.
+ */
+public final class ContextPacker {
+    static final int CANDIDATES = 20;
+    static final int EXPANDED_HITS = 8;
+    private static final List<String> TIER_ORDER = List.of("PROCEDURAL", "SEMANTIC", "EPISODIC", "WORKING");
+    private static final Map<String, String> TIER_TITLES = Map.of("PROCEDURAL", "Instructions", "SEMANTIC", "Facts",
+            "EPISODIC", "Conversations", "WORKING", "Recent turns");
+    private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("d MMMM yyyy", Locale.ENGLISH).withZone(ZoneOffset.UTC);
+
+    private final HybridRetriever retriever;
+    private final OpenSearchRest os;
+    private final MemoryIndex index;
+    private final Encoding encoding;
+
+    public ContextPacker(HybridRetriever retriever, OpenSearchRest os, MemoryIndex index, String tokenizer) {
+        this.retriever = retriever;
+        this.os = os;
+        this.index = index;
+        this.encoding = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.fromName(tokenizer)
+                .orElseThrow(() -> new IllegalArgumentException("unknown tokenizer " + tokenizer + "; use cl100k_base or o200k_base")));
+    }
+
+    public String tokenizer() {
+        return encoding.getName();
+    }
+
+    public int countTokens(String text) {
+        return encoding.countTokens(text);
+    }
+
+    /** One memory in the pack; {@code neighbourOf} names the hit that brought it in. */
+    public record Item(String recordId, String tier, String sessionId, Instant observedAt, String speaker, String sessionDate,
+                       String text, double score, String neighbourOf) {
+    }
+
+    public record Pack(String context, int tokens, int budgetTokens, String tokenizer, List<Item> items) {
+    }
+
+    public Pack pack(String tenant, SearchRequest request, int budgetTokens, boolean neighbours) {
+        List<HybridRetriever.Hit> hits = retriever.search(tenant, request.withK(Math.max(CANDIDATES, request.k())));
+        List<Item> ranked = new ArrayList<>();
+        Map<String, List<Item>> around = neighbours ? neighbours(tenant, hits) : Map.of();
+        for (var hit : hits) {
+            ranked.add(item(hit.recordId(), hit.tier(), hit.sessionId(), hit.observedAt(), hit.metadata(), hit.role(),
+                    hit.text(), hit.score(), null));
+            ranked.addAll(around.getOrDefault(hit.recordId(), List.of()));
+        }
+        List<Item> chosen = fit(ranked, budgetTokens, this::countTokens);
+        String rendered = render(chosen);
+        return new Pack(rendered, countTokens(rendered), budgetTokens, tokenizer(), chosen);
+    }
+
+    /**
+     * Takes items in rank order, skipping duplicates (same record or same text) and any item whose addition would
+     * push the rendered pack over the budget; a shorter item further down may still fit.
+     */
+    static List<Item> fit(List<Item> ranked, int budgetTokens, ToIntFunction<String> tokens) {
+        List<Item> chosen = new ArrayList<>();
+        Set<String> seenIds = new LinkedHashSet<>();
+        Set<String> seenTexts = new LinkedHashSet<>();
+        for (Item item : ranked) {
+            String normal = item.text().strip().toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
+            if (seenIds.contains(item.recordId()) || seenTexts.contains(normal)) {
+                continue;
+            }
+            chosen.add(item);
+            if (tokens.applyAsInt(render(chosen)) <= budgetTokens) {
+                seenIds.add(item.recordId());
+                seenTexts.add(normal);
+            } else {
+                chosen.removeLast();
+            }
+        }
+        return List.copyOf(chosen);
+    }
+
+    private static Item item(String id, String tier, String session, Instant at, Map<String, String> metadata, String role,
+                             String text, double score, String neighbourOf) {
+        String speaker = metadata.getOrDefault("speaker", role);
+        String date = metadata.getOrDefault("session_date", DATE.format(at));
+        return new Item(id, tier, session, at, speaker, date, text, score, neighbourOf);
+    }
+
+    /** Renders tiers in order; episodes grouped by session, sessions and turns in time order. */
+    static String render(List<Item> items) {
+        StringBuilder out = new StringBuilder();
+        for (String tier : TIER_ORDER) {
+            List<Item> inTier = items.stream().filter(i -> tier.equals(i.tier())).toList();
+            if (inTier.isEmpty()) {
+                continue;
+            }
+            if (!out.isEmpty()) {
+                out.append('\n');
+            }
+            out.append("## ").append(TIER_TITLES.get(tier)).append('\n');
+            if (!tier.equals("EPISODIC")) {
+                inTier.stream().sorted(Comparator.comparing(Item::observedAt))
+                        .forEach(i -> out.append("- ").append(i.text()).append(" (").append(i.sessionDate()).append(")\n"));
+                continue;
+            }
+            Map<String, List<Item>> bySession = new TreeMap<>();
+            Map<String, Instant> sessionStart = new LinkedHashMap<>();
+            for (Item i : inTier) {
+                String key = String.valueOf(i.sessionId());
+                bySession.computeIfAbsent(key, k -> new ArrayList<>()).add(i);
+                sessionStart.merge(key, i.observedAt(), (a, b) -> a.isBefore(b) ? a : b);
+            }
+            bySession.keySet().stream().sorted(Comparator.comparing(sessionStart::get)).forEach(session -> {
+                List<Item> turns = bySession.get(session);
+                out.append("[").append(turns.getFirst().sessionDate()).append(", ").append(session).append("]\n");
+                turns.stream().sorted(Comparator.comparing(Item::observedAt)).forEach(t -> {
+                    if (t.speaker() != null) {
+                        out.append(t.speaker()).append(": ");
+                    }
+                    out.append(t.text()).append('\n');
+                });
+            });
+        }
+        return out.toString();
+    }
+
+    /** The turns just before and after each of the best episode hits in the same session, in one _msearch. */
+    private Map<String, List<Item>> neighbours(String tenant, List<HybridRetriever.Hit> hits) {
+        List<HybridRetriever.Hit> expand = hits.stream()
+                .filter(h -> "EPISODIC".equals(h.tier()) && h.sessionId() != null).limit(EXPANDED_HITS).toList();
+        if (expand.isEmpty()) {
+            return Map.of();
+        }
+        StringBuilder ndjson = new StringBuilder();
+        for (var hit : expand) {
+            for (boolean before : new boolean[] {true, false}) {
+                ObjectNode body = Json.mapper().createObjectNode();
+                body.put("size", 1);
+                body.putObject("_source").putArray("excludes").add("embedding");
+                body.putArray("sort").addObject().put("observed_at", before ? "desc" : "asc");
+                ArrayNode filter = body.putObject("query").putObject("bool").putArray("filter");
+                filter.addObject().putObject("term").put("tenant_id", tenant);
+                filter.addObject().putObject("term").put("session_id", hit.sessionId());
+                filter.addObject().putObject("term").put("tier", "EPISODIC");
+                if (hit.userId() != null) {
+                    filter.addObject().putObject("term").put("user_id", hit.userId());
+                }
+                if (hit.agentId() != null) {
+                    filter.addObject().putObject("term").put("agent_id", hit.agentId());
+                }
+                filter.addObject().putObject("range").putObject("observed_at")
+                        .put(before ? "lt" : "gt", hit.observedAt().toEpochMilli());
+                filter.addObject().putObject("bool").putObject("must_not").putObject("exists").put("field", "valid_to");
+                ndjson.append("{\"index\":\"").append(index.alias()).append("\"}\n").append(body).append('\n');
+            }
+        }
+        JsonNode responses = os.call("POST", "/_msearch", ndjson.toString()).path("responses");
+        Map<String, List<Item>> around = new LinkedHashMap<>();
+        for (int i = 0; i < expand.size(); i++) {
+            var hit = expand.get(i);
+            List<Item> items = new ArrayList<>();
+            for (int side = 0; side < 2; side++) {
+                JsonNode found = responses.path(2 * i + side).path("hits").path("hits").path(0);
+                if (found.isMissingNode()) {
+                    continue;
+                }
+                JsonNode src = found.path("_source");
+                Map<String, String> metadata = new LinkedHashMap<>();
+                src.path("metadata").properties().forEach(e -> metadata.put(e.getKey(), e.getValue().asText()));
+                items.add(item(found.path("_id").asText(), src.path("tier").asText(), src.path("session_id").asText(),
+                        Instant.ofEpochMilli(src.path("observed_at").asLong()), metadata,
+                        src.path("role").isNull() ? null : src.path("role").asText(), src.path("text").asText(),
+                        hit.score(), hit.recordId()));
+            }
+            around.put(hit.recordId(), items);
+        }
+        return around;
+    }
+}

@@ -1,0 +1,98 @@
+package dev.memlog.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingType;
+import dev.memlog.query.ContextPacker.Item;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.From;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+
+class ContextPackerTest {
+    static final Encoding CL100K = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
+
+    @Provide
+    Arbitrary<ContextPacker.Item> items() {
+        Arbitrary<String> ids = Arbitraries.strings().alpha().ofLength(3);
+        Arbitrary<String> tiers = Arbitraries.of("PROCEDURAL", "SEMANTIC", "EPISODIC", "WORKING");
+        Arbitrary<String> sessions = Arbitraries.of("s1", "s2", "s3");
+        Arbitrary<String> texts = Arbitraries.strings().withCharRange('a', 'z').withChars(' ', ',', '.', 'é', '\n')
+                .ofMinLength(1).ofMaxLength(300);
+        Arbitrary<Long> times = Arbitraries.longs().between(1_600_000_000_000L, 1_700_000_000_000L);
+        return Combinators.combine(ids, tiers, sessions, texts, times)
+                .as((id, tier, session, text, t) -> new ContextPacker.Item(id, tier, session, Instant.ofEpochMilli(t),
+                        "Ann", "8 May 2023", text, 1.0, null));
+    }
+
+    @Property(tries = 300)
+    void thePackNeverExceedsItsBudget(@ForAll @Size(max = 40) List<@From("items") Item> ranked,
+                                      @ForAll @IntRange(min = 1, max = 2000) int budget) {
+        List<ContextPacker.Item> chosen = ContextPacker.fit(ranked, budget, CL100K::countTokens);
+
+        assertThat(CL100K.countTokens(ContextPacker.render(chosen))).isLessThanOrEqualTo(budget);
+    }
+
+    @Property(tries = 200)
+    void thePackHoldsNoRecordOrTextTwice(@ForAll @Size(max = 40) List<@From("items") Item> ranked) {
+        List<ContextPacker.Item> doubled = new ArrayList<>(ranked);
+        doubled.addAll(ranked);
+
+        List<ContextPacker.Item> chosen = ContextPacker.fit(doubled, 100_000, CL100K::countTokens);
+
+        var ids = new HashSet<String>();
+        var texts = new HashSet<String>();
+        for (var item : chosen) {
+            assertThat(ids.add(item.recordId())).isTrue();
+            assertThat(texts.add(item.text().strip().toLowerCase().replaceAll("\\s+", " "))).isTrue();
+        }
+    }
+
+    @Property(tries = 100)
+    void withRoomForEverythingNothingDistinctIsLeftOut(@ForAll @Size(max = 10) List<@From("items") Item> ranked) {
+        var distinct = new ArrayList<ContextPacker.Item>();
+        var ids = new HashSet<String>();
+        var texts = new HashSet<String>();
+        for (var item : ranked) {
+            if (ids.add(item.recordId()) & texts.add(item.text().strip().toLowerCase().replaceAll("\\s+", " "))) {
+                distinct.add(item);
+            }
+        }
+        assertThat(ContextPacker.fit(ranked, 1_000_000, CL100K::countTokens)).hasSameSizeAs(distinct);
+    }
+
+    @Property(tries = 1)
+    void rendersTiersInOrderAndSessionsByTime() {
+        var later = new ContextPacker.Item("a", "EPISODIC", "s2", Instant.parse("2023-06-01T10:00:00Z"), "Bo", "1 June 2023", "later turn", 1, null);
+        var earlier = new ContextPacker.Item("b", "EPISODIC", "s1", Instant.parse("2023-05-08T10:00:00Z"), "Ann", "8 May 2023", "earlier turn", 1, null);
+        var fact = new ContextPacker.Item("c", "SEMANTIC", null, Instant.parse("2023-05-09T10:00:00Z"), null, "9 May 2023", "Ann likes tea", 1, null);
+        var rule = new ContextPacker.Item("d", "PROCEDURAL", null, Instant.parse("2023-05-09T10:00:00Z"), null, "9 May 2023", "Answer in French", 1, null);
+
+        String text = ContextPacker.render(List.of(later, earlier, fact, rule));
+
+        assertThat(text).isEqualTo("""
+                ## Instructions
+                - Answer in French (9 May 2023)
+
+                ## Facts
+                - Ann likes tea (9 May 2023)
+
+                ## Conversations
+                [8 May 2023, s1]
+                Ann: earlier turn
+                [1 June 2023, s2]
+                Bo: later turn
+                """);
+    }
+}
