@@ -4,12 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memlog.common.auth.ApiKeys;
+import dev.memlog.common.config.Env;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
 import dev.memlog.common.http.Json;
 import dev.memlog.query.HybridRetriever;
 import dev.memlog.query.MemoryIndex;
 import dev.memlog.query.OpenSearchRest;
-import dev.memlog.query.ScoreShaper;
+import dev.memlog.query.QueryService;
 import dev.memlog.query.SearchRequest;
 import dev.memlog.stack.Demo;
 import dev.memlog.stack.LocalStack;
@@ -223,7 +224,10 @@ public final class LocomoBenchmark {
         var embeddings = OnnxEmbeddingProvider.fromSetting(model);
         try (var os = new OpenSearchRest(stack.openSearchUrl())) {
             var index = new MemoryIndex(os, "memlog-records");
-            var retriever = new HybridRetriever(os, index, embeddings, 0.5, ScoreShaper.none(), null, 0);
+            // the same tuning the stack's query-service read from the environment
+            var tuned = QueryService.Config.from(Env.system());
+            var retriever = new HybridRetriever(os, index, embeddings, tuned.vectorWeight(), tuned.shaper(), null, 0,
+                    tuned.speakerBoost());
             Percentiles http = new Percentiles();
             Percentiles engine = new Percentiles();
             int n = 0;

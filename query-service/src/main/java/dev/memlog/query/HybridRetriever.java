@@ -38,9 +38,16 @@ public final class HybridRetriever {
     private final ScoreShaper shaper;
     private final Reranker reranker;
     private final double rerankWeight;
+    private final double speakerBoost;
 
     public HybridRetriever(OpenSearchRest os, MemoryIndex index, EmbeddingProvider embeddings, double vectorWeight,
                            ScoreShaper shaper, Reranker reranker, double rerankWeight) {
+        this(os, index, embeddings, vectorWeight, shaper, reranker, rerankWeight, 0);
+    }
+
+    public HybridRetriever(OpenSearchRest os, MemoryIndex index, EmbeddingProvider embeddings, double vectorWeight,
+                           ScoreShaper shaper, Reranker reranker, double rerankWeight, double speakerBoost) {
+        this.speakerBoost = speakerBoost;
         this.os = os;
         this.index = index;
         this.embeddings = embeddings;
@@ -100,9 +107,14 @@ public final class HybridRetriever {
         };
     }
 
-    private static void lexical(ObjectNode query, SearchRequest request, ArrayNode filters) {
+    private void lexical(ObjectNode query, SearchRequest request, ArrayNode filters) {
         ObjectNode bool = query.putObject("bool");
         bool.putArray("must").addObject().putObject("match").putObject("search_text").put("query", request.query());
+        if (speakerBoost > 0) {
+            // a question that names someone is most often answered by what that person said
+            bool.putArray("should").addObject().putObject("match").putObject("speaker")
+                    .put("query", request.query()).put("boost", speakerBoost);
+        }
         bool.set("filter", filters.deepCopy());
     }
 

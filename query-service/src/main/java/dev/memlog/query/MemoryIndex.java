@@ -90,6 +90,7 @@ public final class MemoryIndex {
         doc.put("role", r.getRole());
         doc.put("text", r.getText());
         doc.put("search_text", searchText(r));
+        doc.put("speaker", r.getMetadata().get("speaker"));
         doc.put("embedding", r.getEmbedding());
         doc.put("embedding_model", r.getEmbeddingModel());
         doc.put("importance", r.getImportance());

@@ -18,7 +18,7 @@ public final class QueryService implements AutoCloseable {
     /** Settings, each from an environment variable with a default that works on the local stack. */
     public record Config(String host, int port, String bootstrapServers, String schemaRegistryUrl, String openSearchUrl,
                          String indexAlias, int shards, int replicas, double vectorWeight, String consumerGroup,
-                         String embeddingModel, ApiKeys apiKeys, ScoreShaper shaper, String tokenizer) {
+                         String embeddingModel, ApiKeys apiKeys, ScoreShaper shaper, String tokenizer, double speakerBoost) {
         public static Config from(Env env) {
             return new Config(env.string("HTTP_HOST", "0.0.0.0"), env.integer("QUERY_PORT", 8083),
                     env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
@@ -33,14 +33,15 @@ public final class QueryService implements AutoCloseable {
                             java.time.Duration.ofDays(env.integer("RECENCY_HALF_LIFE_DAYS", 30)),
                             Double.parseDouble(env.string("IMPORTANCE_WEIGHT", "0")),
                             Double.parseDouble(env.string("STRENGTH_WEIGHT", "0"))),
-                    env.string("CONTEXT_TOKENIZER", "cl100k_base"));
+                    env.string("CONTEXT_TOKENIZER", "cl100k_base"),
+                    Double.parseDouble(env.string("SPEAKER_BOOST", "0")));
         }
 
         /** Defaults for tests and the local stack. */
         public static Config local(String bootstrapServers, String schemaRegistryUrl, String openSearchUrl, String indexAlias,
                                    String consumerGroup, String embeddingModel, ApiKeys apiKeys, int port) {
             return new Config("127.0.0.1", port, bootstrapServers, schemaRegistryUrl, openSearchUrl, indexAlias, 1, 0, 0.5,
-                    consumerGroup, embeddingModel, apiKeys, ScoreShaper.none(), "cl100k_base");
+                    consumerGroup, embeddingModel, apiKeys, ScoreShaper.none(), "cl100k_base", 0);
         }
     }
 
@@ -60,7 +61,8 @@ public final class QueryService implements AutoCloseable {
         var registry = new SchemaRegistryClient(config.schemaRegistryUrl());
         this.indexer = new RecordIndexer(config.bootstrapServers(), config.consumerGroup(), registry, os, index, metrics);
         indexer.start();
-        var retriever = new HybridRetriever(os, index, embeddings, config.vectorWeight(), config.shaper(), null, 0);
+        var retriever = new HybridRetriever(os, index, embeddings, config.vectorWeight(), config.shaper(), null, 0,
+                config.speakerBoost());
         var routes = new SearchRoutes(config.apiKeys(), retriever,
                 new ContextPacker(retriever, os, index, config.tokenizer()), metrics);
         this.http = ServiceServer.start("query-service", config.host(), config.port(), 1 << 20, metrics,

@@ -83,7 +83,7 @@ public final class LocalStack implements AutoCloseable {
             var tuned = QueryService.Config.from(Env.system());
             query = new QueryService(new QueryService.Config("127.0.0.1", config.queryPort(), kafka.bootstrapServers(),
                     registry.url(), openSearch.url(), "memlog-records", 1, 0, tuned.vectorWeight(), "memlog-query-materializer",
-                    config.embeddingModel(), config.apiKeys(), tuned.shaper(), tuned.tokenizer()), model);
+                    config.embeddingModel(), config.apiKeys(), tuned.shaper(), tuned.tokenizer(), tuned.speakerBoost()), model);
             started.push(query);
             progress.accept(done(t, "query-service at http://127.0.0.1:" + query.port()));
         } catch (Exception | Error e) {

@@ -1,0 +1,102 @@
+package dev.memlog.consolidation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.memlog.common.embedding.EmbeddingProvider;
+import dev.memlog.schemas.MemoryOwner;
+import dev.memlog.schemas.Topics;
+import dev.memlog.schemas.avro.EventKind;
+import dev.memlog.schemas.avro.MemoryEvent;
+import dev.memlog.schemas.avro.MemoryRecord;
+import dev.memlog.schemas.registry.InMemorySchemaRegistry;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.Test;
+
+/** With EMBED_PREVIOUS_TURN on, each turn is embedded after the previous turn of its own session, and only that. */
+class TurnContextTest {
+
+    /** Records what it was asked to embed; the vectors themselves do not matter here. */
+    static final class RecordingProvider implements EmbeddingProvider {
+        final List<String> inputs = new ArrayList<>();
+
+        @Override
+        public String modelId() {
+            return "recording";
+        }
+
+        @Override
+        public int dimension() {
+            return 2;
+        }
+
+        @Override
+        public List<float[]> embedDocuments(List<String> texts) {
+            inputs.addAll(texts);
+            return texts.stream().map(t -> new float[] {t.length(), 1}).toList();
+        }
+
+        @Override
+        public float[] embedQuery(String query) {
+            return new float[] {query.length(), 1};
+        }
+    }
+
+    static MemoryEvent turn(String id, String session, String speaker, String content) {
+        return MemoryEvent.newBuilder().setEventId(id).setTenantId("acme").setUserId("u").setSessionId(session)
+                .setKind(EventKind.TURN).setRole("user").setContent(content).setOccurredAt(Instant.EPOCH)
+                .setReceivedAt(Instant.EPOCH).setMetadata(Map.of("speaker", speaker)).build();
+    }
+
+    List<String> embeddedInputs(boolean withPreviousTurn, MemoryEvent... events) {
+        var provider = new RecordingProvider();
+        var registry = new InMemorySchemaRegistry();
+        var topology = ConsolidationService.topology(registry, new EpisodeRecorder(provider, Clock.systemUTC()), withPreviousTurn);
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "turn-context-test");
+        try (var driver = new TopologyTestDriver(topology, props)) {
+            var e = Topics.MEMORY_EVENTS;
+            var input = driver.createInputTopic(e.name(), e.keySerde().serializer(), e.valueSerde(registry).serializer());
+            var r = Topics.MEMORY_RECORDS;
+            var output = driver.createOutputTopic(r.name(), r.keySerde().deserializer(), r.valueSerde(registry).deserializer());
+            for (var event : events) {
+                input.pipeInput(MemoryOwner.of("acme", "u", null).key(), event);
+            }
+            List<MemoryRecord> records = output.readValuesToList();
+            assertThat(records).hasSize(events.length);
+            // the stored text is the turn itself, whatever the embedding saw
+            for (int i = 0; i < events.length; i++) {
+                assertThat(records.get(i).getText()).isEqualTo(events[i].getContent());
+            }
+        }
+        return provider.inputs;
+    }
+
+    @Test
+    void eachTurnIsEmbeddedAfterThePreviousTurnOfItsSession() {
+        var inputs = embeddedInputs(true,
+                turn("1", "s1", "Ann", "Did you find a flat?"),
+                turn("2", "s2", "Bo", "Unrelated session"),
+                turn("3", "s1", "Bo", "Yes, in Leeds."));
+
+        assertThat(inputs).containsExactly(
+                "Ann: Did you find a flat?",
+                "Bo: Unrelated session",
+                "Ann: Did you find a flat?\nBo: Yes, in Leeds.");
+    }
+
+    @Test
+    void withoutTheSettingEachTurnIsEmbeddedAlone() {
+        var inputs = embeddedInputs(false,
+                turn("1", "s1", "Ann", "Did you find a flat?"),
+                turn("2", "s1", "Bo", "Yes, in Leeds."));
+
+        assertThat(inputs).containsExactly("Ann: Did you find a flat?", "Bo: Yes, in Leeds.");
+    }
+}
