@@ -44,7 +44,7 @@ public final class ConsolidationService implements AutoCloseable {
                     env.string("HTTP_HOST", "0.0.0.0"), env.integer("CONSOLIDATION_PORT", 8082),
                     env.string("EMBEDDING_MODEL", "bge-small-en-v1.5-q"),
                     env.integer("TOPIC_PARTITIONS", 6), (short) env.integer("TOPIC_REPLICATION_FACTOR", 1),
-                    Boolean.parseBoolean(env.string("EMBED_PREVIOUS_TURN", "false")));
+                    Boolean.parseBoolean(env.string("EMBED_PREVIOUS_TURN", "true")));
         }
     }
 
