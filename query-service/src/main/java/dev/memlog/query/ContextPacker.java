@@ -87,7 +87,7 @@ public final class ContextPacker {
         Set<String> seenTexts = new LinkedHashSet<>();
         for (Item item : ranked) {
             String normal = item.text().strip().toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
-            if (seenIds.contains(item.recordId()) || seenTexts.contains(normal)) {
+            if (normal.isEmpty() || seenIds.contains(item.recordId()) || seenTexts.contains(normal)) {
                 continue;
             }
             chosen.add(item);

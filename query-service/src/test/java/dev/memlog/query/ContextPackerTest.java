@@ -65,7 +65,10 @@ class ContextPackerTest {
         var ids = new HashSet<String>();
         var texts = new HashSet<String>();
         for (var item : ranked) {
-            if (ids.add(item.recordId()) & texts.add(item.text().strip().toLowerCase().replaceAll("\\s+", " "))) {
+            String normal = item.text().strip().toLowerCase().replaceAll("\\s+", " ");
+            if (!normal.isEmpty() && !ids.contains(item.recordId()) && !texts.contains(normal)) {
+                ids.add(item.recordId());
+                texts.add(normal);
                 distinct.add(item);
             }
         }
