@@ -226,7 +226,7 @@ public final class LocomoBenchmark {
             var index = new MemoryIndex(os, "memlog-records");
             // the same tuning the stack's query-service read from the environment
             var tuned = QueryService.Config.from(Env.system());
-            var retriever = new HybridRetriever(os, index, embeddings, tuned.vectorWeight(), tuned.shaper(), null, 0,
+            var retriever = new HybridRetriever(os, index, embeddings, tuned.fusion(), tuned.shaper(), null, 0,
                     tuned.speakerBoost());
             Percentiles http = new Percentiles();
             Percentiles engine = new Percentiles();

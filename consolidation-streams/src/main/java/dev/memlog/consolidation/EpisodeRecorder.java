@@ -44,8 +44,12 @@ public final class EpisodeRecorder {
         // explicit memories are statements the agent chose to keep: semantic tier, higher importance
         boolean explicit = event.getKind() == EventKind.EXPLICIT_MEMORY;
         MemoryTier tier = explicit ? MemoryTier.SEMANTIC : MemoryTier.EPISODIC;
-        String input = previousTurn == null ? embeddingText(event) : previousTurn + "\n" + embeddingText(event);
-        float[] vector = embeddings.embedDocuments(List.of(input)).getFirst();
+        // the turn alone keeps its own meaning precise; with the previous turn it also carries what it answers
+        List<float[]> vectors = previousTurn == null
+                ? embeddings.embedDocuments(List.of(embeddingText(event)))
+                : embeddings.embedDocuments(List.of(embeddingText(event), previousTurn + "\n" + embeddingText(event)));
+        float[] vector = vectors.getFirst();
+        List<Float> contextVector = vectors.size() > 1 ? toList(vectors.get(1)) : List.of();
         Instant observed = event.getOccurredAt();
         return MemoryRecord.newBuilder()
                 .setRecordId(recordId(event.getTenantId(), event.getEventId(), tier))
@@ -57,6 +61,7 @@ public final class EpisodeRecorder {
                 .setRole(event.getRole())
                 .setText(event.getContent())
                 .setEmbedding(toList(vector))
+                .setContextEmbedding(contextVector)
                 .setEmbeddingModel(embeddings.modelId())
                 .setImportance(explicit ? EXPLICIT_IMPORTANCE : TURN_IMPORTANCE)
                 .setObservedAt(observed)

@@ -19,7 +19,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.Test;
 
-/** With EMBED_PREVIOUS_TURN on, each turn is embedded after the previous turn of its own session, and only that. */
+/** With EMBED_PREVIOUS_TURN on, each turn is also embedded after the previous turn of its own session, and only that. */
 class TurnContextTest {
 
     /** Records what it was asked to embed; the vectors themselves do not matter here. */
@@ -79,7 +79,7 @@ class TurnContextTest {
     }
 
     @Test
-    void eachTurnIsEmbeddedAfterThePreviousTurnOfItsSession() {
+    void eachTurnIsAlsoEmbeddedAfterThePreviousTurnOfItsSession() {
         var inputs = embeddedInputs(true,
                 turn("1", "s1", "Ann", "Did you find a flat?"),
                 turn("2", "s2", "Bo", "Unrelated session"),
@@ -88,6 +88,7 @@ class TurnContextTest {
         assertThat(inputs).containsExactly(
                 "Ann: Did you find a flat?",
                 "Bo: Unrelated session",
+                "Bo: Yes, in Leeds.",
                 "Ann: Did you find a flat?\nBo: Yes, in Leeds.");
     }
 

@@ -158,7 +158,7 @@ public final class ContextPacker {
             for (boolean before : new boolean[] {true, false}) {
                 ObjectNode body = Json.mapper().createObjectNode();
                 body.put("size", 1);
-                body.putObject("_source").putArray("excludes").add("embedding");
+                body.putObject("_source").putArray("excludes").add("embedding").add("context_embedding");
                 body.putArray("sort").addObject().put("observed_at", before ? "desc" : "asc");
                 ArrayNode filter = body.putObject("query").putObject("bool").putArray("filter");
                 filter.addObject().putObject("term").put("tenant_id", tenant);

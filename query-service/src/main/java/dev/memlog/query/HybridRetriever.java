@@ -30,28 +30,38 @@ public final class HybridRetriever {
     static final int POOL_FACTOR = 2;
     static final int MIN_POOL = 20;
     private static final Pattern TERM = Pattern.compile("weight\\(\\w+:(\\S+) in ");
+    private static final Pattern WITHIN_TOP = Pattern.compile("^within top (\\d+)");
+
+    /** How the fused relevance weighs BM25, the turn's vector and the vector of the turn in its context; sums to 1. */
+    public record FusionWeights(double bm25, double vector, double context) {
+        public FusionWeights {
+            if (Math.abs(bm25 + vector + context - 1) > 1e-9 || bm25 < 0 || vector < 0 || context < 0) {
+                throw new IllegalArgumentException("fusion weights must be >= 0 and sum to 1");
+            }
+        }
+
+        /** @param vectorWeight the vector side's share; @param contextShare the part of it given to the context vector */
+        public static FusionWeights of(double vectorWeight, double contextShare) {
+            return new FusionWeights(1 - vectorWeight, vectorWeight * (1 - contextShare), vectorWeight * contextShare);
+        }
+    }
 
     private final OpenSearchRest os;
     private final MemoryIndex index;
     private final EmbeddingProvider embeddings;
-    private final double vectorWeight;
+    private final FusionWeights weights;
     private final ScoreShaper shaper;
     private final Reranker reranker;
     private final double rerankWeight;
     private final double speakerBoost;
 
-    public HybridRetriever(OpenSearchRest os, MemoryIndex index, EmbeddingProvider embeddings, double vectorWeight,
-                           ScoreShaper shaper, Reranker reranker, double rerankWeight) {
-        this(os, index, embeddings, vectorWeight, shaper, reranker, rerankWeight, 0);
-    }
-
-    public HybridRetriever(OpenSearchRest os, MemoryIndex index, EmbeddingProvider embeddings, double vectorWeight,
+    public HybridRetriever(OpenSearchRest os, MemoryIndex index, EmbeddingProvider embeddings, FusionWeights weights,
                            ScoreShaper shaper, Reranker reranker, double rerankWeight, double speakerBoost) {
         this.speakerBoost = speakerBoost;
         this.os = os;
         this.index = index;
         this.embeddings = embeddings;
-        this.vectorWeight = vectorWeight;
+        this.weights = weights;
         this.shaper = shaper;
         this.reranker = reranker;
         this.rerankWeight = reranker == null ? 0 : rerankWeight;
@@ -71,7 +81,7 @@ public final class HybridRetriever {
         Instant reference = request.asOf() != null ? request.asOf() : Instant.now();
         List<Hit> hits = new ArrayList<>();
         for (JsonNode hit : response.path("hits").path("hits")) {
-            hits.add(toHit(hit, request.mode(), reference));
+            hits.add(toHit(hit, request, reference));
         }
         if (reranker != null && request.mode() == SearchRequest.Mode.HYBRID && !hits.isEmpty()) {
             hits = rerank(request.query(), hits);
@@ -85,15 +95,19 @@ public final class HybridRetriever {
         ArrayNode filters = filters(tenant, request);
         ObjectNode body = Json.mapper().createObjectNode();
         body.put("size", size);
-        body.putObject("_source").putArray("excludes").add("embedding");
+        body.putObject("_source").putArray("excludes").add("embedding").add("context_embedding");
         ObjectNode query = body.putObject("query");
+        int k = Math.max(MIN_CANDIDATES, request.k() * CANDIDATE_FACTOR);
         switch (request.mode()) {
             case BM25 -> lexical(query, request, filters);
-            case VECTOR -> knn(query, request, filters);
+            case VECTOR -> knn(query, "embedding", vector(request), k, filters);
             case HYBRID -> {
                 ArrayNode queries = query.putObject("hybrid").putArray("queries");
+                float[] vector = vector(request);
                 lexical(queries.addObject(), request, filters);
-                knn(queries.addObject(), request, filters);
+                knn(queries.addObject(), "embedding", vector, k, filters);
+                // one more candidate than the turn side: the explanation tells the two k-NN sub-queries apart by k
+                knn(queries.addObject(), "context_embedding", vector, k + 1, filters);
             }
         }
         return body;
@@ -118,26 +132,35 @@ public final class HybridRetriever {
         bool.set("filter", filters.deepCopy());
     }
 
-    private void knn(ObjectNode query, SearchRequest request, ArrayNode filters) {
-        ObjectNode knn = query.putObject("knn").putObject("embedding");
+    private float[] vector(SearchRequest request) {
+        return embeddings.embedQuery(request.query());
+    }
+
+    private static void knn(ObjectNode query, String field, float[] vector, int k, ArrayNode filters) {
+        ObjectNode knn = query.putObject("knn").putObject(field);
         ArrayNode v = knn.putArray("vector");
-        for (float f : embeddings.embedQuery(request.query())) {
+        for (float f : vector) {
             v.add(f);
         }
-        knn.put("k", Math.max(MIN_CANDIDATES, request.k() * CANDIDATE_FACTOR));
+        knn.put("k", k);
         knn.putObject("filter").putObject("bool").set("filter", filters.deepCopy());
     }
 
-    private Hit toHit(JsonNode hit, SearchRequest.Mode mode, Instant reference) {
+    private static int contextK(SearchRequest request) {
+        return Math.max(MIN_CANDIDATES, request.k() * CANDIDATE_FACTOR) + 1;
+    }
+
+    private Hit toHit(JsonNode hit, SearchRequest request, Instant reference) {
+        SearchRequest.Mode mode = request.mode();
         JsonNode src = hit.path("_source");
         double engineScore = hit.path("_score").asDouble();
         Instant observedAt = Instant.ofEpochMilli(src.path("observed_at").asLong());
         double importance = src.path("importance").asDouble(0.5);
         Explanation explanation = switch (mode) {
-            case BM25 -> new Explanation(engineScore, 0, engineScore, 0, 0, 0, 0, engineScore, engineScore, null,
+            case BM25 -> new Explanation(engineScore, 0, engineScore, 0, 0, 0, 0, engineScore, engineScore, null, null,
                     matchedTerms(hit.path("_explanation")));
-            case VECTOR -> new Explanation(0, engineScore, engineScore, 0, 0, 0, 0, engineScore, null, engineScore, List.of());
-            case HYBRID -> shaped(hit.path("_explanation"), observedAt, importance, reference);
+            case VECTOR -> new Explanation(0, engineScore, engineScore, 0, 0, 0, 0, engineScore, null, engineScore, null, List.of());
+            case HYBRID -> shaped(hit.path("_explanation"), observedAt, importance, reference, contextK(request));
         };
         List<String> provenance = new ArrayList<>();
         src.path("provenance").forEach(p -> provenance.add(p.asText()));
@@ -149,34 +172,41 @@ public final class HybridRetriever {
     }
 
     /**
-     * Reads the normalised score of each sub-query from the pipeline's explanation (the k-NN one is the
-     * "within top k" detail) and weighs it as the pipeline did; then applies the shaping weights.
+     * Reads the normalised score of each sub-query from the pipeline's explanation (the k-NN ones are the
+     * "within top k" details, the context one with one more candidate) and weighs them as the pipeline did; then
+     * applies the shaping weights.
      */
-    private Explanation shaped(JsonNode explanation, Instant observedAt, double importance, Instant reference) {
+    private Explanation shaped(JsonNode explanation, Instant observedAt, double importance, Instant reference, int contextK) {
         double bm25Norm = 0;
         double vectorNorm = 0;
+        double contextNorm = 0;
         Double bm25Raw = null;
         Double vectorRaw = null;
+        Double contextRaw = null;
         for (JsonNode detail : explanation.path("details")) {
             JsonNode inner = detail.path("details").path(0);
-            if (inner.path("description").asText().startsWith("within top")) {
-                vectorNorm = detail.path("value").asDouble();
-                vectorRaw = inner.path("value").asDouble();
-            } else {
+            Matcher knn = WITHIN_TOP.matcher(inner.path("description").asText());
+            if (!knn.find()) {
                 bm25Norm = detail.path("value").asDouble();
                 bm25Raw = inner.path("value").asDouble();
+            } else if (Integer.parseInt(knn.group(1)) == contextK) {
+                contextNorm = detail.path("value").asDouble();
+                contextRaw = inner.path("value").asDouble();
+            } else {
+                vectorNorm = detail.path("value").asDouble();
+                vectorRaw = inner.path("value").asDouble();
             }
         }
         double share = shaper.relevanceShare() * (1 - rerankWeight);
-        double bm25 = share * (1 - vectorWeight) * bm25Norm;
-        double vector = share * vectorWeight * vectorNorm;
+        double bm25 = share * weights.bm25() * bm25Norm;
+        double vector = share * (weights.vector() * vectorNorm + weights.context() * contextNorm);
         double recency = (1 - rerankWeight) * shaper.recencyWeight() * shaper.recency(observedAt, reference);
         double importanceC = (1 - rerankWeight) * shaper.importanceWeight() * importance;
         // strength is not modelled yet: every memory is at full strength
         double strength = (1 - rerankWeight) * shaper.strengthWeight();
-        double fused = (1 - vectorWeight) * bm25Norm + vectorWeight * vectorNorm;
+        double fused = weights.bm25() * bm25Norm + weights.vector() * vectorNorm + weights.context() * contextNorm;
         double score = bm25 + vector + recency + importanceC + strength;
-        return new Explanation(bm25, vector, fused, recency, importanceC, strength, 0, score, bm25Raw, vectorRaw,
+        return new Explanation(bm25, vector, fused, recency, importanceC, strength, 0, score, bm25Raw, vectorRaw, contextRaw,
                 matchedTerms(explanation));
     }
 
@@ -188,7 +218,7 @@ public final class HybridRetriever {
             Explanation e = h.explanation();
             double rr = rerankWeight * scores[i];
             Explanation withRerank = new Explanation(e.bm25(), e.vector(), e.fused(), e.recency(), e.importance(),
-                    e.strength(), rr, e.score() + rr, e.bm25Raw(), e.vectorRaw(), e.matchedTerms());
+                    e.strength(), rr, e.score() + rr, e.bm25Raw(), e.vectorRaw(), e.contextVectorRaw(), e.matchedTerms());
             reranked.add(new Hit(h.recordId(), withRerank.score(), h.text(), h.tier(), h.userId(), h.agentId(),
                     h.sessionId(), h.role(), h.observedAt(), h.importance(), h.eventIds(), h.metadata(), withRerank));
         }

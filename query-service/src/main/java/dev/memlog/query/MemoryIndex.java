@@ -49,7 +49,7 @@ public final class MemoryIndex {
     }
 
     /** Creates the first index and its alias if the alias does not exist; installs the hybrid search pipeline. */
-    public void ensure(int dimension, int shards, int replicas, double vectorWeight) {
+    public void ensure(int dimension, int shards, int replicas, double bm25Weight, double vectorWeight, double contextWeight) {
         if (!os.exists("/_alias/" + alias)) {
             String index = alias + "-v1";
             os.call("PUT", "/" + index, definition(dimension, shards, replicas));
@@ -57,14 +57,15 @@ public final class MemoryIndex {
                     {"actions":[{"add":{"index":"%s","alias":"%s","is_write_index":true}}]}""".formatted(index, alias));
             log.info("created index {} behind alias {} (dimension {}, lucene HNSW)", index, alias, dimension);
         }
-        // min-max normalise each sub-query's scores, then a weighted mean: BM25 first, vectors second; the
+        // min-max normalise each sub-query's scores, then a weighted mean: BM25, the turn's vector, the vector of
+        // the turn in its context; the
         // explanation processor reports each sub-query's normalised score so every hit can explain itself
         os.call("PUT", "/_search/pipeline/" + pipeline, """
                 {"description":"memlog hybrid retrieval","phase_results_processors":[{"normalization-processor":{
                   "normalization":{"technique":"min_max"},
-                  "combination":{"technique":"arithmetic_mean","parameters":{"weights":[%s,%s]}}}}],
+                  "combination":{"technique":"arithmetic_mean","parameters":{"weights":[%s,%s,%s]}}}}],
                  "response_processors":[{"hybrid_score_explanation":{}}]}"""
-                .formatted(1.0 - vectorWeight, vectorWeight));
+                .formatted(bm25Weight, vectorWeight, contextWeight));
     }
 
     /** The mapping as OpenSearch holds it for the alias's index. */
@@ -92,6 +93,8 @@ public final class MemoryIndex {
         doc.put("search_text", searchText(r));
         doc.put("speaker", r.getMetadata().get("speaker"));
         doc.put("embedding", r.getEmbedding());
+        // a memory without context is its own context, so the context sub-query can still find it
+        doc.put("context_embedding", r.getContextEmbedding().isEmpty() ? r.getEmbedding() : r.getContextEmbedding());
         doc.put("embedding_model", r.getEmbeddingModel());
         doc.put("importance", r.getImportance());
         doc.put("observed_at", r.getObservedAt().toEpochMilli());

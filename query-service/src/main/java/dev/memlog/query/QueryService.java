@@ -17,7 +17,7 @@ public final class QueryService implements AutoCloseable {
 
     /** Settings, each from an environment variable with a default that works on the local stack. */
     public record Config(String host, int port, String bootstrapServers, String schemaRegistryUrl, String openSearchUrl,
-                         String indexAlias, int shards, int replicas, double vectorWeight, String consumerGroup,
+                         String indexAlias, int shards, int replicas, HybridRetriever.FusionWeights fusion, String consumerGroup,
                          String embeddingModel, ApiKeys apiKeys, ScoreShaper shaper, String tokenizer, double speakerBoost) {
         public static Config from(Env env) {
             return new Config(env.string("HTTP_HOST", "0.0.0.0"), env.integer("QUERY_PORT", 8083),
@@ -25,7 +25,9 @@ public final class QueryService implements AutoCloseable {
                     env.string("SCHEMA_REGISTRY_URL", "http://127.0.0.1:8081"),
                     env.string("OPENSEARCH_URL", "http://127.0.0.1:9200"),
                     env.string("INDEX_ALIAS", "memlog-records"), env.integer("INDEX_SHARDS", 1),
-                    env.integer("INDEX_REPLICAS", 0), Double.parseDouble(env.string("HYBRID_VECTOR_WEIGHT", "0.5")),
+                    env.integer("INDEX_REPLICAS", 0),
+                    HybridRetriever.FusionWeights.of(Double.parseDouble(env.string("HYBRID_VECTOR_WEIGHT", "0.5")),
+                            Double.parseDouble(env.string("CONTEXT_VECTOR_SHARE", "0.5"))),
                     env.string("MATERIALIZER_GROUP", "memlog-query-materializer"),
                     env.string("EMBEDDING_MODEL", "bge-small-en-v1.5-q"),
                     ApiKeys.load(env.optional("API_KEYS"), env.optional("API_KEYS_FILE")),
@@ -40,7 +42,8 @@ public final class QueryService implements AutoCloseable {
         /** Defaults for tests and the local stack. */
         public static Config local(String bootstrapServers, String schemaRegistryUrl, String openSearchUrl, String indexAlias,
                                    String consumerGroup, String embeddingModel, ApiKeys apiKeys, int port) {
-            return new Config("127.0.0.1", port, bootstrapServers, schemaRegistryUrl, openSearchUrl, indexAlias, 1, 0, 0.5,
+            return new Config("127.0.0.1", port, bootstrapServers, schemaRegistryUrl, openSearchUrl, indexAlias, 1, 0,
+                    HybridRetriever.FusionWeights.of(0.5, 0.5),
                     consumerGroup, embeddingModel, apiKeys, ScoreShaper.none(), "cl100k_base", 0);
         }
     }
@@ -56,12 +59,13 @@ public final class QueryService implements AutoCloseable {
         }
         this.os = new OpenSearchRest(config.openSearchUrl());
         this.index = new MemoryIndex(os, config.indexAlias());
-        index.ensure(embeddings.dimension(), config.shards(), config.replicas(), config.vectorWeight());
+        var fusion = config.fusion();
+        index.ensure(embeddings.dimension(), config.shards(), config.replicas(), fusion.bm25(), fusion.vector(), fusion.context());
         var metrics = Metrics.registry("query-service");
         var registry = new SchemaRegistryClient(config.schemaRegistryUrl());
         this.indexer = new RecordIndexer(config.bootstrapServers(), config.consumerGroup(), registry, os, index, metrics);
         indexer.start();
-        var retriever = new HybridRetriever(os, index, embeddings, config.vectorWeight(), config.shaper(), null, 0,
+        var retriever = new HybridRetriever(os, index, embeddings, fusion, config.shaper(), null, 0,
                 config.speakerBoost());
         var routes = new SearchRoutes(config.apiKeys(), retriever,
                 new ContextPacker(retriever, os, index, config.tokenizer()), metrics);

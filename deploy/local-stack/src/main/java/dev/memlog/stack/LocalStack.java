@@ -82,7 +82,7 @@ public final class LocalStack implements AutoCloseable {
             // retrieval tuning (weights, shaping, tokenizer) follows the same environment variables as query-service
             var tuned = QueryService.Config.from(Env.system());
             query = new QueryService(new QueryService.Config("127.0.0.1", config.queryPort(), kafka.bootstrapServers(),
-                    registry.url(), openSearch.url(), "memlog-records", 1, 0, tuned.vectorWeight(), "memlog-query-materializer",
+                    registry.url(), openSearch.url(), "memlog-records", 1, 0, tuned.fusion(), "memlog-query-materializer",
                     config.embeddingModel(), config.apiKeys(), tuned.shaper(), tuned.tokenizer(), tuned.speakerBoost()), model);
             started.push(query);
             progress.accept(done(t, "query-service at http://127.0.0.1:" + query.port()));
