@@ -12,7 +12,7 @@ import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.registry.SchemaRegistryClient;
-import dev.memlog.testkit.InProcessKafkaBroker;
+import dev.memlog.testkit.KafkaBroker;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -42,7 +42,7 @@ class IngestServiceIT {
 
     @TempDir
     static Path dir;
-    static InProcessKafkaBroker kafka;
+    static KafkaBroker kafka;
     static SchemaRegistryServer registry;
     static IngestService ingest;
     static HttpClient http = HttpClient.newHttpClient();
@@ -50,7 +50,7 @@ class IngestServiceIT {
 
     @BeforeAll
     static void start() throws Exception {
-        kafka = InProcessKafkaBroker.start(dir.resolve("kafka"), 0);
+        kafka = KafkaBroker.start(dir.resolve("kafka"));
         registry = new SchemaRegistryServer(new SchemaRegistryServer.Config(kafka.bootstrapServers(), "127.0.0.1", 0,
                 "_schemas", Compatibility.BACKWARD));
         ingest = new IngestService(new IngestService.Config("127.0.0.1", 0, kafka.bootstrapServers(), registry.url(),

@@ -15,7 +15,7 @@ import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.MemoryRecord;
 import dev.memlog.schemas.avro.MemoryTier;
 import dev.memlog.schemas.registry.SchemaRegistryClient;
-import dev.memlog.testkit.InProcessKafkaBroker;
+import dev.memlog.testkit.KafkaBroker;
 import dev.memlog.testkit.OpenSearchNode;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -45,7 +45,7 @@ class QueryServiceIT {
     static final ObjectMapper JSON = new ObjectMapper();
     @TempDir
     static Path dir;
-    static InProcessKafkaBroker kafka;
+    static KafkaBroker kafka;
     static OpenSearchNode openSearch;
     static SchemaRegistryServer registry;
     static QueryService query;
@@ -56,7 +56,7 @@ class QueryServiceIT {
 
     @BeforeAll
     static void start() throws Exception {
-        kafka = InProcessKafkaBroker.start(dir.resolve("kafka"), 0);
+        kafka = KafkaBroker.start(dir.resolve("kafka"));
         openSearch = OpenSearchNode.start(dir.resolve("opensearch"));
         registry = new SchemaRegistryServer(new SchemaRegistryServer.Config(kafka.bootstrapServers(), "127.0.0.1", 0,
                 "_schemas", Compatibility.BACKWARD));

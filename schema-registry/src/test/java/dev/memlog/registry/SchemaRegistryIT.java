@@ -8,7 +8,7 @@ import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.registry.SchemaRegistryClient;
 import dev.memlog.schemas.registry.SchemaRegistryException;
-import dev.memlog.testkit.InProcessKafkaBroker;
+import dev.memlog.testkit.KafkaBroker;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,13 +29,13 @@ import org.junit.jupiter.api.io.TempDir;
 class SchemaRegistryIT {
     @TempDir
     static Path dir;
-    static InProcessKafkaBroker kafka;
+    static KafkaBroker kafka;
     static SchemaRegistryServer server;
     static SchemaRegistryClient client;
 
     @BeforeAll
     static void start() {
-        kafka = InProcessKafkaBroker.start(dir.resolve("kafka"), 0);
+        kafka = KafkaBroker.start(dir.resolve("kafka"));
         server = startRegistry();
         client = new SchemaRegistryClient(server.url());
     }

@@ -11,7 +11,7 @@ final class ContainerKafkaBroker implements KafkaBroker {
     }
 
     static ContainerKafkaBroker start() {
-        var container = new KafkaContainer("apache/kafka:4.1.1");
+        var container = new KafkaContainer("apache/kafka:4.3.1");
         container.start();
         return new ContainerKafkaBroker(container);
     }
