@@ -221,11 +221,11 @@ public final class LocomoBenchmark {
     /** p50/p95 of the HTTP endpoint (embedding included) against the same hybrid query sent to OpenSearch alone. */
     private Map<String, Object> latency(LocalStack stack, MemoryClient client, List<LocomoFile.Conversation> conversations,
                                         String model) throws IOException {
-        var embeddings = OnnxEmbeddingProvider.fromSetting(model);
+        // the same tuning the stack's query-service read from the environment
+        var tuned = QueryService.Config.from(Env.system());
+        var embeddings = OnnxEmbeddingProvider.fromSetting(model, tuned.queryInstruction());
         try (var os = new OpenSearchRest(stack.openSearchUrl())) {
             var index = new MemoryIndex(os, "memlog-records");
-            // the same tuning the stack's query-service read from the environment
-            var tuned = QueryService.Config.from(Env.system());
             var retriever = new HybridRetriever(os, index, embeddings, tuned.fusion(), tuned.shaper(), null, 0,
                     tuned.speakerBoost());
             Percentiles http = new Percentiles();

@@ -34,11 +34,11 @@ final class AppendRoutes {
     void register(JavalinConfig config) {
         config.routes.post("/v1/turns", ctx -> counted(ctx, "turn", () -> {
             String tenant = apiKeys.tenantOf(ctx);
-            return List.of(requests.turn(tenant, body(ctx), "", now()));
+            return List.of(requests.turn(tenant, Json.body(ctx), "", now()));
         }));
         config.routes.post("/v1/turns/batch", ctx -> counted(ctx, "turn", () -> {
             String tenant = apiKeys.tenantOf(ctx);
-            JsonNode body = body(ctx);
+            JsonNode body = Json.body(ctx);
             EventRequests.requireObject(body, "");
             JsonNode turns = body.get("turns");
             if (turns == null || !turns.isArray()) {
@@ -60,7 +60,7 @@ final class AppendRoutes {
         }));
         config.routes.post("/v1/memories", ctx -> counted(ctx, "explicit_memory", () -> {
             String tenant = apiKeys.tenantOf(ctx);
-            return List.of(requests.explicitMemory(tenant, body(ctx), now()));
+            return List.of(requests.explicitMemory(tenant, Json.body(ctx), now()));
         }));
     }
 
@@ -102,18 +102,6 @@ final class AppendRoutes {
             default -> Integer.toString(status);
         };
         Counter.builder("memlog_ingest_requests_rejected").tag("reason", reason).register(metrics).increment();
-    }
-
-    private static JsonNode body(Context ctx) {
-        String text = ctx.body();
-        if (text.isBlank()) {
-            throw ApiException.badRequest(null, "request body is empty: send a JSON object");
-        }
-        try {
-            return Json.mapper().readTree(text);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw ApiException.badRequest(null, "request body is not valid JSON: " + e.getOriginalMessage());
-        }
     }
 
     private static Instant now() {

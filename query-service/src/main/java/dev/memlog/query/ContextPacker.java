@@ -7,6 +7,7 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 import dev.memlog.common.http.Json;
+import dev.memlog.schemas.avro.MemoryTier;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -160,19 +161,11 @@ public final class ContextPacker {
                 body.put("size", 1);
                 body.putObject("_source").putArray("excludes").add("embedding").add("context_embedding");
                 body.putArray("sort").addObject().put("observed_at", before ? "desc" : "asc");
-                ArrayNode filter = body.putObject("query").putObject("bool").putArray("filter");
-                filter.addObject().putObject("term").put("tenant_id", tenant);
-                filter.addObject().putObject("term").put("session_id", hit.sessionId());
-                filter.addObject().putObject("term").put("tier", "EPISODIC");
-                if (hit.userId() != null) {
-                    filter.addObject().putObject("term").put("user_id", hit.userId());
-                }
-                if (hit.agentId() != null) {
-                    filter.addObject().putObject("term").put("agent_id", hit.agentId());
-                }
+                ArrayNode filter = HybridRetriever.filters(tenant, new SearchRequest("", 1, SearchRequest.Mode.HYBRID,
+                        hit.userId(), hit.agentId(), hit.sessionId(), List.of(MemoryTier.EPISODIC), null));
                 filter.addObject().putObject("range").putObject("observed_at")
                         .put(before ? "lt" : "gt", hit.observedAt().toEpochMilli());
-                filter.addObject().putObject("bool").putObject("must_not").putObject("exists").put("field", "valid_to");
+                body.putObject("query").putObject("bool").set("filter", filter);
                 ndjson.append("{\"index\":\"").append(index.alias()).append("\"}\n").append(body).append('\n');
             }
         }

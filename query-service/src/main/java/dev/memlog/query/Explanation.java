@@ -11,8 +11,4 @@ import java.util.List;
 public record Explanation(double bm25, double vector, double fused, double recency, double importance, double strength,
                           double rerank, double score, Double bm25Raw, Double vectorRaw, Double contextVectorRaw,
                           List<String> matchedTerms) {
-
-    public double sum() {
-        return bm25 + vector + recency + importance + strength + rerank;
-    }
 }

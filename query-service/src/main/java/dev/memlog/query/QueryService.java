@@ -18,7 +18,8 @@ public final class QueryService implements AutoCloseable {
     /** Settings, each from an environment variable with a default that works on the local stack. */
     public record Config(String host, int port, String bootstrapServers, String schemaRegistryUrl, String openSearchUrl,
                          String indexAlias, int shards, int replicas, HybridRetriever.FusionWeights fusion, String consumerGroup,
-                         String embeddingModel, ApiKeys apiKeys, ScoreShaper shaper, String tokenizer, double speakerBoost) {
+                         String embeddingModel, boolean queryInstruction, ApiKeys apiKeys, ScoreShaper shaper,
+                         String tokenizer, double speakerBoost) {
         public static Config from(Env env) {
             return new Config(env.string("HTTP_HOST", "0.0.0.0"), env.integer("QUERY_PORT", 8083),
                     env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
@@ -30,6 +31,7 @@ public final class QueryService implements AutoCloseable {
                             Double.parseDouble(env.string("CONTEXT_VECTOR_SHARE", "0.5"))),
                     env.string("MATERIALIZER_GROUP", "memlog-query-materializer"),
                     env.string("EMBEDDING_MODEL", "bge-small-en-v1.5-q"),
+                    Boolean.parseBoolean(env.string("EMBEDDING_QUERY_INSTRUCTION", "true")),
                     ApiKeys.load(env.optional("API_KEYS"), env.optional("API_KEYS_FILE")),
                     new ScoreShaper(Double.parseDouble(env.string("RECENCY_WEIGHT", "0")),
                             java.time.Duration.ofDays(env.integer("RECENCY_HALF_LIFE_DAYS", 30)),
@@ -44,7 +46,7 @@ public final class QueryService implements AutoCloseable {
                                    String consumerGroup, String embeddingModel, ApiKeys apiKeys, int port) {
             return new Config("127.0.0.1", port, bootstrapServers, schemaRegistryUrl, openSearchUrl, indexAlias, 1, 0,
                     HybridRetriever.FusionWeights.of(0.5, 0.5),
-                    consumerGroup, embeddingModel, apiKeys, ScoreShaper.none(), "cl100k_base", 0);
+                    consumerGroup, embeddingModel, true, apiKeys, ScoreShaper.none(), "cl100k_base", 0);
         }
     }
 
@@ -99,7 +101,7 @@ public final class QueryService implements AutoCloseable {
 
     public static void main(String[] args) {
         var config = Config.from(Env.system());
-        var service = new QueryService(config, OnnxEmbeddingProvider.fromSetting(config.embeddingModel()));
+        var service = new QueryService(config, OnnxEmbeddingProvider.fromSetting(config.embeddingModel(), config.queryInstruction()));
         Runtime.getRuntime().addShutdownHook(new Thread(service::close, "shutdown"));
     }
 }

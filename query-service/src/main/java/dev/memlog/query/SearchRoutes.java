@@ -34,10 +34,7 @@ final class SearchRoutes {
         });
         config.routes.post("/v1/search", ctx -> {
             String tenant = apiKeys.tenantOf(ctx);
-            if (ctx.body().isBlank()) {
-                throw ApiException.badRequest(null, "request body is empty: send a JSON object with a query");
-            }
-            var request = SearchRequest.parse(Json.mapper().readTree(ctx.body()));
+            var request = SearchRequest.parse(Json.body(ctx));
             long started = System.nanoTime();
             var hits = retriever.search(tenant, request);
             long nanos = System.nanoTime() - started;
@@ -46,10 +43,7 @@ final class SearchRoutes {
         });
         config.routes.post("/v1/context", ctx -> {
             String tenant = apiKeys.tenantOf(ctx);
-            if (ctx.body().isBlank()) {
-                throw ApiException.badRequest(null, "request body is empty: send a JSON object with a query and budget_tokens");
-            }
-            JsonNode body = Json.mapper().readTree(ctx.body());
+            JsonNode body = Json.body(ctx);
             var request = SearchRequest.parse(body);
             JsonNode budget = body.get("budget_tokens");
             if (budget == null || !budget.isInt() || budget.asInt() < 1 || budget.asInt() > MAX_BUDGET) {

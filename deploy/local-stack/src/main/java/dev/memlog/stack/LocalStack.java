@@ -62,7 +62,9 @@ public final class LocalStack implements AutoCloseable {
 
             t = System.nanoTime();
             progress.accept("[4/6] embedding model " + config.embeddingModel() + " and ingest-service");
-            EmbeddingProvider model = OnnxEmbeddingProvider.fromSetting(config.embeddingModel());
+            // retrieval tuning (weights, shaping, tokenizer, query instruction) follows query-service's environment variables
+            var tuned = QueryService.Config.from(Env.system());
+            EmbeddingProvider model = OnnxEmbeddingProvider.fromSetting(config.embeddingModel(), tuned.queryInstruction());
             ingest = new IngestService(new IngestService.Config("127.0.0.1", config.ingestPort(), kafka.bootstrapServers(),
                     registry.url(), config.apiKeys(), 1 << 20, 1000, 32_768, config.partitions(), (short) 1));
             started.push(ingest);
@@ -79,11 +81,10 @@ public final class LocalStack implements AutoCloseable {
 
             t = System.nanoTime();
             progress.accept("[6/6] query-service and its materializer");
-            // retrieval tuning (weights, shaping, tokenizer) follows the same environment variables as query-service
-            var tuned = QueryService.Config.from(Env.system());
             query = new QueryService(new QueryService.Config("127.0.0.1", config.queryPort(), kafka.bootstrapServers(),
                     registry.url(), openSearch.url(), "memlog-records", 1, 0, tuned.fusion(), "memlog-query-materializer",
-                    config.embeddingModel(), config.apiKeys(), tuned.shaper(), tuned.tokenizer(), tuned.speakerBoost()), model);
+                    config.embeddingModel(), tuned.queryInstruction(), config.apiKeys(), tuned.shaper(), tuned.tokenizer(),
+                    tuned.speakerBoost()), model);
             started.push(query);
             progress.accept(done(t, "query-service at http://127.0.0.1:" + query.port()));
         } catch (Exception | Error e) {

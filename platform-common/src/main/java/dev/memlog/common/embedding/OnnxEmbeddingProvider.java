@@ -39,10 +39,6 @@ public final class OnnxEmbeddingProvider implements EmbeddingProvider {
             return id;
         }
 
-        public int windowTokens() {
-            return windowTokens;
-        }
-
         public static Model byId(String id) {
             for (Model model : values()) {
                 if (model.id.equalsIgnoreCase(id) || model.name().equalsIgnoreCase(id.replace('-', '_').replace('.', '_'))) {
@@ -69,11 +65,15 @@ public final class OnnxEmbeddingProvider implements EmbeddingProvider {
         this.queryPrefix = queryInstruction ? model.queryInstruction : "";
     }
 
-    /** The model named by EMBEDDING_MODEL, bge-small-en-v1.5-q by default; EMBEDDING_QUERY_INSTRUCTION=false drops the query instruction. */
+    /** The model named by EMBEDDING_MODEL (bge-small-en-v1.5-q by default), queries with its retrieval instruction. */
     public static EmbeddingProvider fromSetting(String modelId) {
-        boolean instruction = !"false".equalsIgnoreCase(System.getenv("EMBEDDING_QUERY_INSTRUCTION"));
+        return fromSetting(modelId, true);
+    }
+
+    /** @param queryInstruction EMBEDDING_QUERY_INSTRUCTION: whether queries get the model's retrieval instruction */
+    public static EmbeddingProvider fromSetting(String modelId, boolean queryInstruction) {
         return new OnnxEmbeddingProvider(Model.byId(modelId == null ? Model.BGE_SMALL_EN_V15_Q.id : modelId.toLowerCase(Locale.ROOT)),
-                instruction);
+                queryInstruction);
     }
 
     @Override
