@@ -226,8 +226,7 @@ public final class LocomoBenchmark {
         var embeddings = OnnxEmbeddingProvider.fromSetting(model, tuned.queryInstruction());
         try (var os = new OpenSearchRest(stack.openSearchUrl())) {
             var index = new MemoryIndex(os, "memlog-records");
-            var retriever = new HybridRetriever(os, index, embeddings, tuned.fusion(), tuned.shaper(), null, 0,
-                    tuned.speakerBoost());
+            var retriever = new HybridRetriever(os, index, embeddings, tuned.tuning());
             Percentiles http = new Percentiles();
             Percentiles engine = new Percentiles();
             int n = 0;
@@ -246,7 +245,7 @@ public final class LocomoBenchmark {
                     client.search(request);
                     http.add((System.nanoTime() - t) / 1e6);
                     var parsed = SearchRequest.parse(request);
-                    String body = retriever.body(TENANT, parsed, Math.max(20, 2 * TURN_K)).toString(); // vector computed here
+                    String body = retriever.body(TENANT, parsed, HybridRetriever.poolSize(parsed)).toString(); // vector computed here
                     t = System.nanoTime();
                     os.call("POST", "/memlog-records/_search", body, retriever.params(SearchRequest.Mode.HYBRID));
                     engine.add((System.nanoTime() - t) / 1e6);

@@ -36,18 +36,21 @@ public final class EpisodeRecorder {
     }
 
     public MemoryRecord record(MemoryEvent event) {
-        return record(event, null);
+        return record(event, null, false);
     }
 
-    /** @param previousTurn the session's turn before this one, embedded with it as context, or null */
-    public MemoryRecord record(MemoryEvent event, String previousTurn) {
+    /**
+     * @param previous the session's turn before this one, which the new record follows, or null
+     * @param embedWithPrevious whether the turn is also embedded after the previous one, as its context
+     */
+    public MemoryRecord record(MemoryEvent event, PreviousTurn previous, boolean embedWithPrevious) {
         // explicit memories are statements the agent chose to keep: semantic tier, higher importance
         boolean explicit = event.getKind() == EventKind.EXPLICIT_MEMORY;
         MemoryTier tier = explicit ? MemoryTier.SEMANTIC : MemoryTier.EPISODIC;
         // the turn alone keeps its own meaning precise; with the previous turn it also carries what it answers
-        List<float[]> vectors = previousTurn == null
+        List<float[]> vectors = previous == null || !embedWithPrevious
                 ? embeddings.embedDocuments(List.of(embeddingText(event)))
-                : embeddings.embedDocuments(List.of(embeddingText(event), previousTurn + "\n" + embeddingText(event)));
+                : embeddings.embedDocuments(List.of(embeddingText(event), previous.text() + "\n" + embeddingText(event)));
         float[] vector = vectors.getFirst();
         List<Float> contextVector = vectors.size() > 1 ? toList(vectors.get(1)) : List.of();
         Instant observed = event.getOccurredAt();
@@ -71,6 +74,7 @@ public final class EpisodeRecorder {
                 .setProvenance(List.of(event.getEventId()))
                 .setVersion(1)
                 .setMetadata(event.getMetadata())
+                .setFollows(previous == null ? null : previous.recordId())
                 .build();
     }
 

@@ -13,9 +13,10 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * A turn is embedded together with the turn before it in its session, because an answer ("Yes, last year!")
- * is about what was asked. The previous turn of each session is kept in a local store: an owner's events share a
- * partition, so the lookup never leaves it.
+ * A turn follows the turn before it in its session: its record points to that turn's record, and (when
+ * EMBED_PREVIOUS_TURN is on) it is also embedded together with it, because an answer ("Yes, last year!") is about
+ * what was asked. The previous turn of each session is kept in a local store: an owner's events share a partition,
+ * so the lookup never leaves it.
  */
 public final class TurnContext implements FixedKeyProcessor<String, MemoryEvent, MemoryRecord> {
     public static final String STORE = "session-previous-turn";
@@ -50,9 +51,11 @@ public final class TurnContext implements FixedKeyProcessor<String, MemoryEvent,
         }
         String session = MemoryOwner.of(event.getTenantId(), event.getUserId(), event.getAgentId()).key()
                 + '\u001f' + event.getSessionId();
-        String before = withPreviousTurn ? previous.get(session) : null;
-        context.forward(record.withValue(recorder.record(event, before)));
+        PreviousTurn before = PreviousTurn.decode(previous.get(session));
+        MemoryRecord derived = recorder.record(event, before, withPreviousTurn);
+        context.forward(record.withValue(derived));
         String text = EpisodeRecorder.embeddingText(event);
-        previous.put(session, text.length() > MAX_CONTEXT_CHARS ? text.substring(0, MAX_CONTEXT_CHARS) : text);
+        previous.put(session, new PreviousTurn(derived.getRecordId(),
+                text.length() > MAX_CONTEXT_CHARS ? text.substring(0, MAX_CONTEXT_CHARS) : text).encode());
     }
 }

@@ -56,6 +56,11 @@ class TurnContextTest {
 
     List<String> embeddedInputs(boolean withPreviousTurn, MemoryEvent... events) {
         var provider = new RecordingProvider();
+        derive(provider, withPreviousTurn, events);
+        return provider.inputs;
+    }
+
+    List<MemoryRecord> derive(EmbeddingProvider provider, boolean withPreviousTurn, MemoryEvent... events) {
         var registry = new InMemorySchemaRegistry();
         var topology = ConsolidationService.topology(registry, new EpisodeRecorder(provider, Clock.systemUTC()), withPreviousTurn);
         Properties props = new Properties();
@@ -74,8 +79,8 @@ class TurnContextTest {
             for (int i = 0; i < events.length; i++) {
                 assertThat(records.get(i).getText()).isEqualTo(events[i].getContent());
             }
+            return records;
         }
-        return provider.inputs;
     }
 
     @Test
@@ -90,6 +95,22 @@ class TurnContextTest {
                 "Bo: Unrelated session",
                 "Bo: Yes, in Leeds.",
                 "Ann: Did you find a flat?\nBo: Yes, in Leeds.");
+    }
+
+    @Test
+    void eachTurnFollowsThePreviousTurnOfItsOwnSessionWhateverTheEmbeddingSetting() {
+        for (boolean withPreviousTurn : new boolean[] {true, false}) {
+            var records = derive(new RecordingProvider(), withPreviousTurn,
+                    turn("1", "s1", "Ann", "Did you find a flat?"),
+                    turn("2", "s2", "Bo", "Unrelated session"),
+                    turn("3", "s1", "Bo", "Yes, in Leeds."),
+                    turn("4", "s1", "Ann", "Great!"));
+
+            assertThat(records.get(0).getFollows()).isNull();
+            assertThat(records.get(1).getFollows()).isNull();
+            assertThat(records.get(2).getFollows()).isEqualTo(records.get(0).getRecordId());
+            assertThat(records.get(3).getFollows()).isEqualTo(records.get(2).getRecordId());
+        }
     }
 
     @Test

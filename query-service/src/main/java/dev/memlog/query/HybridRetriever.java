@@ -19,16 +19,16 @@ import java.util.regex.Pattern;
 /**
  * BM25 and k-NN run as one OpenSearch hybrid query, both restricted to the caller's tenant and scope inside the
  * query (so a small tenant still gets k results) and fused by the index's normalization pipeline; the candidate
- * pool is then shaped by recency, importance and strength, optionally reranked, and cut to k, every hit carrying
- * the components of its score.
+ * pool is then shaped by the dialogue rules, recency, importance and strength, optionally reranked, and cut to k,
+ * every hit carrying the components of its score.
  */
 public final class HybridRetriever {
     /** Candidates the vector side considers per requested hit: recall before precision. */
     static final int CANDIDATE_FACTOR = 5;
     static final int MIN_CANDIDATES = 50;
-    /** Candidates shaped and reranked per requested hit. */
-    static final int POOL_FACTOR = 2;
-    static final int MIN_POOL = 20;
+    /** Candidates shaped and reranked per requested hit: enough that an answer and the question before it both get in. */
+    static final int POOL_FACTOR = 3;
+    static final int MIN_POOL = 30;
     private static final Pattern TERM = Pattern.compile("weight\\(\\w+:(\\S+) in ");
     private static final Pattern WITHIN_TOP = Pattern.compile("^within top (\\d+)");
 
@@ -46,44 +46,65 @@ public final class HybridRetriever {
         }
     }
 
+    /** Everything that decides the order: fusion, dialogue rules, shaping, and an optional reranker with its weight. */
+    public record Tuning(FusionWeights fusion, DialogueShaper dialogue, ScoreShaper shaper, Reranker reranker,
+                         double rerankWeight) {
+        public Tuning {
+            if (rerankWeight < 0 || rerankWeight > 1) {
+                throw new IllegalArgumentException("rerank weight must be between 0 and 1");
+            }
+            rerankWeight = reranker == null ? 0 : rerankWeight;
+        }
+    }
+
     private final OpenSearchRest os;
     private final MemoryIndex index;
     private final EmbeddingProvider embeddings;
-    private final FusionWeights weights;
-    private final ScoreShaper shaper;
-    private final Reranker reranker;
-    private final double rerankWeight;
-    private final double speakerBoost;
+    private final Tuning tuning;
 
-    public HybridRetriever(OpenSearchRest os, MemoryIndex index, EmbeddingProvider embeddings, FusionWeights weights,
-                           ScoreShaper shaper, Reranker reranker, double rerankWeight, double speakerBoost) {
-        this.speakerBoost = speakerBoost;
+    public HybridRetriever(OpenSearchRest os, MemoryIndex index, EmbeddingProvider embeddings, Tuning tuning) {
         this.os = os;
         this.index = index;
         this.embeddings = embeddings;
-        this.weights = weights;
-        this.shaper = shaper;
-        this.reranker = reranker;
-        this.rerankWeight = reranker == null ? 0 : rerankWeight;
+        this.tuning = tuning;
     }
 
     /** One retrieved memory, its score and why. */
     public record Hit(String recordId, double score, String text, String tier, String userId, String agentId,
                       String sessionId, String role, Instant observedAt, double importance, List<String> eventIds,
                       Map<String, String> metadata, Explanation explanation) {
+
+        Hit withExplanation(Explanation e) {
+            return new Hit(recordId, e.score(), text, tier, userId, agentId, sessionId, role, observedAt, importance,
+                    eventIds, metadata, e);
+        }
+    }
+
+    /** How many candidates a request fetches: the top k, or for a hybrid search the pool that is shaped and cut to k. */
+    public static int poolSize(SearchRequest request) {
+        int pool = request.mode() == SearchRequest.Mode.HYBRID ? Math.max(MIN_POOL, request.k() * POOL_FACTOR) : request.k();
+        return Math.min(pool, 3 * SearchRequest.MAX_K);
     }
 
     public List<Hit> search(String tenant, SearchRequest request) {
-        int pool = request.mode() == SearchRequest.Mode.HYBRID ? Math.max(MIN_POOL, request.k() * POOL_FACTOR) : request.k();
-        pool = Math.min(pool, 3 * SearchRequest.MAX_K);
+        int pool = poolSize(request);
         JsonNode response = os.call("POST", "/" + index.alias() + "/_search", body(tenant, request, pool).toString(),
                 params(request.mode()));
         Instant reference = request.asOf() != null ? request.asOf() : Instant.now();
-        List<Hit> hits = new ArrayList<>();
-        for (JsonNode hit : response.path("hits").path("hits")) {
-            hits.add(toHit(hit, request, reference));
-        }
-        if (reranker != null && request.mode() == SearchRequest.Mode.HYBRID && !hits.isEmpty()) {
+        List<Hit> hits = switch (request.mode()) {
+            case BM25, VECTOR -> {
+                List<Hit> single = new ArrayList<>();
+                for (JsonNode hit : response.path("hits").path("hits")) {
+                    double score = hit.path("_score").asDouble();
+                    single.add(toHit(hit, request.mode() == SearchRequest.Mode.BM25
+                            ? Explanation.lexical(score, matchedTerms(hit.path("_explanation")))
+                            : Explanation.semantic(score)));
+                }
+                yield single;
+            }
+            case HYBRID -> shaped(request, response.path("hits").path("hits"), reference);
+        };
+        if (tuning.reranker() != null && request.mode() == SearchRequest.Mode.HYBRID && !hits.isEmpty()) {
             hits = rerank(request.query(), hits);
         }
         hits.sort(Comparator.comparingDouble(Hit::score).reversed());
@@ -124,11 +145,6 @@ public final class HybridRetriever {
     private void lexical(ObjectNode query, SearchRequest request, ArrayNode filters) {
         ObjectNode bool = query.putObject("bool");
         bool.putArray("must").addObject().putObject("match").putObject("search_text").put("query", request.query());
-        if (speakerBoost > 0) {
-            // a question that names someone is most often answered by what that person said
-            bool.putArray("should").addObject().putObject("match").putObject("speaker")
-                    .put("query", request.query()).put("boost", speakerBoost);
-        }
         bool.set("filter", filters.deepCopy());
     }
 
@@ -150,36 +166,30 @@ public final class HybridRetriever {
         return Math.max(MIN_CANDIDATES, request.k() * CANDIDATE_FACTOR) + 1;
     }
 
-    private Hit toHit(JsonNode hit, SearchRequest request, Instant reference) {
-        SearchRequest.Mode mode = request.mode();
+    private static Hit toHit(JsonNode hit, Explanation explanation) {
         JsonNode src = hit.path("_source");
-        double engineScore = hit.path("_score").asDouble();
-        Instant observedAt = Instant.ofEpochMilli(src.path("observed_at").asLong());
-        double importance = src.path("importance").asDouble(0.5);
-        Explanation explanation = switch (mode) {
-            case BM25 -> new Explanation(engineScore, 0, engineScore, 0, 0, 0, 0, engineScore, engineScore, null, null,
-                    matchedTerms(hit.path("_explanation")));
-            case VECTOR -> new Explanation(0, engineScore, engineScore, 0, 0, 0, 0, engineScore, null, engineScore, null, List.of());
-            case HYBRID -> shaped(hit.path("_explanation"), observedAt, importance, reference, contextK(request));
-        };
         List<String> provenance = new ArrayList<>();
         src.path("provenance").forEach(p -> provenance.add(p.asText()));
         Map<String, String> metadata = new LinkedHashMap<>();
         src.path("metadata").properties().forEach(e -> metadata.put(e.getKey(), e.getValue().asText()));
         return new Hit(hit.path("_id").asText(), explanation.score(), src.path("text").asText(), src.path("tier").asText(),
-                text(src, "user_id"), text(src, "agent_id"), text(src, "session_id"), text(src, "role"), observedAt,
-                importance, provenance, metadata, explanation);
+                text(src, "user_id"), text(src, "agent_id"), text(src, "session_id"), text(src, "role"),
+                Instant.ofEpochMilli(src.path("observed_at").asLong()), src.path("importance").asDouble(0.5), provenance,
+                metadata, explanation);
+    }
+
+    /** The normalised score of each sub-query for one hit, as the pipeline's explanation reports them. */
+    private record SubScores(double bm25, double vector, double context, Double bm25Raw, Double vectorRaw, Double contextRaw) {
     }
 
     /**
-     * Reads the normalised score of each sub-query from the pipeline's explanation (the k-NN ones are the
-     * "within top k" details, the context one with one more candidate) and weighs them as the pipeline did; then
-     * applies the shaping weights.
+     * Reads the normalised score of each sub-query from the pipeline's explanation: the k-NN ones are the
+     * "within top k" details, the context one with one more candidate.
      */
-    private Explanation shaped(JsonNode explanation, Instant observedAt, double importance, Instant reference, int contextK) {
-        double bm25Norm = 0;
-        double vectorNorm = 0;
-        double contextNorm = 0;
+    private static SubScores subScores(JsonNode explanation, int contextK) {
+        double bm25 = 0;
+        double vector = 0;
+        double context = 0;
         Double bm25Raw = null;
         Double vectorRaw = null;
         Double contextRaw = null;
@@ -187,40 +197,67 @@ public final class HybridRetriever {
             JsonNode inner = detail.path("details").path(0);
             Matcher knn = WITHIN_TOP.matcher(inner.path("description").asText());
             if (!knn.find()) {
-                bm25Norm = detail.path("value").asDouble();
+                bm25 = detail.path("value").asDouble();
                 bm25Raw = inner.path("value").asDouble();
             } else if (Integer.parseInt(knn.group(1)) == contextK) {
-                contextNorm = detail.path("value").asDouble();
+                context = detail.path("value").asDouble();
                 contextRaw = inner.path("value").asDouble();
             } else {
-                vectorNorm = detail.path("value").asDouble();
+                vector = detail.path("value").asDouble();
                 vectorRaw = inner.path("value").asDouble();
             }
         }
-        double share = shaper.relevanceShare() * (1 - rerankWeight);
-        double bm25 = share * weights.bm25() * bm25Norm;
-        double vector = share * (weights.vector() * vectorNorm + weights.context() * contextNorm);
-        double recency = (1 - rerankWeight) * shaper.recencyWeight() * shaper.recency(observedAt, reference);
-        double importanceC = (1 - rerankWeight) * shaper.importanceWeight() * importance;
-        // strength is not modelled yet: every memory is at full strength
-        double strength = (1 - rerankWeight) * shaper.strengthWeight();
-        double fused = weights.bm25() * bm25Norm + weights.vector() * vectorNorm + weights.context() * contextNorm;
-        double score = bm25 + vector + recency + importanceC + strength;
-        return new Explanation(bm25, vector, fused, recency, importanceC, strength, 0, score, bm25Raw, vectorRaw, contextRaw,
-                matchedTerms(explanation));
+        return new SubScores(bm25, vector, context, bm25Raw, vectorRaw, contextRaw);
+    }
+
+    /**
+     * Weighs the sub-query scores as the pipeline did, lets the dialogue rules move each candidate's relevance
+     * within the pool, then applies the shaping weights.
+     */
+    private List<Hit> shaped(SearchRequest request, JsonNode hits, Instant reference) {
+        FusionWeights w = tuning.fusion();
+        ScoreShaper shaper = tuning.shaper();
+        int contextK = contextK(request);
+        List<SubScores> scores = new ArrayList<>();
+        List<DialogueShaper.Turn> turns = new ArrayList<>();
+        for (JsonNode hit : hits) {
+            SubScores s = subScores(hit.path("_explanation"), contextK);
+            scores.add(s);
+            JsonNode src = hit.path("_source");
+            turns.add(new DialogueShaper.Turn(hit.path("_id").asText(), text(src, "follows"), text(src, "speaker"),
+                    src.path("text").asText(), w.bm25() * s.bm25() + w.vector() * s.vector() + w.context() * s.context()));
+        }
+        List<DialogueShaper.Adjustment> moves = tuning.dialogue().adjust(request.query(), turns);
+        double keep = 1 - tuning.rerankWeight();
+        double share = shaper.relevanceShare() * keep;
+        List<Hit> shaped = new ArrayList<>();
+        int i = 0;
+        for (JsonNode hit : hits) {
+            SubScores s = scores.get(i);
+            DialogueShaper.Adjustment move = moves.get(i);
+            double fused = turns.get(i++).relevance();
+            JsonNode src = hit.path("_source");
+            double recency = keep * shaper.recencyWeight()
+                    * shaper.recency(Instant.ofEpochMilli(src.path("observed_at").asLong()), reference);
+            double importance = keep * shaper.importanceWeight() * src.path("importance").asDouble(0.5);
+            // strength is not modelled yet: every memory is at full strength
+            double strength = keep * shaper.strengthWeight();
+            double bm25 = share * w.bm25() * s.bm25();
+            double vector = share * (w.vector() * s.vector() + w.context() * s.context());
+            double score = bm25 + vector + share * move.total() + recency + importance + strength;
+            shaped.add(toHit(hit, new Explanation(bm25, vector, share * move.neighbour(), share * move.question(),
+                    share * move.speaker(), fused, recency, importance, strength, 0, score, s.bm25Raw(), s.vectorRaw(),
+                    s.contextRaw(), matchedTerms(hit.path("_explanation")))));
+        }
+        return shaped;
     }
 
     private List<Hit> rerank(String query, List<Hit> hits) {
-        double[] scores = reranker.scores(query, hits.stream().map(Hit::text).toList());
+        double[] scores = tuning.reranker().scores(query, hits.stream().map(Hit::text).toList());
         List<Hit> reranked = new ArrayList<>(hits.size());
         for (int i = 0; i < hits.size(); i++) {
             Hit h = hits.get(i);
-            Explanation e = h.explanation();
-            double rr = rerankWeight * scores[i];
-            Explanation withRerank = new Explanation(e.bm25(), e.vector(), e.fused(), e.recency(), e.importance(),
-                    e.strength(), rr, e.score() + rr, e.bm25Raw(), e.vectorRaw(), e.contextVectorRaw(), e.matchedTerms());
-            reranked.add(new Hit(h.recordId(), withRerank.score(), h.text(), h.tier(), h.userId(), h.agentId(),
-                    h.sessionId(), h.role(), h.observedAt(), h.importance(), h.eventIds(), h.metadata(), withRerank));
+            reranked.add(h.withExplanation(h.explanation().withRerank(tuning.rerankWeight() * scores[i])));
         }
         return reranked;
     }

@@ -1,11 +1,15 @@
 package dev.memlog.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.memlog.common.http.Json;
 import dev.memlog.schemas.avro.MemoryRecord;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -56,6 +60,10 @@ public final class MemoryIndex {
             os.call("POST", "/_aliases", """
                     {"actions":[{"add":{"index":"%s","alias":"%s","is_write_index":true}}]}""".formatted(index, alias));
             log.info("created index {} behind alias {} (dimension {}, lucene HNSW)", index, alias, dimension);
+        } else {
+            // fields added since the index was created are added to it; a changed field fails here, loudly
+            JsonNode properties = parse(definition(dimension, shards, replicas)).path("mappings").path("properties");
+            os.call("PUT", "/" + alias + "/_mapping", "{\"properties\":" + properties + "}");
         }
         // min-max normalise each sub-query's scores, then a weighted mean: BM25, the turn's vector, the vector of
         // the turn in its context; the
@@ -68,16 +76,30 @@ public final class MemoryIndex {
                 .formatted(bm25Weight, vectorWeight, contextWeight));
     }
 
+    private static JsonNode parse(String json) {
+        try {
+            return Json.mapper().readTree(json);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The mapping as OpenSearch holds it for the alias's index. */
     public JsonNode mapping() {
         JsonNode all = os.call("GET", "/" + alias + "/_mapping", null);
         return all.elements().next().path("mappings");
     }
 
-    /** What BM25 matches: the text with its speaker's name, when the caller gave one. */
+    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("d MMMM yyyy", Locale.ENGLISH).withZone(ZoneOffset.UTC);
+
+    /**
+     * What BM25 matches: the text with its speaker's name, when the caller gave one, and the day it was observed,
+     * so "what did Ann do in May 2023?" finds what Ann said that month.
+     */
     static String searchText(MemoryRecord r) {
         String speaker = r.getMetadata().get("speaker");
-        return speaker == null || speaker.isBlank() ? r.getText() : speaker + ": " + r.getText();
+        String text = speaker == null || speaker.isBlank() ? r.getText() : speaker + ": " + r.getText();
+        return text + "\n" + DAY.format(r.getObservedAt());
     }
 
     public static Map<String, Object> document(MemoryRecord r) {
@@ -87,6 +109,7 @@ public final class MemoryIndex {
         doc.put("user_id", r.getUserId());
         doc.put("agent_id", r.getAgentId());
         doc.put("session_id", r.getSessionId());
+        doc.put("follows", r.getFollows());
         doc.put("tier", r.getTier().name());
         doc.put("role", r.getRole());
         doc.put("text", r.getText());

@@ -17,36 +17,40 @@ public final class QueryService implements AutoCloseable {
 
     /** Settings, each from an environment variable with a default that works on the local stack. */
     public record Config(String host, int port, String bootstrapServers, String schemaRegistryUrl, String openSearchUrl,
-                         String indexAlias, int shards, int replicas, HybridRetriever.FusionWeights fusion, String consumerGroup,
-                         String embeddingModel, boolean queryInstruction, ApiKeys apiKeys, ScoreShaper shaper,
-                         String tokenizer, double speakerBoost) {
+                         String indexAlias, int shards, int replicas, HybridRetriever.Tuning tuning, String consumerGroup,
+                         String embeddingModel, boolean queryInstruction, ApiKeys apiKeys, String tokenizer) {
         public static Config from(Env env) {
             return new Config(env.string("HTTP_HOST", "0.0.0.0"), env.integer("QUERY_PORT", 8083),
                     env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
                     env.string("SCHEMA_REGISTRY_URL", "http://127.0.0.1:8081"),
                     env.string("OPENSEARCH_URL", "http://127.0.0.1:9200"),
                     env.string("INDEX_ALIAS", "memlog-records"), env.integer("INDEX_SHARDS", 1),
-                    env.integer("INDEX_REPLICAS", 0),
-                    HybridRetriever.FusionWeights.of(Double.parseDouble(env.string("HYBRID_VECTOR_WEIGHT", "0.5")),
-                            Double.parseDouble(env.string("CONTEXT_VECTOR_SHARE", "0.5"))),
+                    env.integer("INDEX_REPLICAS", 0), tuning(env),
                     env.string("MATERIALIZER_GROUP", "memlog-query-materializer"),
                     env.string("EMBEDDING_MODEL", "bge-small-en-v1.5-q"),
                     Boolean.parseBoolean(env.string("EMBEDDING_QUERY_INSTRUCTION", "true")),
                     ApiKeys.load(env.optional("API_KEYS"), env.optional("API_KEYS_FILE")),
-                    new ScoreShaper(Double.parseDouble(env.string("RECENCY_WEIGHT", "0")),
+                    env.string("CONTEXT_TOKENIZER", "cl100k_base"));
+        }
+
+        /** Fusion, dialogue rules and shaping from HYBRID_*, NEIGHBOUR_WEIGHT and friends; the defaults are the measured ones. */
+        public static HybridRetriever.Tuning tuning(Env env) {
+            return new HybridRetriever.Tuning(
+                    HybridRetriever.FusionWeights.of(env.decimal("HYBRID_VECTOR_WEIGHT", 0.5),
+                            env.decimal("CONTEXT_VECTOR_SHARE", 0.5)),
+                    new DialogueShaper(env.decimal("NEIGHBOUR_WEIGHT", 0.2), env.decimal("QUESTION_PENALTY", 0.3),
+                            env.decimal("NAMED_SPEAKER_BOOST", 0.2)),
+                    new ScoreShaper(env.decimal("RECENCY_WEIGHT", 0),
                             java.time.Duration.ofDays(env.integer("RECENCY_HALF_LIFE_DAYS", 30)),
-                            Double.parseDouble(env.string("IMPORTANCE_WEIGHT", "0")),
-                            Double.parseDouble(env.string("STRENGTH_WEIGHT", "0"))),
-                    env.string("CONTEXT_TOKENIZER", "cl100k_base"),
-                    Double.parseDouble(env.string("SPEAKER_BOOST", "0")));
+                            env.decimal("IMPORTANCE_WEIGHT", 0), env.decimal("STRENGTH_WEIGHT", 0)),
+                    null, 0);
         }
 
         /** Defaults for tests and the local stack. */
         public static Config local(String bootstrapServers, String schemaRegistryUrl, String openSearchUrl, String indexAlias,
                                    String consumerGroup, String embeddingModel, ApiKeys apiKeys, int port) {
             return new Config("127.0.0.1", port, bootstrapServers, schemaRegistryUrl, openSearchUrl, indexAlias, 1, 0,
-                    HybridRetriever.FusionWeights.of(0.5, 0.5),
-                    consumerGroup, embeddingModel, true, apiKeys, ScoreShaper.none(), "cl100k_base", 0);
+                    tuning(new Env(Map.of())), consumerGroup, embeddingModel, true, apiKeys, "cl100k_base");
         }
     }
 
@@ -61,14 +65,13 @@ public final class QueryService implements AutoCloseable {
         }
         this.os = new OpenSearchRest(config.openSearchUrl());
         this.index = new MemoryIndex(os, config.indexAlias());
-        var fusion = config.fusion();
+        var fusion = config.tuning().fusion();
         index.ensure(embeddings.dimension(), config.shards(), config.replicas(), fusion.bm25(), fusion.vector(), fusion.context());
         var metrics = Metrics.registry("query-service");
         var registry = new SchemaRegistryClient(config.schemaRegistryUrl());
         this.indexer = new RecordIndexer(config.bootstrapServers(), config.consumerGroup(), registry, os, index, metrics);
         indexer.start();
-        var retriever = new HybridRetriever(os, index, embeddings, fusion, config.shaper(), null, 0,
-                config.speakerBoost());
+        var retriever = new HybridRetriever(os, index, embeddings, config.tuning());
         var routes = new SearchRoutes(config.apiKeys(), retriever,
                 new ContextPacker(retriever, os, index, config.tokenizer()), metrics);
         this.http = ServiceServer.start("query-service", config.host(), config.port(), 1 << 20, metrics,

@@ -196,7 +196,8 @@ class QueryServiceIT {
         double previous = Double.MAX_VALUE;
         for (JsonNode hit : hits) {
             JsonNode e = hit.path("explanation");
-            double sum = e.path("bm25").asDouble() + e.path("vector").asDouble() + e.path("recency").asDouble()
+            double sum = e.path("bm25").asDouble() + e.path("vector").asDouble() + e.path("neighbour").asDouble()
+                    + e.path("question").asDouble() + e.path("speaker").asDouble() + e.path("recency").asDouble()
                     + e.path("importance").asDouble() + e.path("strength").asDouble() + e.path("rerank").asDouble();
             assertThat(sum).isCloseTo(hit.path("score").asDouble(), org.assertj.core.data.Offset.offset(1e-9));
             assertThat(e.path("score").asDouble()).isEqualTo(hit.path("score").asDouble());

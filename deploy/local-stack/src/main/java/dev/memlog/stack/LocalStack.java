@@ -82,9 +82,8 @@ public final class LocalStack implements AutoCloseable {
             t = System.nanoTime();
             progress.accept("[6/6] query-service and its materializer");
             query = new QueryService(new QueryService.Config("127.0.0.1", config.queryPort(), kafka.bootstrapServers(),
-                    registry.url(), openSearch.url(), "memlog-records", 1, 0, tuned.fusion(), "memlog-query-materializer",
-                    config.embeddingModel(), tuned.queryInstruction(), config.apiKeys(), tuned.shaper(), tuned.tokenizer(),
-                    tuned.speakerBoost()), model);
+                    registry.url(), openSearch.url(), "memlog-records", 1, 0, tuned.tuning(), "memlog-query-materializer",
+                    config.embeddingModel(), tuned.queryInstruction(), config.apiKeys(), tuned.tokenizer()), model);
             started.push(query);
             progress.accept(done(t, "query-service at http://127.0.0.1:" + query.port()));
         } catch (Exception | Error e) {

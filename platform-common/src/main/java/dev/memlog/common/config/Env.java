@@ -48,6 +48,18 @@ public final class Env {
         }
     }
 
+    public double decimal(String name, double fallback) {
+        String value = optional(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Double.parseDouble(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a number, was '" + value + "'");
+        }
+    }
+
     public Duration duration(String name, Duration fallback) {
         String value = optional(name);
         return value == null ? fallback : Duration.ofMillis(longValue(name, fallback.toMillis()));
