@@ -162,7 +162,7 @@ public final class ContextPacker {
                 body.putObject("_source").putArray("excludes").add("embedding").add("context_embedding");
                 body.putArray("sort").addObject().put("observed_at", before ? "desc" : "asc");
                 ArrayNode filter = HybridRetriever.filters(tenant, new SearchRequest("", 1, SearchRequest.Mode.HYBRID,
-                        hit.userId(), hit.agentId(), hit.sessionId(), List.of(MemoryTier.EPISODIC), null));
+                        hit.userId(), hit.agentId(), hit.sessionId(), List.of(MemoryTier.EPISODIC), null, null, Map.of(), null, false));
                 filter.addObject().putObject("range").putObject("observed_at")
                         .put(before ? "lt" : "gt", hit.observedAt().toEpochMilli());
                 body.putObject("query").putObject("bool").set("filter", filter);

@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * BM25 and k-NN run as one OpenSearch hybrid query, both restricted to the caller's tenant and scope inside the
@@ -23,6 +25,7 @@ import java.util.regex.Pattern;
  * every hit carrying the components of its score.
  */
 public final class HybridRetriever {
+    private static final Logger log = LoggerFactory.getLogger(HybridRetriever.class);
     /** Candidates the vector side considers per requested hit: recall before precision. */
     static final int CANDIDATE_FACTOR = 5;
     static final int MIN_CANDIDATES = 50;
@@ -54,6 +57,10 @@ public final class HybridRetriever {
                 throw new IllegalArgumentException("rerank weight must be between 0 and 1");
             }
             rerankWeight = reranker == null ? 0 : rerankWeight;
+        }
+
+        public Tuning withReranker(Reranker newReranker, double newWeight) {
+            return new Tuning(fusion, dialogue, shaper, newReranker, newWeight);
         }
     }
 
@@ -91,6 +98,8 @@ public final class HybridRetriever {
         JsonNode response = os.call("POST", "/" + index.alias() + "/_search", body(tenant, request, pool).toString(),
                 params(request.mode()));
         Instant reference = request.asOf() != null ? request.asOf() : Instant.now();
+        boolean rerank = tuning.reranker() != null && !Boolean.FALSE.equals(request.rerank())
+                && request.mode() == SearchRequest.Mode.HYBRID;
         List<Hit> hits = switch (request.mode()) {
             case BM25, VECTOR -> {
                 List<Hit> single = new ArrayList<>();
@@ -102,9 +111,9 @@ public final class HybridRetriever {
                 }
                 yield single;
             }
-            case HYBRID -> shaped(request, response.path("hits").path("hits"), reference);
+            case HYBRID -> shaped(request, response.path("hits").path("hits"), reference, rerank ? tuning.rerankWeight() : 0);
         };
-        if (tuning.reranker() != null && request.mode() == SearchRequest.Mode.HYBRID && !hits.isEmpty()) {
+        if (rerank && !hits.isEmpty()) {
             hits = rerank(request.query(), hits);
         }
         hits.sort(Comparator.comparingDouble(Hit::score).reversed());
@@ -214,7 +223,7 @@ public final class HybridRetriever {
      * Weighs the sub-query scores as the pipeline did, lets the dialogue rules move each candidate's relevance
      * within the pool, then applies the shaping weights.
      */
-    private List<Hit> shaped(SearchRequest request, JsonNode hits, Instant reference) {
+    private List<Hit> shaped(SearchRequest request, JsonNode hits, Instant reference, double rerankWeight) {
         FusionWeights w = tuning.fusion();
         ScoreShaper shaper = tuning.shaper();
         int contextK = contextK(request);
@@ -228,7 +237,7 @@ public final class HybridRetriever {
                     src.path("text").asText(), w.bm25() * s.bm25() + w.vector() * s.vector() + w.context() * s.context()));
         }
         List<DialogueShaper.Adjustment> moves = tuning.dialogue().adjust(request.query(), turns);
-        double keep = 1 - tuning.rerankWeight();
+        double keep = 1 - rerankWeight;
         double share = shaper.relevanceShare() * keep;
         List<Hit> shaped = new ArrayList<>();
         int i = 0;
@@ -252,8 +261,15 @@ public final class HybridRetriever {
         return shaped;
     }
 
+    /** Adds the reranker's judgement; if the reranker fails, the hits keep their shaped order and say so in the log. */
     private List<Hit> rerank(String query, List<Hit> hits) {
-        double[] scores = tuning.reranker().scores(query, hits.stream().map(Hit::text).toList());
+        double[] scores;
+        try {
+            scores = tuning.reranker().scores(query, hits.stream().map(Hit::text).toList());
+        } catch (RuntimeException e) {
+            log.warn("reranker {} failed, results keep their shaped order: {}", tuning.reranker().name(), e.toString());
+            return hits;
+        }
         List<Hit> reranked = new ArrayList<>(hits.size());
         for (int i = 0; i < hits.size(); i++) {
             Hit h = hits.get(i);
@@ -288,7 +304,10 @@ public final class HybridRetriever {
         return node == null || node.isNull() ? null : node.asText();
     }
 
-    /** Tenant always; user, agent, session and tiers when asked. Only memories valid now are searched. */
+    /**
+     * Tenant always; user, agent, session, tiers, observation time range and metadata values when asked. Only
+     * memories valid now are searched.
+     */
     static ArrayNode filters(String tenant, SearchRequest request) {
         ArrayNode filters = Json.mapper().createArrayNode();
         term(filters, "tenant_id", tenant);
@@ -299,6 +318,16 @@ public final class HybridRetriever {
             ArrayNode tiers = filters.addObject().putObject("terms").putArray("tier");
             request.tiers().forEach(t -> tiers.add(t.name()));
         }
+        if (request.observedFrom() != null || request.observedTo() != null) {
+            ObjectNode range = filters.addObject().putObject("range").putObject("observed_at");
+            if (request.observedFrom() != null) {
+                range.put("gte", request.observedFrom().toEpochMilli());
+            }
+            if (request.observedTo() != null) {
+                range.put("lte", request.observedTo().toEpochMilli());
+            }
+        }
+        request.metadata().forEach((key, value) -> term(filters, "metadata." + key, value));
         filters.addObject().putObject("bool").putObject("must_not").putObject("exists").put("field", "valid_to");
         return filters;
     }

@@ -18,7 +18,8 @@ public final class QueryService implements AutoCloseable {
     /** Settings, each from an environment variable with a default that works on the local stack. */
     public record Config(String host, int port, String bootstrapServers, String schemaRegistryUrl, String openSearchUrl,
                          String indexAlias, int shards, int replicas, HybridRetriever.Tuning tuning, String consumerGroup,
-                         String embeddingModel, boolean queryInstruction, ApiKeys apiKeys, String tokenizer) {
+                         String embeddingModel, boolean queryInstruction, ApiKeys apiKeys, String tokenizer,
+                         RerankerChoice reranker) {
         public static Config from(Env env) {
             return new Config(env.string("HTTP_HOST", "0.0.0.0"), env.integer("QUERY_PORT", 8083),
                     env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
@@ -30,7 +31,7 @@ public final class QueryService implements AutoCloseable {
                     env.string("EMBEDDING_MODEL", "bge-small-en-v1.5-q"),
                     Boolean.parseBoolean(env.string("EMBEDDING_QUERY_INSTRUCTION", "true")),
                     ApiKeys.load(env.optional("API_KEYS"), env.optional("API_KEYS_FILE")),
-                    env.string("CONTEXT_TOKENIZER", "cl100k_base"));
+                    env.string("CONTEXT_TOKENIZER", "cl100k_base"), RerankerChoice.from(env));
         }
 
         /** Fusion, dialogue rules and shaping from HYBRID_*, NEIGHBOUR_WEIGHT and friends; the defaults are the measured ones. */
@@ -50,7 +51,8 @@ public final class QueryService implements AutoCloseable {
         public static Config local(String bootstrapServers, String schemaRegistryUrl, String openSearchUrl, String indexAlias,
                                    String consumerGroup, String embeddingModel, ApiKeys apiKeys, int port) {
             return new Config("127.0.0.1", port, bootstrapServers, schemaRegistryUrl, openSearchUrl, indexAlias, 1, 0,
-                    tuning(new Env(Map.of())), consumerGroup, embeddingModel, true, apiKeys, "cl100k_base");
+                    tuning(new Env(Map.of())), consumerGroup, embeddingModel, true, apiKeys, "cl100k_base",
+                    RerankerChoice.none());
         }
     }
 
@@ -71,12 +73,14 @@ public final class QueryService implements AutoCloseable {
         var registry = new SchemaRegistryClient(config.schemaRegistryUrl());
         this.indexer = new RecordIndexer(config.bootstrapServers(), config.consumerGroup(), registry, os, index, metrics);
         indexer.start();
-        var retriever = new HybridRetriever(os, index, embeddings, config.tuning());
+        var tuning = config.tuning().withReranker(config.reranker().create(embeddings), config.reranker().weight());
+        var retriever = new HybridRetriever(os, index, embeddings, tuning);
         var routes = new SearchRoutes(config.apiKeys(), retriever,
                 new ContextPacker(retriever, os, index, config.tokenizer()), metrics);
         this.http = ServiceServer.start("query-service", config.host(), config.port(), 1 << 20, metrics,
                 Map.of("opensearch", this::openSearchUp, "materializer", indexer::healthy), routes::register);
-        log.info("query-service started: index {}, model {}", config.indexAlias(), embeddings.modelId());
+        log.info("query-service started: index {}, model {}, reranker {}", config.indexAlias(), embeddings.modelId(),
+                tuning.reranker() == null ? "none" : tuning.reranker().name());
     }
 
     private boolean openSearchUp() {

@@ -8,17 +8,24 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
  * A validated retrieval request: the query text, how many hits, how to match (hybrid by default, or one side
- * alone for debugging and evaluation), the scope to search within, and the time recency is measured from.
+ * alone for debugging and evaluation), the scope to search within (owner, session, tiers, the time range the
+ * memory was observed in, metadata values), the time recency is measured from, and whether to rerank (null:
+ * whenever a reranker is configured).
  */
 public record SearchRequest(String query, int k, Mode mode, String userId, String agentId, String sessionId,
-                            List<MemoryTier> tiers, Instant asOf) {
+                            List<MemoryTier> tiers, Instant observedFrom, Instant observedTo, Map<String, String> metadata,
+                            Instant asOf, Boolean rerank) {
     static final int MAX_K = 100;
+    static final int MAX_METADATA_FILTERS = 10;
+    private static final Pattern METADATA_KEY = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     static final int MAX_QUERY_CHARS = 2000;
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:@/+-]{1,128}");
 
@@ -26,7 +33,8 @@ public record SearchRequest(String query, int k, Mode mode, String userId, Strin
     public enum Mode { HYBRID, BM25, VECTOR }
 
     public SearchRequest withK(int newK) {
-        return new SearchRequest(query, newK, mode, userId, agentId, sessionId, tiers, asOf);
+        return new SearchRequest(query, newK, mode, userId, agentId, sessionId, tiers, observedFrom, observedTo, metadata,
+                asOf, rerank);
     }
 
     public static SearchRequest parse(JsonNode body) {
@@ -63,8 +71,17 @@ public record SearchRequest(String query, int k, Mode mode, String userId, Strin
                 throw ApiException.badRequest("mode", "mode must be one of hybrid, bm25, vector");
             }
         }
+        JsonNode range = body.get("time_range");
+        if (range != null && !range.isNull() && !range.isObject()) {
+            throw ApiException.badRequest("time_range", "time_range must be an object such as {\"from\": \"2023-05-01T00:00:00Z\", \"to\": \"2023-06-01T00:00:00Z\"}");
+        }
+        Instant from = range == null ? null : instant(range, "from", "time_range.from");
+        Instant to = range == null ? null : instant(range, "to", "time_range.to");
+        if (from != null && to != null && from.isAfter(to)) {
+            throw ApiException.badRequest("time_range", "time_range.from must not be after time_range.to");
+        }
         return new SearchRequest(q.asText(), k, mode, id(body, "user_id"), id(body, "agent_id"), id(body, "session_id"),
-                tiers(body), asOf(body));
+                tiers(body), from, to, metadata(body), instant(body, "as_of", "as_of"), rerank(body));
     }
 
     /** A scope without a query, from query parameters, validated like the body fields. */
@@ -72,7 +89,7 @@ public record SearchRequest(String query, int k, Mode mode, String userId, Strin
         var body = Json.mapper().createObjectNode();
         body.put("user_id", userId).put("agent_id", agentId).put("session_id", sessionId);
         return new SearchRequest("", 1, Mode.HYBRID, id(body, "user_id"), id(body, "agent_id"), id(body, "session_id"),
-                List.of(), null);
+                List.of(), null, null, Map.of(), null, false);
     }
 
     private static List<MemoryTier> tiers(JsonNode body) {
@@ -93,16 +110,49 @@ public record SearchRequest(String query, int k, Mode mode, String userId, Strin
         return List.copyOf(tiers);
     }
 
-    private static Instant asOf(JsonNode body) {
-        JsonNode node = body.get("as_of");
+    private static Boolean rerank(JsonNode body) {
+        JsonNode node = body.get("rerank");
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isBoolean()) {
+            throw ApiException.badRequest("rerank", "rerank must be true or false");
+        }
+        return node.asBoolean();
+    }
+
+    private static Instant instant(JsonNode body, String name, String field) {
+        JsonNode node = body.get(name);
         if (node == null || node.isNull()) {
             return null;
         }
         try {
             return OffsetDateTime.parse(node.asText()).toInstant();
         } catch (DateTimeParseException e) {
-            throw ApiException.badRequest("as_of", "as_of must be an ISO-8601 date-time with offset, such as 2023-05-08T13:56:00Z");
+            throw ApiException.badRequest(field, field + " must be an ISO-8601 date-time with offset, such as 2023-05-08T13:56:00Z");
         }
+    }
+
+    /** Exact values of metadata keys the memory must carry, such as {"channel": "support"}. */
+    private static Map<String, String> metadata(JsonNode body) {
+        JsonNode node = body.get("metadata");
+        if (node == null || node.isNull()) {
+            return Map.of();
+        }
+        if (!node.isObject() || node.size() > MAX_METADATA_FILTERS) {
+            throw ApiException.badRequest("metadata", "metadata must be an object of at most " + MAX_METADATA_FILTERS
+                    + " string values, such as {\"channel\": \"support\"}");
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        for (var field : node.properties()) {
+            if (!METADATA_KEY.matcher(field.getKey()).matches() || !field.getValue().isTextual()
+                    || field.getValue().asText().length() > 256) {
+                throw ApiException.badRequest("metadata", "metadata." + field.getKey()
+                        + ": keys are 1-64 letters, digits, _ or -, values strings of at most 256 characters");
+            }
+            values.put(field.getKey(), field.getValue().asText());
+        }
+        return Map.copyOf(values);
     }
 
     private static String id(JsonNode body, String name) {

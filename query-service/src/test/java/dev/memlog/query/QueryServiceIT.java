@@ -211,6 +211,81 @@ class QueryServiceIT {
     }
 
     @Test
+    void timeRangeAndMetadataFiltersNarrowEveryMode() throws Exception {
+        String[][] memories = {
+                {"sc-1", "2023-05-08T10:00:00Z", "support", "The printer on floor two jams every morning"},
+                {"sc-2", "2023-07-01T10:00:00Z", "sales", "The printer contract renews in July"},
+                {"sc-3", "2023-07-02T10:00:00Z", "support", "The printer needs a new toner cartridge"}};
+        for (String[] m : memories) {
+            var r = record("tenant-a", "scoped", m[0], m[3], 1);
+            r.setObservedAt(Instant.parse(m[1]));
+            r.setMetadata(Map.of("channel", m[2]));
+            send(r);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> count("{\"query\":{\"prefix\":{\"record_id\":\"sc-\"}}}") == 3);
+
+        for (String mode : List.of("hybrid", "vector", "bm25")) {
+            String base = "{\"query\":\"printer problems\",\"user_id\":\"scoped\",\"mode\":\"" + mode + "\"";
+            assertThat(ids(base + ",\"metadata\":{\"channel\":\"support\"}}")).as(mode).containsExactlyInAnyOrder("sc-1", "sc-3");
+            assertThat(ids(base + ",\"time_range\":{\"from\":\"2023-06-01T00:00:00Z\"}}")).as(mode)
+                    .containsExactlyInAnyOrder("sc-2", "sc-3");
+            assertThat(ids(base + ",\"time_range\":{\"from\":\"2023-06-01T00:00:00Z\",\"to\":\"2023-07-01T23:00:00Z\"},"
+                    + "\"metadata\":{\"channel\":\"sales\"}}")).as(mode).containsExactly("sc-2");
+        }
+    }
+
+    static List<String> ids(String body) throws Exception {
+        var response = search("key-a", body);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        List<String> ids = new ArrayList<>();
+        JSON.readTree(response.body()).path("hits").forEach(h -> ids.add(h.path("record_id").asText()));
+        return ids;
+    }
+
+    /** Rates 10 every passage that mentions the garden and 0 the rest, as a model on an OpenAI-compatible endpoint. */
+    static String gardenJudge(String requestBody) {
+        try {
+            String prompt = JSON.readTree(requestBody).path("messages").get(1).path("content").asText();
+            List<String> scores = prompt.lines().filter(l -> l.matches("\\[\\d+] .*"))
+                    .map(l -> l.contains("garden") ? "10" : "0").toList();
+            return "{\"scores\": [" + String.join(",", scores) + "]}";
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void anLlmRerankerReordersThePoolAndItsFailureLeavesTheShapedOrder() throws Exception {
+        send(record("tenant-a", "rerank", "rr-1", "My favourite tea is a smoky lapsang souchong", 1));
+        send(record("tenant-a", "rerank", "rr-2", "I drink coffee every morning before work", 1));
+        send(record("tenant-a", "rerank", "rr-3", "The garden needs watering twice a week in summer", 1));
+        await().atMost(Duration.ofSeconds(30)).until(() -> count("{\"query\":{\"prefix\":{\"record_id\":\"rr-\"}}}") == 3);
+        try (var stub = new dev.memlog.testkit.OpenAiCompatibleStub(QueryServiceIT::gardenJudge)) {
+            var endpoint = new dev.memlog.common.llm.LlmEndpoint(stub.baseUrl(), "judge", "key", Duration.ofSeconds(5));
+            var tuning = QueryService.Config.tuning(new dev.memlog.common.config.Env(Map.of()))
+                    .withReranker(new LlmReranker(endpoint.chatModel(), endpoint.model()), 1.0);
+            var retriever = new HybridRetriever(os, query.index(), model, tuning);
+            String ask = "{\"query\":\"which tea do I like?\",\"user_id\":\"rerank\"%s}";
+
+            var reranked = retriever.search("tenant-a", SearchRequest.parse(JSON.readTree(ask.formatted(""))));
+            assertThat(reranked.getFirst().recordId()).isEqualTo("rr-3");
+            assertThat(reranked.getFirst().explanation().rerank()).isEqualTo(1.0);
+            assertThat(reranked.getFirst().score()).isEqualTo(1.0);
+            assertThat(stub.requests()).hasSize(1);
+
+            var asked = retriever.search("tenant-a", SearchRequest.parse(JSON.readTree(ask.formatted(",\"rerank\":false"))));
+            assertThat(asked.getFirst().recordId()).isEqualTo("rr-1");
+            assertThat(stub.requests()).hasSize(1);
+
+            stub.failWith(500);
+            var fallback = retriever.search("tenant-a", SearchRequest.parse(JSON.readTree(ask.formatted(""))));
+            assertThat(fallback).hasSize(3);
+            assertThat(fallback.getFirst().recordId()).isEqualTo("rr-1");
+            assertThat(fallback).allMatch(h -> h.explanation().rerank() == 0);
+        }
+    }
+
+    @Test
     void contextPackStaysWithinItsBudgetAndBringsNeighbours() throws Exception {
         String[] turns = {"Ann: did you ever find a new flat?", "Yes! I signed for a place near the canal in Leeds.",
                 "Ann: that's great news", "We should celebrate with dinner on Friday."};
@@ -263,6 +338,10 @@ class QueryServiceIT {
             bad mode      | {"query":"x","mode":"psychic"}   | mode
             bad as_of     | {"query":"x","as_of":"soon"}     | as_of
             bad tier      | {"query":"x","tiers":["dreams"]} | tiers
+            bad rerank    | {"query":"x","rerank":"yes"}     | rerank
+            bad range     | {"query":"x","time_range":{"from":"May"}} | time_range.from
+            reversed range | {"query":"x","time_range":{"from":"2024-01-01T00:00:00Z","to":"2023-01-01T00:00:00Z"}} | time_range
+            bad metadata  | {"query":"x","metadata":{"channel":3}} | metadata
             """)
     void badSearchInputIsA400NamingTheField(String name, String body, String field) throws Exception {
         var response = search("key-a", body);

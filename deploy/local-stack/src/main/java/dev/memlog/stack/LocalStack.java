@@ -83,7 +83,7 @@ public final class LocalStack implements AutoCloseable {
             progress.accept("[6/6] query-service and its materializer");
             query = new QueryService(new QueryService.Config("127.0.0.1", config.queryPort(), kafka.bootstrapServers(),
                     registry.url(), openSearch.url(), "memlog-records", 1, 0, tuned.tuning(), "memlog-query-materializer",
-                    config.embeddingModel(), tuned.queryInstruction(), config.apiKeys(), tuned.tokenizer()), model);
+                    config.embeddingModel(), tuned.queryInstruction(), config.apiKeys(), tuned.tokenizer(), tuned.reranker()), model);
             started.push(query);
             progress.accept(done(t, "query-service at http://127.0.0.1:" + query.port()));
         } catch (Exception | Error e) {
