@@ -113,6 +113,7 @@ public final class LocomoBenchmark {
         result.put("methods", first.get("methods"));
         result.put("latency_ms", first.get("latency_ms"));
         result.put("ingest", first.get("ingest"));
+        result.put("by_conversation", first.get("by_conversation"));
         result.put("models", models);
         result.put("unresolved_evidence", unresolved);
         Files.createDirectories(options.outDir());
@@ -183,8 +184,11 @@ public final class LocomoBenchmark {
             }
             Map<String, Object> scores = new LinkedHashMap<>();
             tables.forEach((m, t) -> scores.put(m, t.toJson()));
+            Map<String, Object> byConversation = new LinkedHashMap<>();
+            tables.forEach((m, t) -> byConversation.put(m, t.groupsJson()));
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("methods", scores);
+            result.put("by_conversation", byConversation);
             result.put("latency_ms", latency(stack, client, conversations, model));
             result.put("ingest", Map.of("turns", turns, "append_seconds", round(appendSeconds),
                     "searchable_seconds", round(searchableSeconds)));
@@ -212,17 +216,17 @@ public final class LocomoBenchmark {
         evidence.forEach(e -> evidenceSessions.add(RankingMetrics.sessionOf(e)));
         List<String> sessions = RankingMetrics.sessionsByBestTurn(ranked);
         int cat = q.category();
-        table.add(cat, "hit_at_1", RankingMetrics.hitAt(1, ranked, evidence));
-        table.add(cat, "recall_at_5", RankingMetrics.recallAt(5, ranked, evidence));
-        table.add(cat, "recall_at_10", RankingMetrics.recallAt(10, ranked, evidence));
-        table.add(cat, "ndcg_at_5", RankingMetrics.ndcgAt(5, ranked, evidence));
-        table.add(cat, "mrr", RankingMetrics.reciprocalRank(TURN_K, ranked, evidence));
-        table.add(cat, "session_hit_at_1", RankingMetrics.hitAt(1, sessions, evidenceSessions));
-        table.add(cat, "session_ndcg_at_5", RankingMetrics.ndcgAt(5, sessions, evidenceSessions));
+        table.add(cat, c.sampleId(), "hit_at_1", RankingMetrics.hitAt(1, ranked, evidence));
+        table.add(cat, c.sampleId(), "recall_at_5", RankingMetrics.recallAt(5, ranked, evidence));
+        table.add(cat, c.sampleId(), "recall_at_10", RankingMetrics.recallAt(10, ranked, evidence));
+        table.add(cat, c.sampleId(), "ndcg_at_5", RankingMetrics.ndcgAt(5, ranked, evidence));
+        table.add(cat, c.sampleId(), "mrr", RankingMetrics.reciprocalRank(TURN_K, ranked, evidence));
+        table.add(cat, c.sampleId(), "session_hit_at_1", RankingMetrics.hitAt(1, sessions, evidenceSessions));
+        table.add(cat, c.sampleId(), "session_ndcg_at_5", RankingMetrics.ndcgAt(5, sessions, evidenceSessions));
         for (int budget : new int[] {500, 1500}) {
             ObjectNode pack = request.deepCopy().put("k", 10).put("budget_tokens", budget);
             String context = client.context(pack).path("context").asText();
-            table.add(cat, "answer_coverage_" + budget, AnswerCoverage.coverage(q.answer(), context));
+            table.add(cat, c.sampleId(), "answer_coverage_" + budget, AnswerCoverage.coverage(q.answer(), context));
         }
     }
 

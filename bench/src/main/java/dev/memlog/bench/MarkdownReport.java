@@ -40,6 +40,21 @@ final class MarkdownReport {
                     md.append(" |\n");
                 }
             }
+            Map<String, Map<String, Map<String, Object>>> byConversation =
+                    (Map<String, Map<String, Map<String, Object>>>) m.get("by_conversation");
+            if (byConversation != null && byConversation.get("hybrid") != null) {
+                md.append("\nHybrid per conversation (how far one conversation's figures stray from the pooled ones):\n\n");
+                md.append("| conversation | n | Hit@1 | R@10 | NDCG@5 | sess Hit@1 | sess NDCG@5 |\n|---|---|---|---|---|---|---|\n");
+                for (var conv : byConversation.get("hybrid").entrySet()) {
+                    var row = conv.getValue();
+                    md.append("| ").append(conv.getKey()).append(" | ").append(row.get("n"));
+                    for (String metric : List.of("hit_at_1", "recall_at_10", "ndcg_at_5", "session_hit_at_1", "session_ndcg_at_5")) {
+                        Object v = row.get(metric);
+                        md.append(" | ").append(v == null ? "-" : String.format("%.3f", ((Number) v).doubleValue()));
+                    }
+                    md.append(" |\n");
+                }
+            }
             md.append("\nLatency (ms): ").append(m.get("latency_ms")).append("  \nIngest: ").append(m.get("ingest")).append("\n\n");
         }
         return md.toString();

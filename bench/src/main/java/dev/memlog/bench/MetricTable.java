@@ -6,19 +6,32 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** Mean of every metric per question category and overall; safe to fill from several threads. */
+/**
+ * Mean of every metric per question category and overall, and overall per group (a conversation); safe to fill
+ * from several threads.
+ */
 public final class MetricTable {
     public static final List<String> METRICS = List.of("hit_at_1", "recall_at_5", "recall_at_10", "ndcg_at_5", "mrr",
             "answer_coverage_500", "answer_coverage_1500", "session_hit_at_1", "session_ndcg_at_5");
 
     private final Map<String, Map<String, DoubleSummaryStatistics>> byCategory = new TreeMap<>();
+    private final Map<String, Map<String, DoubleSummaryStatistics>> byGroup = new TreeMap<>();
 
-    public synchronized void add(int category, String metric, Double value) {
+    public void add(int category, String metric, Double value) {
+        add(category, null, metric, value);
+    }
+
+    /** @param group the conversation the question belongs to, or null */
+    public synchronized void add(int category, String group, String metric, Double value) {
         if (value == null) {
             return;
         }
         for (String key : List.of("overall", Integer.toString(category))) {
             byCategory.computeIfAbsent(key, k -> new LinkedHashMap<>())
+                    .computeIfAbsent(metric, m -> new DoubleSummaryStatistics()).accept(value);
+        }
+        if (group != null) {
+            byGroup.computeIfAbsent(group, k -> new LinkedHashMap<>())
                     .computeIfAbsent(metric, m -> new DoubleSummaryStatistics()).accept(value);
         }
     }
@@ -30,13 +43,23 @@ public final class MetricTable {
 
     /** {"overall": {metric: mean, ..., "n": questions}, "1": {...}, ...}; means rounded to 4 places. */
     public synchronized Map<String, Map<String, Object>> toJson() {
-        Map<String, Map<String, Object>> out = new LinkedHashMap<>();
         List<String> keys = new java.util.ArrayList<>(byCategory.keySet());
         keys.remove("overall");
         keys.addFirst("overall");
+        return rows(byCategory, keys);
+    }
+
+    /** {group: {metric: mean, ..., "n": questions}} over all categories. */
+    public synchronized Map<String, Map<String, Object>> groupsJson() {
+        return rows(byGroup, List.copyOf(byGroup.keySet()));
+    }
+
+    private static Map<String, Map<String, Object>> rows(Map<String, Map<String, DoubleSummaryStatistics>> table,
+                                                         List<String> keys) {
+        Map<String, Map<String, Object>> out = new LinkedHashMap<>();
         for (String key : keys) {
             Map<String, Object> row = new LinkedHashMap<>();
-            var stats = byCategory.get(key);
+            var stats = table.get(key);
             for (String metric : METRICS) {
                 var s = stats.get(metric);
                 row.put(metric, s == null ? null : Math.round(s.getAverage() * 10_000) / 10_000.0);

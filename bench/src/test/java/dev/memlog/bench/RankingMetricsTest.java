@@ -64,6 +64,22 @@ class RankingMetricsTest {
     }
 
     @Test
+    void metricTableAlsoAveragesEachConversationOverAllItsCategories() {
+        var table = new MetricTable();
+        table.add(1, "conv-a", "hit_at_1", 1.0);
+        table.add(4, "conv-a", "hit_at_1", 0.0);
+        table.add(2, "conv-b", "hit_at_1", 1.0);
+        table.add(2, "hit_at_1", 0.0); // no conversation: counted in the categories only
+
+        var groups = table.groupsJson();
+        assertThat(groups.keySet()).containsExactly("conv-a", "conv-b");
+        assertThat(groups.get("conv-a").get("hit_at_1")).isEqualTo(0.5);
+        assertThat(groups.get("conv-a").get("n")).isEqualTo(2L);
+        assertThat(groups.get("conv-b").get("hit_at_1")).isEqualTo(1.0);
+        assertThat(table.toJson().get("overall").get("n")).isEqualTo(4L);
+    }
+
+    @Test
     void percentilesUseNearestRank() {
         var p = new Percentiles();
         for (int i = 1; i <= 20; i++) {
