@@ -23,7 +23,10 @@ import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import dev.memlog.schemas.avro.MemoryRecord;
 import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.kstream.Produced;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +38,7 @@ public final class ConsolidationService implements AutoCloseable {
     /** Settings, each from an environment variable with a default that works on the local stack. */
     public record Config(String applicationId, String bootstrapServers, String schemaRegistryUrl, Path stateDir,
                          String host, int port, String embeddingModel, int partitions, short replicationFactor,
-                         boolean embedPreviousTurn) {
+                         boolean embedPreviousTurn, SummaryChoice summaries) {
         public static Config from(Env env) {
             return new Config(env.string("STREAMS_APPLICATION_ID", "memlog-consolidation"),
                     env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
@@ -44,7 +47,7 @@ public final class ConsolidationService implements AutoCloseable {
                     env.string("HTTP_HOST", "0.0.0.0"), env.integer("CONSOLIDATION_PORT", 8082),
                     env.string("EMBEDDING_MODEL", "bge-small-en-v1.5-q"),
                     env.integer("TOPIC_PARTITIONS", 6), (short) env.integer("TOPIC_REPLICATION_FACTOR", 1),
-                    Boolean.parseBoolean(env.string("EMBED_PREVIOUS_TURN", "true")));
+                    Boolean.parseBoolean(env.string("EMBED_PREVIOUS_TURN", "true")), SummaryChoice.from(env));
         }
     }
 
@@ -57,7 +60,9 @@ public final class ConsolidationService implements AutoCloseable {
             Topics.ensureCreated(admin, config.partitions(), config.replicationFactor());
         }
         var registry = new SchemaRegistryClient(config.schemaRegistryUrl());
-        var topology = topology(registry, new EpisodeRecorder(embeddings, Clock.systemUTC()), config.embedPreviousTurn());
+        var summaries = config.summaries();
+        var topology = topology(registry, new EpisodeRecorder(embeddings, Clock.systemUTC()), config.embedPreviousTurn(),
+                summaries.enabled() ? () -> summaries.processor(embeddings, Clock.systemUTC()) : null);
         this.streams = new KafkaStreams(topology, streamsConfig(config));
         var metrics = Metrics.registry("consolidation-streams");
         this.streamsMetrics = new KafkaStreamsMetrics(streams);
@@ -69,18 +74,33 @@ public final class ConsolidationService implements AutoCloseable {
         streams.start();
         this.http = ServiceServer.start("consolidation-streams", config.host(), config.port(), 1 << 16, metrics,
                 Map.of("streams", () -> streams.state() == KafkaStreams.State.RUNNING), c -> { });
-        log.info("consolidation-streams started: application.id={}, model={}", config.applicationId(), embeddings.modelId());
+        log.info("consolidation-streams started: application.id={}, model={}, summarizer={}", config.applicationId(),
+                embeddings.modelId(), summaries.kind());
     }
 
-    /** The whole consolidation, top to bottom. */
     public static Topology topology(SchemaRegistry registry, EpisodeRecorder episodes, boolean embedPreviousTurn) {
+        return topology(registry, episodes, embedPreviousTurn, null);
+    }
+
+    /**
+     * The whole consolidation, top to bottom: every event becomes an embedded record; when {@code summaries} is
+     * given, each session's records are also buffered and summarized once the session goes quiet.
+     */
+    public static Topology topology(SchemaRegistry registry, EpisodeRecorder episodes, boolean embedPreviousTurn,
+                                    ProcessorSupplier<String, MemoryRecord, String, MemoryRecord> summaries) {
         var events = Topics.MEMORY_EVENTS;
         var records = Topics.MEMORY_RECORDS;
         var builder = new StreamsBuilder();
         builder.addStateStore(TurnContext.store());
-        builder.stream(events.name(), Consumed.with(events.keySerde(), events.valueSerde(registry)))
-                .processValues(() -> new TurnContext(episodes, embedPreviousTurn), TurnContext.STORE)
-                .to(records.name(), Produced.with(records.keySerde(), records.valueSerde(registry)));
+        KStream<String, MemoryRecord> derived = builder
+                .stream(events.name(), Consumed.with(events.keySerde(), events.valueSerde(registry)))
+                .processValues(() -> new TurnContext(episodes, embedPreviousTurn), TurnContext.STORE);
+        derived.to(records.name(), Produced.with(records.keySerde(), records.valueSerde(registry)));
+        if (summaries != null) {
+            builder.addStateStore(SessionSummarizer.store(registry));
+            derived.process(summaries, SessionSummarizer.STORE)
+                    .to(records.name(), Produced.with(records.keySerde(), records.valueSerde(registry)));
+        }
         return builder.build();
     }
 

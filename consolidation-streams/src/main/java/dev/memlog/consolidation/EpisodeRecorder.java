@@ -84,7 +84,7 @@ public final class EpisodeRecorder {
         return speaker == null || speaker.isBlank() ? event.getContent() : speaker + ": " + event.getContent();
     }
 
-    private static List<Float> toList(float[] vector) {
+    static List<Float> toList(float[] vector) {
         Float[] boxed = new Float[vector.length];
         for (int i = 0; i < vector.length; i++) {
             boxed[i] = vector[i];

@@ -2,6 +2,7 @@ package dev.memlog.schemas;
 
 import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.avro.MemoryRecord;
+import dev.memlog.schemas.avro.SessionBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,9 @@ public final class Topics {
     public static final Topic<String, MemoryRecord> MEMORY_RECORDS = new Topic<>(
             "memory.records", Serdes.String(), MemoryRecord.class,
             Map.of("retention.ms", "-1", "cleanup.policy", "delete", "min.insync.replicas", "1"));
+
+    /** Consolidation's buffer of each session's unsummarized turns: a state store, its changelog in the registry. */
+    public static final StateStore<SessionBuffer> SESSION_BUFFERS = new StateStore<>("session-buffer", SessionBuffer.class);
 
     /** Events consolidation could not read, with the error in their headers; raw bytes, kept for inspection. */
     public static final String CONSOLIDATION_DEAD_LETTERS = "memory.events.dlq";

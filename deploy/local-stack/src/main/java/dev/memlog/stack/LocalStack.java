@@ -72,10 +72,12 @@ public final class LocalStack implements AutoCloseable {
 
             t = System.nanoTime();
             progress.accept("[5/6] consolidation-streams (exactly_once_v2)");
+            // what consolidation derives (previous-turn context, summaries) follows its environment variables
+            var consolidationTuning = ConsolidationService.Config.from(Env.system());
             consolidation = new ConsolidationService(new ConsolidationService.Config("memlog-consolidation",
                     kafka.bootstrapServers(), registry.url(), config.dataDir().resolve("streams"), "127.0.0.1",
                     config.consolidationPort(), config.embeddingModel(), config.partitions(), (short) 1,
-                    ConsolidationService.Config.from(Env.system()).embedPreviousTurn()), model);
+                    consolidationTuning.embedPreviousTurn(), consolidationTuning.summaries()), model);
             started.push(consolidation);
             progress.accept(done(t, "consolidation-streams health at http://127.0.0.1:" + consolidation.port()));
 

@@ -1,0 +1,55 @@
+package dev.memlog.consolidation;
+
+import dev.memlog.common.config.Env;
+import dev.memlog.common.embedding.EmbeddingProvider;
+import dev.memlog.common.llm.LlmEndpoint;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Whether and how sessions are summarized: SUMMARIZER (none, centrality: extractive and offline, llm: the LLM_*
+ * endpoint, falling back to centrality when it fails), SESSION_GAP_MINUTES, SESSION_IDLE_SECONDS and
+ * SUMMARY_MAX_TOKENS.
+ */
+public record SummaryChoice(String kind, SessionSummarizer.Settings settings, LlmEndpoint llm) {
+    private static final Set<String> KINDS = Set.of("none", "centrality", "llm");
+    static final int MAX_TURNS = 5;
+    static final int MAX_CHARS = 800;
+
+    public SummaryChoice {
+        if (!KINDS.contains(kind)) {
+            throw new IllegalArgumentException("SUMMARIZER must be one of none, centrality, llm; got '" + kind + "'");
+        }
+        if (kind.equals("llm") && llm == null) {
+            throw new IllegalArgumentException("SUMMARIZER=llm needs LLM_BASE_URL (and LLM_MODEL, LLM_API_KEY)");
+        }
+    }
+
+    public static SummaryChoice none() {
+        return new SummaryChoice("none", defaults(), null);
+    }
+
+    static SessionSummarizer.Settings defaults() {
+        return new SessionSummarizer.Settings(Duration.ofMinutes(30), Duration.ofMinutes(30), 2000, Duration.ofSeconds(30));
+    }
+
+    public static SummaryChoice from(Env env) {
+        var settings = new SessionSummarizer.Settings(Duration.ofMinutes(env.integer("SESSION_GAP_MINUTES", 30)),
+                Duration.ofSeconds(env.integer("SESSION_IDLE_SECONDS", 1800)), env.integer("SUMMARY_MAX_TOKENS", 2000),
+                Duration.ofSeconds(Math.min(30, Math.max(1, env.integer("SESSION_IDLE_SECONDS", 1800) / 4))));
+        return new SummaryChoice(env.string("SUMMARIZER", "none").toLowerCase(Locale.ROOT), settings, LlmEndpoint.from(env));
+    }
+
+    public boolean enabled() {
+        return !kind.equals("none");
+    }
+
+    /** A new processor for one stream task; only when {@link #enabled()}. */
+    public SessionSummarizer processor(EmbeddingProvider embeddings, Clock clock) {
+        Summarizer extractive = new CentralitySummarizer(MAX_TURNS, MAX_CHARS);
+        Summarizer chosen = kind.equals("llm") ? new LlmSummarizer(llm.chatModel(), llm.model()) : extractive;
+        return new SessionSummarizer(chosen, extractive, embeddings, settings, clock);
+    }
+}

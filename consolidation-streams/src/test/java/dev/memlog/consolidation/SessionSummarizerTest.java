@@ -1,0 +1,192 @@
+package dev.memlog.consolidation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.memlog.common.embedding.EmbeddingProvider;
+import dev.memlog.common.embedding.OnnxEmbeddingProvider;
+import dev.memlog.schemas.MemoryOwner;
+import dev.memlog.schemas.Topics;
+import dev.memlog.schemas.avro.BufferedTurn;
+import dev.memlog.schemas.avro.EventKind;
+import dev.memlog.schemas.avro.MemoryEvent;
+import dev.memlog.schemas.avro.MemoryRecord;
+import dev.memlog.schemas.avro.MemoryTier;
+import dev.memlog.schemas.registry.InMemorySchemaRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Session summaries through the whole consolidation topology, with the real local model. */
+class SessionSummarizerTest {
+    static final Instant T0 = Instant.parse("2023-05-08T13:56:00Z");
+    static final Duration GAP = Duration.ofMinutes(30);
+    static EmbeddingProvider model;
+
+    TopologyTestDriver driver;
+    TestInputTopic<String, MemoryEvent> events;
+    TestOutputTopic<String, MemoryRecord> records;
+
+    @BeforeAll
+    static void loadModel() {
+        model = OnnxEmbeddingProvider.fromSetting("bge-small-en-v1.5-q");
+    }
+
+    void start(Summarizer summarizer, int maxTokens) {
+        var registry = new InMemorySchemaRegistry();
+        var settings = new SessionSummarizer.Settings(GAP, Duration.ofMinutes(10), maxTokens, Duration.ofMinutes(1));
+        Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
+        var topology = ConsolidationService.topology(registry, new EpisodeRecorder(model, clock), true,
+                () -> new SessionSummarizer(summarizer, new CentralitySummarizer(5, 800), model, settings, clock));
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "summaries-test");
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        driver = new TopologyTestDriver(topology, props, T0);
+        var e = Topics.MEMORY_EVENTS;
+        var r = Topics.MEMORY_RECORDS;
+        events = driver.createInputTopic(e.name(), e.keySerde().serializer(), e.valueSerde(registry).serializer());
+        records = driver.createOutputTopic(r.name(), r.keySerde().deserializer(), r.valueSerde(registry).deserializer());
+    }
+
+    @AfterEach
+    void stop() {
+        if (driver != null) {
+            driver.close();
+        }
+    }
+
+    void turn(String id, String session, String speaker, String text, Instant at) {
+        var event = MemoryEvent.newBuilder().setEventId(id).setTenantId("acme").setUserId("ann").setSessionId(session)
+                .setKind(EventKind.TURN).setRole("user").setContent(text).setOccurredAt(at).setReceivedAt(at)
+                .setMetadata(Map.of("speaker", speaker)).build();
+        events.pipeInput(MemoryOwner.of("acme", "ann", null).key(), event, at);
+    }
+
+    void explicit(String id, String text, Instant at) {
+        var event = MemoryEvent.newBuilder().setEventId(id).setTenantId("acme").setUserId("ann").setSessionId("s1")
+                .setKind(EventKind.EXPLICIT_MEMORY).setContent(text).setOccurredAt(at).setReceivedAt(at).build();
+        events.pipeInput(MemoryOwner.of("acme", "ann", null).key(), event, at);
+    }
+
+    List<MemoryRecord> summaries() {
+        return records.readValuesToList().stream()
+                .filter(r -> SessionSummarizer.KIND.equals(r.getMetadata().get("kind"))).toList();
+    }
+
+    void flatSession() {
+        turn("e1", "s1", "Ann", "We finally moved into the new flat in Leeds last weekend.", T0);
+        turn("e2", "s1", "Bo", "Congratulations! How is the new place?", T0.plusSeconds(60));
+        turn("e3", "s1", "Ann", "The flat is lovely, close to the canal, and the rent is lower than in London.", T0.plusSeconds(120));
+    }
+
+    @Test
+    void aSessionIsSummarizedOnceItGoesQuietInEventTime() {
+        start(new CentralitySummarizer(5, 800), 2000);
+        flatSession();
+        explicit("m1", "Ann is allergic to peanuts", T0.plusSeconds(150));
+        assertThat(summaries()).isEmpty();
+
+        // a turn of another session two hours later moves stream time past the gap
+        turn("e4", "s2", "Ann", "Good morning!", T0.plus(Duration.ofHours(2)));
+
+        List<MemoryRecord> out = summaries();
+        assertThat(out).hasSize(1);
+        MemoryRecord summary = out.getFirst();
+        assertThat(summary.getProvenance()).containsExactly("e1", "e2", "e3");
+        assertThat(summary.getSessionId()).isEqualTo("s1");
+        assertThat(summary.getTier()).isEqualTo(MemoryTier.EPISODIC);
+        assertThat(summary.getValidFrom()).isEqualTo(T0);
+        assertThat(summary.getObservedAt()).isEqualTo(T0.plusSeconds(120));
+        assertThat(summary.getText()).contains("8 May 2023").contains("Ann").contains("Leeds");
+        assertThat(summary.getEmbedding()).hasSize(384);
+        assertThat(summary.getMetadata()).containsEntry("summarizer", "centrality").containsEntry("turns", "3");
+        assertThat(summary.getRecordId())
+                .isEqualTo(SessionSummarizer.recordId("acme", MemoryOwner.of("acme", "ann", null).key(), "s1", "e1"));
+    }
+
+    @Test
+    void aSessionNothingFollowsIsSummarizedWhenTheWallClockSaysItIsIdle() {
+        start(new CentralitySummarizer(5, 800), 2000);
+        flatSession();
+        driver.advanceWallClockTime(Duration.ofMinutes(5));
+        assertThat(summaries()).isEmpty();
+
+        driver.advanceWallClockTime(Duration.ofMinutes(7));
+
+        assertThat(summaries()).singleElement().satisfies(s -> assertThat(s.getProvenance()).hasSize(3));
+        driver.advanceWallClockTime(Duration.ofMinutes(30));
+        assertThat(summaries()).as("a summarized session is not summarized again").isEmpty();
+    }
+
+    @Test
+    void aSessionThatResumesAfterTheGapIsSummarizedInStretches() {
+        start(new CentralitySummarizer(5, 800), 2000);
+        flatSession();
+        turn("e5", "s1", "Bo", "Back again: did the landlord fix the heating?", T0.plus(Duration.ofHours(3)));
+
+        assertThat(summaries()).singleElement().satisfies(s -> assertThat(s.getProvenance()).containsExactly("e1", "e2", "e3"));
+        turn("e6", "s1", "Ann", "Yes, on Tuesday.", T0.plus(Duration.ofHours(3)).plusSeconds(30));
+        driver.advanceWallClockTime(Duration.ofMinutes(12));
+        assertThat(summaries()).singleElement().satisfies(s -> assertThat(s.getProvenance()).containsExactly("e5", "e6"));
+    }
+
+    @Test
+    void aLongSessionIsSummarizedEachTimeItOutgrowsTheTokenBound() {
+        start(new CentralitySummarizer(5, 800), 30);
+        flatSession(); // about 45 tokens: the third turn crosses 30
+
+        assertThat(summaries()).singleElement().satisfies(s -> assertThat(s.getProvenance()).containsExactly("e1", "e2", "e3"));
+        turn("e4", "s1", "Bo", "Nice.", T0.plusSeconds(180));
+        assertThat(summaries()).isEmpty();
+    }
+
+    @Test
+    void whenTheChosenSummarizerFailsTheFallbackWritesTheSummary() {
+        start(new Summarizer() {
+            @Override
+            public String name() {
+                return "broken";
+            }
+
+            @Override
+            public String summarize(List<BufferedTurn> turns) {
+                throw new IllegalStateException("endpoint down");
+            }
+        }, 2000);
+        flatSession();
+        driver.advanceWallClockTime(Duration.ofMinutes(12));
+
+        assertThat(summaries()).singleElement().satisfies(s -> {
+            assertThat(s.getMetadata()).containsEntry("summarizer", "centrality");
+            assertThat(s.getText()).contains("Ann");
+        });
+    }
+
+    @Test
+    void replayingTheSameEventsGivesTheSameSummaries() {
+        start(new CentralitySummarizer(5, 800), 2000);
+        flatSession();
+        driver.advanceWallClockTime(Duration.ofMinutes(12));
+        MemoryRecord first = summaries().getFirst();
+        driver.close();
+
+        start(new CentralitySummarizer(5, 800), 2000);
+        flatSession();
+        driver.advanceWallClockTime(Duration.ofMinutes(12));
+        MemoryRecord second = summaries().getFirst();
+
+        assertThat(second.getRecordId()).isEqualTo(first.getRecordId());
+        assertThat(second.getText()).isEqualTo(first.getText());
+        assertThat(second.getProvenance()).isEqualTo(first.getProvenance());
+    }
+}
