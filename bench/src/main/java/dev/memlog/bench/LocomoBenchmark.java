@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memlog.common.auth.ApiKeys;
+import dev.memlog.consolidation.SessionSummarizer;
+import dev.memlog.consolidation.SummaryChoice;
 import dev.memlog.common.config.Env;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
 import dev.memlog.common.http.Json;
@@ -45,11 +47,19 @@ public final class LocomoBenchmark {
     static final int TURN_K = 10;
     static final int SESSION_K = 30;
     static final int LATENCY_SAMPLES = 300;
+    /**
+     * Sessions close as in production (a 30-minute gap in event time), except that the last session of each
+     * conversation, which nothing follows, closes after 3 idle seconds instead of 30 minutes.
+     */
+    static final SessionSummarizer.Settings BENCH_SESSIONS = new SessionSummarizer.Settings(Duration.ofMinutes(30),
+            Duration.ofSeconds(3), 2000, Duration.ofSeconds(1));
 
-    record Options(Path file, List<String> models, Path outDir, String name, int questionLimit, int sample, int threads) {
+    record Options(Path file, List<String> models, List<String> summaries, Path outDir, String name, int questionLimit,
+                   int sample, int threads) {
         static Options parse(String[] args) {
             Path file = Path.of("../shared/data/locomo-dev.json");
             List<String> models = List.of("bge-small-en-v1.5-q");
+            List<String> summaries = List.of("none");
             Path out = Path.of("bench/results");
             String name = "locomo-latest";
             int limit = Integer.MAX_VALUE;
@@ -59,16 +69,19 @@ public final class LocomoBenchmark {
                 switch (args[i]) {
                     case "--file" -> file = Path.of(args[++i]);
                     case "--models" -> models = List.of(args[++i].split(","));
+                    case "--summaries" -> summaries = List.of(args[++i].split(","));
                     case "--out" -> out = Path.of(args[++i]);
                     case "--name" -> name = args[++i];
                     case "--limit" -> limit = Integer.parseInt(args[++i]);
                     case "--sample" -> sample = Integer.parseInt(args[++i]);
                     case "--threads" -> threads = Integer.parseInt(args[++i]);
                     default -> throw new IllegalArgumentException("unknown option " + args[i]
-                            + "; use --file F --models m1,m2 --out DIR --name NAME --limit N --sample EVERY_NTH --threads N");
+                            + "; use --file F --models m1,m2 --summaries none,centrality --out DIR --name NAME --limit N"
+                            + " --sample EVERY_NTH --threads N");
                 }
             }
-            return new Options(file, models, out, name, limit, sample, threads);
+            summaries.forEach(kind -> new SummaryChoice(kind, BENCH_SESSIONS, null)); // an unknown kind fails here
+            return new Options(file, models, summaries, out, name, limit, sample, threads);
         }
     }
 
@@ -98,12 +111,16 @@ public final class LocomoBenchmark {
         out.printf("LoCoMo benchmark: %s, %d conversations, %d turns; unresolved evidence ids (reported, skipped): %s%n",
                 options.file(), conversations.size(), conversations.stream().mapToInt(LocomoFile.Conversation::turnCount).sum(),
                 unresolved);
+        // one stack per embedding model and consolidation setting, each measured the same way
         Map<String, Object> models = new LinkedHashMap<>();
         for (String model : options.models()) {
-            models.put(model, evaluate(model, conversations));
+            for (String summaries : options.summaries()) {
+                String run = summaries.equals("none") ? model : model + " + " + summaries + " summaries";
+                models.put(run, evaluate(model, new SummaryChoice(summaries, BENCH_SESSIONS, null), conversations));
+            }
         }
         @SuppressWarnings("unchecked")
-        Map<String, Object> first = (Map<String, Object>) models.get(options.models().getFirst());
+        Map<String, Object> first = (Map<String, Object>) models.values().iterator().next();
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("dataset", options.file().getFileName().toString());
         result.put("date", Instant.now().toString());
@@ -126,10 +143,12 @@ public final class LocomoBenchmark {
         out.println("Results written to " + json.toAbsolutePath() + " and .md beside it.");
     }
 
-    private Map<String, Object> evaluate(String model, List<LocomoFile.Conversation> conversations) throws Exception {
-        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "memlog-bench-" + model + "-" + ProcessHandle.current().pid());
-        var config = new LocalStack.Config(dir, 0, 0, 0, 0, 0, 0, ApiKeys.of(Map.of(KEY, TENANT)), model, 3);
-        out.printf("%n== %s: starting the stack%n", model);
+    private Map<String, Object> evaluate(String model, SummaryChoice summaries, List<LocomoFile.Conversation> conversations)
+            throws Exception {
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"),
+                "memlog-bench-" + model + "-" + summaries.kind() + "-" + ProcessHandle.current().pid());
+        var config = new LocalStack.Config(dir, 0, 0, 0, 0, 0, 0, ApiKeys.of(Map.of(KEY, TENANT)), model, 3, summaries);
+        out.printf("%n== %s, summaries %s: starting the stack%n", model, summaries.kind());
         try (var stack = new LocalStack(config, line -> out.println("   " + line.strip()))) {
             var client = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), KEY);
             var demo = new Demo(client, new PrintStream(java.io.OutputStream.nullOutputStream()));
@@ -145,6 +164,7 @@ public final class LocomoBenchmark {
             double searchableSeconds = (System.nanoTime() - started) / 1e9;
             out.printf("   ingested %d turns over HTTP in %.1f s; all searchable after %.1f s (%.0f turns/s end to end)%n",
                     turns, appendSeconds, searchableSeconds, turns / searchableSeconds);
+            long derived = summaries.enabled() ? awaitDerived(client, conversations, turns) : 0;
 
             List<String> methods = new ArrayList<>(MODES);
             if (!"none".equals(QueryService.Config.from(Env.system()).reranker().kind())) {
@@ -191,9 +211,47 @@ public final class LocomoBenchmark {
             result.put("by_conversation", byConversation);
             result.put("latency_ms", latency(stack, client, conversations, model));
             result.put("ingest", Map.of("turns", turns, "append_seconds", round(appendSeconds),
-                    "searchable_seconds", round(searchableSeconds)));
+                    "searchable_seconds", round(searchableSeconds), "derived_records", derived));
             return result;
         }
+    }
+
+    /** Waits until the last sessions' summaries are searchable: the memory count holds still for three seconds. */
+    private long awaitDerived(MemoryClient client, List<LocomoFile.Conversation> conversations, int turns)
+            throws IOException, InterruptedException {
+        Thread.sleep(BENCH_SESSIONS.idle().plusSeconds(2).toMillis());
+        long last = -1;
+        int still = 0;
+        while (still < 3) {
+            long total = 0;
+            for (var c : conversations) {
+                total += client.count(Demo.ownerOf(c));
+            }
+            still = total == last ? still + 1 : 0;
+            last = total;
+            Thread.sleep(1000);
+        }
+        out.printf("   %d derived records (summaries) searchable besides the %d turns%n", last - turns, turns);
+        return last - turns;
+    }
+
+    /**
+     * The turns a hit stands for: a turn itself (its dia_id), a derived record the turns in its provenance, whose
+     * event ids the harness gave as "conversation:dia_id".
+     */
+    static Set<String> coveredTurns(LocomoFile.Conversation c, JsonNode hit) {
+        String dia = hit.path("metadata").path("dia_id").asText("");
+        if (!dia.isEmpty()) {
+            return Set.of(dia);
+        }
+        Set<String> turns = new java.util.LinkedHashSet<>();
+        String prefix = c.sampleId() + ":";
+        hit.path("event_ids").forEach(e -> {
+            if (e.asText().startsWith(prefix)) {
+                turns.add(e.asText().substring(prefix.length()));
+            }
+        });
+        return turns;
     }
 
     static boolean scored(LocomoFile.Question q) {
@@ -209,12 +267,12 @@ public final class LocomoBenchmark {
         long t = System.nanoTime();
         JsonNode hits = client.search(request).path("hits");
         latency.add((System.nanoTime() - t) / 1e6);
-        List<String> ranked = new ArrayList<>();
-        hits.forEach(h -> ranked.add(h.path("metadata").path("dia_id").asText()));
+        List<Set<String>> ranked = new ArrayList<>();
+        hits.forEach(h -> ranked.add(coveredTurns(c, h)));
         Set<String> evidence = new HashSet<>(q.evidence());
         Set<String> evidenceSessions = new HashSet<>();
         evidence.forEach(e -> evidenceSessions.add(RankingMetrics.sessionOf(e)));
-        List<String> sessions = RankingMetrics.sessionsByBestTurn(ranked);
+        List<Set<String>> sessions = RankingMetrics.sessionsByBestTurn(ranked);
         int cat = q.category();
         table.add(cat, c.sampleId(), "hit_at_1", RankingMetrics.hitAt(1, ranked, evidence));
         table.add(cat, c.sampleId(), "recall_at_5", RankingMetrics.recallAt(5, ranked, evidence));

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 /** The metrics on a tiny hand-made conversation whose answers are known. */
 class RankingMetricsTest {
     // a ranking over turns of sessions D1..D3; the evidence is D2:4 and D3:1
-    static final List<String> RANKED = List.of("D1:2", "D2:4", "D1:5", "D3:7", "D3:1", "D2:1");
+    static final List<Set<String>> RANKED = RankingMetrics.turns(List.of("D1:2", "D2:4", "D1:5", "D3:7", "D3:1", "D2:1"));
     static final Set<String> EVIDENCE = Set.of("D2:4", "D3:1");
 
     @Test
@@ -30,8 +30,8 @@ class RankingMetricsTest {
         // hits at ranks 2 and 5: (1/log2 3 + 1/log2 6) / (1 + 1/log2 3)
         double expected = (1 / log2(3) + 1 / log2(6)) / (1 + 1 / log2(3));
         assertThat(RankingMetrics.ndcgAt(5, RANKED, EVIDENCE)).isCloseTo(expected, within(1e-12));
-        assertThat(RankingMetrics.ndcgAt(5, List.of("D2:4", "D3:1"), EVIDENCE)).isEqualTo(1.0);
-        assertThat(RankingMetrics.ndcgAt(5, List.of("D9:9"), EVIDENCE)).isZero();
+        assertThat(RankingMetrics.ndcgAt(5, RankingMetrics.turns(List.of("D2:4", "D3:1")), EVIDENCE)).isEqualTo(1.0);
+        assertThat(RankingMetrics.ndcgAt(5, RankingMetrics.turns(List.of("D9:9")), EVIDENCE)).isZero();
     }
 
     @Test
@@ -42,12 +42,28 @@ class RankingMetricsTest {
 
     @Test
     void sessionsAreRankedByTheirBestTurn() {
-        assertThat(RankingMetrics.sessionsByBestTurn(RANKED)).containsExactly("D1", "D2", "D3");
+        assertThat(RankingMetrics.sessionsByBestTurn(RANKED)).containsExactly(Set.of("D1"), Set.of("D2"), Set.of("D3"));
         Set<String> relevantSessions = Set.of("D2", "D3");
         var sessions = RankingMetrics.sessionsByBestTurn(RANKED);
         assertThat(RankingMetrics.hitAt(1, sessions, relevantSessions)).isZero();
         double expected = (1 / log2(3) + 1 / log2(4)) / (1 + 1 / log2(3));
         assertThat(RankingMetrics.ndcgAt(5, sessions, relevantSessions)).isCloseTo(expected, within(1e-12));
+    }
+
+    @Test
+    void aDerivedRecordCountsForTheEvidenceTurnsInItsProvenance() {
+        // a summary covering D1:1..D1:3 and D2:4 first, then the turn D3:1
+        List<Set<String>> ranked = List.of(Set.of("D1:1", "D1:2", "D1:3", "D2:4"), Set.of("D3:1"), Set.of("D3:1"));
+
+        assertThat(RankingMetrics.hitAt(1, ranked, EVIDENCE)).isEqualTo(1);
+        assertThat(RankingMetrics.recallAt(1, ranked, EVIDENCE)).isEqualTo(0.5);
+        assertThat(RankingMetrics.recallAt(2, ranked, EVIDENCE)).isEqualTo(1.0);
+        // each relevant turn gains once: ranks 1 and 2 gain, the repeated D3:1 at rank 3 does not
+        assertThat(RankingMetrics.ndcgAt(5, ranked, EVIDENCE)).isEqualTo(1.0);
+        assertThat(RankingMetrics.reciprocalRank(10, ranked, EVIDENCE)).isEqualTo(1.0);
+        // a summary that covers no evidence is a miss however many turns it covers
+        assertThat(RankingMetrics.hitAt(1, List.of(Set.of("D1:1", "D1:2")), EVIDENCE)).isZero();
+        assertThat(RankingMetrics.sessionsByBestTurn(ranked)).containsExactly(Set.of("D1"), Set.of("D2"), Set.of("D3"));
     }
 
     @Test

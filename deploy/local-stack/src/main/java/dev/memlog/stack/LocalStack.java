@@ -5,6 +5,7 @@ import dev.memlog.common.config.Env;
 import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
 import dev.memlog.consolidation.ConsolidationService;
+import dev.memlog.consolidation.SummaryChoice;
 import dev.memlog.ingest.IngestService;
 import dev.memlog.query.QueryService;
 import dev.memlog.registry.Compatibility;
@@ -24,10 +25,12 @@ import java.util.function.Consumer;
 public final class LocalStack implements AutoCloseable {
 
     /** Ports (0 picks a free one), where data lives, and the API keys the services accept. */
+    /** @param summaries how sessions are summarized, or null to follow consolidation's environment variables */
     public record Config(Path dataDir, int kafkaPort, int registryPort, int openSearchPort, int ingestPort,
-                         int consolidationPort, int queryPort, ApiKeys apiKeys, String embeddingModel, int partitions) {
+                         int consolidationPort, int queryPort, ApiKeys apiKeys, String embeddingModel, int partitions,
+                         SummaryChoice summaries) {
         public static Config freePorts(Path dataDir, ApiKeys apiKeys) {
-            return new Config(dataDir, 0, 0, 0, 0, 0, 0, apiKeys, "bge-small-en-v1.5-q", 3);
+            return new Config(dataDir, 0, 0, 0, 0, 0, 0, apiKeys, "bge-small-en-v1.5-q", 3, null);
         }
     }
 
@@ -77,7 +80,8 @@ public final class LocalStack implements AutoCloseable {
             consolidation = new ConsolidationService(new ConsolidationService.Config("memlog-consolidation",
                     kafka.bootstrapServers(), registry.url(), config.dataDir().resolve("streams"), "127.0.0.1",
                     config.consolidationPort(), config.embeddingModel(), config.partitions(), (short) 1,
-                    consolidationTuning.embedPreviousTurn(), consolidationTuning.summaries()), model);
+                    consolidationTuning.embedPreviousTurn(),
+                    config.summaries() != null ? config.summaries() : consolidationTuning.summaries()), model);
             started.push(consolidation);
             progress.accept(done(t, "consolidation-streams health at http://127.0.0.1:" + consolidation.port()));
 
