@@ -47,6 +47,8 @@ public final class LocomoBenchmark {
     static final int TURN_K = 10;
     static final int SESSION_K = 30;
     static final int LATENCY_SAMPLES = 300;
+    /** Conversations in the held-out check; the harness reports how subsets of this size spread on the file it runs. */
+    static final int HELD_OUT = 3;
     /**
      * Sessions close as in production (a 30-minute gap in event time), except that the last session of each
      * conversation, which nothing follows, closes after 3 idle seconds instead of 30 minutes.
@@ -131,6 +133,7 @@ public final class LocomoBenchmark {
         result.put("latency_ms", first.get("latency_ms"));
         result.put("ingest", first.get("ingest"));
         result.put("by_conversation", first.get("by_conversation"));
+        result.put("held_out_spread", first.get("held_out_spread"));
         result.put("models", models);
         result.put("unresolved_evidence", unresolved);
         Files.createDirectories(options.outDir());
@@ -209,6 +212,7 @@ public final class LocomoBenchmark {
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("methods", scores);
             result.put("by_conversation", byConversation);
+            result.put("held_out_spread", SubsetSpread.of(tables.get("hybrid").groupsJson(), HELD_OUT, 0.03));
             result.put("latency_ms", latency(stack, client, conversations, model));
             result.put("ingest", Map.of("turns", turns, "append_seconds", round(appendSeconds),
                     "searchable_seconds", round(searchableSeconds), "derived_records", derived));

@@ -55,6 +55,14 @@ final class MarkdownReport {
                     md.append(" |\n");
                 }
             }
+            Map<String, Map<String, Object>> spread = (Map<String, Map<String, Object>>) m.get("held_out_spread");
+            if (spread != null && !spread.isEmpty()) {
+                md.append("\nHybrid on every set of three conversations against all (share within 0.03, largest gap): ");
+                List<String> parts = new java.util.ArrayList<>();
+                spread.forEach((metric, row) -> parts.add(String.format("%s %.0f%%, %.3f", metric,
+                        100 * ((Number) row.get("share_within")).doubleValue(), ((Number) row.get("max_gap")).doubleValue())));
+                md.append(String.join("; ", parts)).append('\n');
+            }
             md.append("\nLatency (ms): ").append(m.get("latency_ms")).append("  \nIngest: ").append(m.get("ingest")).append("\n\n");
         }
         return md.toString();
