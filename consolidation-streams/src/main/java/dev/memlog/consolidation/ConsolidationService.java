@@ -61,7 +61,7 @@ public final class ConsolidationService implements AutoCloseable {
         }
         var registry = new SchemaRegistryClient(config.schemaRegistryUrl());
         var summaries = config.summaries();
-        var topology = topology(registry, new EpisodeRecorder(embeddings, Clock.systemUTC()), config.embedPreviousTurn(),
+        var topology = topology(registry, new EpisodeRecorder(embeddings, new SignalImportanceScorer(), Clock.systemUTC()), config.embedPreviousTurn(),
                 summaries.enabled() ? () -> summaries.processor(embeddings, Clock.systemUTC()) : null);
         this.streams = new KafkaStreams(topology, streamsConfig(config));
         var metrics = Metrics.registry("consolidation-streams");

@@ -14,14 +14,13 @@ import java.util.UUID;
 
 /** Every appended event becomes one memory record, embedded, whose id is derived from the tenant and event id. */
 public final class EpisodeRecorder {
-    static final double TURN_IMPORTANCE = 0.5;
-    static final double EXPLICIT_IMPORTANCE = 0.9;
-
     private final EmbeddingProvider embeddings;
+    private final ImportanceScorer importance;
     private final Clock clock;
 
-    public EpisodeRecorder(EmbeddingProvider embeddings, Clock clock) {
+    public EpisodeRecorder(EmbeddingProvider embeddings, ImportanceScorer importance, Clock clock) {
         this.embeddings = embeddings;
+        this.importance = importance;
         this.clock = clock;
     }
 
@@ -44,7 +43,7 @@ public final class EpisodeRecorder {
      * @param embedWithPrevious whether the turn is also embedded after the previous one, as its context
      */
     public MemoryRecord record(MemoryEvent event, PreviousTurn previous, boolean embedWithPrevious) {
-        // explicit memories are statements the agent chose to keep: semantic tier, higher importance
+        // explicit memories are statements the agent chose to keep: semantic tier, and the scorer rates them high
         boolean explicit = event.getKind() == EventKind.EXPLICIT_MEMORY;
         MemoryTier tier = explicit ? MemoryTier.SEMANTIC : MemoryTier.EPISODIC;
         // the turn alone keeps its own meaning precise; with the previous turn it also carries what it answers
@@ -66,7 +65,7 @@ public final class EpisodeRecorder {
                 .setEmbedding(toList(vector))
                 .setContextEmbedding(contextVector)
                 .setEmbeddingModel(embeddings.modelId())
-                .setImportance(explicit ? EXPLICIT_IMPORTANCE : TURN_IMPORTANCE)
+                .setImportance(importance.score(event.getContent(), explicit))
                 .setObservedAt(observed)
                 .setCreatedAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
                 .setValidFrom(observed)

@@ -41,6 +41,8 @@ public final class SessionSummarizer implements Processor<String, MemoryRecord, 
     private static final Logger log = LoggerFactory.getLogger(SessionSummarizer.class);
     public static final String STORE = Topics.SESSION_BUFFERS.name();
     public static final String KIND = "session_summary";
+    /** A summary stands for a whole stretch of conversation: worth more than an average turn, less than a pinned memory. */
+    static final double SUMMARY_IMPORTANCE = 0.6;
     private static final Encoding TOKENS = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
 
     /**
@@ -166,7 +168,7 @@ public final class SessionSummarizer implements Processor<String, MemoryRecord, 
                 .setText(text)
                 .setEmbedding(EpisodeRecorder.toList(embeddings.embedDocuments(List.of(text)).getFirst()))
                 .setEmbeddingModel(embeddings.modelId())
-                .setImportance(EpisodeRecorder.TURN_IMPORTANCE)
+                .setImportance(SUMMARY_IMPORTANCE)
                 .setObservedAt(last)
                 .setCreatedAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
                 .setValidFrom(turns.getFirst().getOccurredAt())

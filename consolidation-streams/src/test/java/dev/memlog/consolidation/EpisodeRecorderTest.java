@@ -42,7 +42,7 @@ class EpisodeRecorderTest {
     @BeforeEach
     void start() {
         var registry = new InMemorySchemaRegistry();
-        var topology = ConsolidationService.topology(registry, new EpisodeRecorder(model, Clock.fixed(NOW, ZoneOffset.UTC)), false);
+        var topology = ConsolidationService.topology(registry, new EpisodeRecorder(model, new SignalImportanceScorer(), Clock.fixed(NOW, ZoneOffset.UTC)), false);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "test");
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);

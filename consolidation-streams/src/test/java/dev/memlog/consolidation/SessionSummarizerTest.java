@@ -46,7 +46,7 @@ class SessionSummarizerTest {
         var registry = new InMemorySchemaRegistry();
         var settings = new SessionSummarizer.Settings(GAP, Duration.ofMinutes(10), maxTokens, Duration.ofMinutes(1));
         Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
-        var topology = ConsolidationService.topology(registry, new EpisodeRecorder(model, clock), true,
+        var topology = ConsolidationService.topology(registry, new EpisodeRecorder(model, new SignalImportanceScorer(), clock), true,
                 () -> new SessionSummarizer(summarizer, new CentralitySummarizer(5, 800), model, settings, clock));
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "summaries-test");

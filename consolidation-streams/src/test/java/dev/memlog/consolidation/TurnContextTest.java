@@ -62,7 +62,7 @@ class TurnContextTest {
 
     List<MemoryRecord> derive(EmbeddingProvider provider, boolean withPreviousTurn, MemoryEvent... events) {
         var registry = new InMemorySchemaRegistry();
-        var topology = ConsolidationService.topology(registry, new EpisodeRecorder(provider, Clock.systemUTC()), withPreviousTurn);
+        var topology = ConsolidationService.topology(registry, new EpisodeRecorder(provider, new SignalImportanceScorer(), Clock.systemUTC()), withPreviousTurn);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "turn-context-test");
         try (var driver = new TopologyTestDriver(topology, props)) {

@@ -1,5 +1,6 @@
 package dev.memlog.query;
 
+import dev.memlog.common.text.DialogueActs;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -13,8 +14,6 @@ import java.util.regex.Pattern;
  * spoken by the one person the query names counts more.
  */
 public record DialogueShaper(double neighbourWeight, double questionPenalty, double namedSpeakerBoost) {
-    private static final Pattern TRAILING_ANNOTATION = Pattern.compile("(\\s*\\[[^\\]]*\\])+\\s*$");
-
     public DialogueShaper {
         if (neighbourWeight < 0 || neighbourWeight > 1 || questionPenalty < 0 || questionPenalty > 1
                 || namedSpeakerBoost < 0 || namedSpeakerBoost > 1) {
@@ -59,16 +58,11 @@ public record DialogueShaper(double neighbourWeight, double questionPenalty, dou
             double after = relevanceOfNext.getOrDefault(t.recordId(), 0.0);
             double neighbour = neighbourWeight * Math.max(before, after);
             double base = t.relevance() + neighbour;
-            double question = asks(t.text()) ? -questionPenalty * base : 0;
+            double question = DialogueActs.asks(t.text()) ? -questionPenalty * base : 0;
             double speaker = named != null && named.equals(t.speaker()) ? namedSpeakerBoost * (base + question) : 0;
             adjustments.add(new Adjustment(neighbour, question, speaker));
         }
         return adjustments;
-    }
-
-    /** Whether a turn asks rather than tells: it ends with a question mark, bracketed annotations aside. */
-    static boolean asks(String text) {
-        return text != null && TRAILING_ANNOTATION.matcher(text).replaceFirst("").strip().endsWith("?");
     }
 
     /** The one speaker among the candidates whom the query names as a word, or null if none or several. */

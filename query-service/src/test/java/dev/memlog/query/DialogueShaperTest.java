@@ -48,14 +48,6 @@ class DialogueShaperTest {
     }
 
     @Test
-    void aTurnIsAQuestionWhenItEndsWithAQuestionMarkAnnotationsAside() {
-        assertThat(DialogueShaper.asks("Where did you go?")).isTrue();
-        assertThat(DialogueShaper.asks("Look at this! Isn't it nice? [shares a photo: a lake]")).isTrue();
-        assertThat(DialogueShaper.asks("Did you? I went to Leeds.")).isFalse();
-        assertThat(DialogueShaper.asks("")).isFalse();
-    }
-
-    @Test
     void neighboursCountOnlyWhenTheyAreAdjacentInTheSessionAndInThePool() {
         var first = turn("1", null, "Ann", "We moved to Leeds.", 0.9);
         var third = turn("3", "2", "Ann", "It rained all week.", 0.1); // follows a turn outside the pool
