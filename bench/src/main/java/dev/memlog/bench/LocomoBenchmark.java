@@ -214,6 +214,11 @@ public final class LocomoBenchmark {
             result.put("by_conversation", byConversation);
             result.put("held_out_spread", SubsetSpread.of(tables.get("hybrid").groupsJson(), HELD_OUT, 0.03));
             result.put("latency_ms", latency(stack, client, conversations, model));
+            // every search of the scoring pass, k = 30, with the harness's threads running side by side: for
+            // comparing methods with each other (a reranker's cost), not with other systems
+            Map<String, Object> byMethod = new LinkedHashMap<>();
+            httpLatency.forEach((m, p) -> byMethod.put(m, Map.of("p50", round(p.at(50)), "p95", round(p.at(95)))));
+            result.put("search_latency_by_method_ms", byMethod);
             result.put("ingest", Map.of("turns", turns, "append_seconds", round(appendSeconds),
                     "searchable_seconds", round(searchableSeconds), "derived_records", derived));
             return result;

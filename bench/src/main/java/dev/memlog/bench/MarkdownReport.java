@@ -63,6 +63,10 @@ final class MarkdownReport {
                         100 * ((Number) row.get("share_within")).doubleValue(), ((Number) row.get("max_gap")).doubleValue())));
                 md.append(String.join("; ", parts)).append('\n');
             }
+            if (m.get("search_latency_by_method_ms") != null) {
+                md.append("\nSearch latency while scoring, by method (ms, k = 30, concurrent): ")
+                        .append(m.get("search_latency_by_method_ms")).append('\n');
+            }
             md.append("\nLatency (ms): ").append(m.get("latency_ms")).append("  \nIngest: ").append(m.get("ingest")).append("\n\n");
         }
         return md.toString();
