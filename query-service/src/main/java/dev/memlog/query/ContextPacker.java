@@ -7,7 +7,6 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 import dev.memlog.common.http.Json;
-import dev.memlog.schemas.avro.MemoryTier;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -161,8 +160,8 @@ public final class ContextPacker {
                 body.put("size", 1);
                 body.putObject("_source").putArray("excludes").add("embedding").add("context_embedding");
                 body.putArray("sort").addObject().put("observed_at", before ? "desc" : "asc");
-                ArrayNode filter = HybridRetriever.filters(tenant, new SearchRequest("", 1, SearchRequest.Mode.HYBRID,
-                        hit.userId(), hit.agentId(), hit.sessionId(), List.of(MemoryTier.EPISODIC), null, null, Map.of(), null, false));
+                ArrayNode filter = HybridRetriever.filters(tenant,
+                        SearchRequest.episodesOf(hit.userId(), hit.agentId(), hit.sessionId()));
                 filter.addObject().putObject("range").putObject("observed_at")
                         .put(before ? "lt" : "gt", hit.observedAt().toEpochMilli());
                 body.putObject("query").putObject("bool").set("filter", filter);

@@ -92,6 +92,12 @@ public record SearchRequest(String query, int k, Mode mode, String userId, Strin
                 List.of(), null, null, Map.of(), null, false);
     }
 
+    /** The episodes of one session of an owner, whose ids come from the index and need no checking. */
+    static SearchRequest episodesOf(String userId, String agentId, String sessionId) {
+        return new SearchRequest("", 1, Mode.HYBRID, userId, agentId, sessionId, List.of(MemoryTier.EPISODIC), null, null,
+                Map.of(), null, false);
+    }
+
     private static List<MemoryTier> tiers(JsonNode body) {
         List<MemoryTier> tiers = new ArrayList<>();
         JsonNode tierNode = body.get("tiers");
