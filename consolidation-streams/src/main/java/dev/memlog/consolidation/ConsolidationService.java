@@ -4,6 +4,7 @@ import dev.memlog.common.config.Env;
 import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
 import dev.memlog.common.http.Metrics;
+import dev.memlog.common.llm.LlmEndpoint;
 import dev.memlog.common.http.ServiceServer;
 import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.registry.SchemaRegistry;
@@ -38,7 +39,7 @@ public final class ConsolidationService implements AutoCloseable {
     /** Settings, each from an environment variable with a default that works on the local stack. */
     public record Config(String applicationId, String bootstrapServers, String schemaRegistryUrl, Path stateDir,
                          String host, int port, String embeddingModel, int partitions, short replicationFactor,
-                         boolean embedPreviousTurn, SummaryChoice summaries) {
+                         boolean embedPreviousTurn, SummaryChoice summaries, ImportanceScorer importance) {
         public static Config from(Env env) {
             return new Config(env.string("STREAMS_APPLICATION_ID", "memlog-consolidation"),
                     env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
@@ -47,7 +48,24 @@ public final class ConsolidationService implements AutoCloseable {
                     env.string("HTTP_HOST", "0.0.0.0"), env.integer("CONSOLIDATION_PORT", 8082),
                     env.string("EMBEDDING_MODEL", "bge-small-en-v1.5-q"),
                     env.integer("TOPIC_PARTITIONS", 6), (short) env.integer("TOPIC_REPLICATION_FACTOR", 1),
-                    Boolean.parseBoolean(env.string("EMBED_PREVIOUS_TURN", "true")), SummaryChoice.from(env));
+                    Boolean.parseBoolean(env.string("EMBED_PREVIOUS_TURN", "true")), SummaryChoice.from(env),
+                    importance(env));
+        }
+
+        /** IMPORTANCE_SCORER: signals (offline, the default) or llm (the LLM_* endpoint, signals when it fails). */
+        static ImportanceScorer importance(Env env) {
+            var signals = new SignalImportanceScorer();
+            return switch (env.string("IMPORTANCE_SCORER", "signals").toLowerCase(java.util.Locale.ROOT)) {
+                case "signals" -> signals;
+                case "llm" -> {
+                    var llm = LlmEndpoint.from(env);
+                    if (llm == null) {
+                        throw new IllegalArgumentException("IMPORTANCE_SCORER=llm needs LLM_BASE_URL (and LLM_MODEL, LLM_API_KEY)");
+                    }
+                    yield new LlmImportanceScorer(llm.chatModel(), llm.model(), signals);
+                }
+                default -> throw new IllegalArgumentException("IMPORTANCE_SCORER must be signals or llm");
+            };
         }
     }
 
@@ -61,7 +79,7 @@ public final class ConsolidationService implements AutoCloseable {
         }
         var registry = new SchemaRegistryClient(config.schemaRegistryUrl());
         var summaries = config.summaries();
-        var topology = topology(registry, new EpisodeRecorder(embeddings, new SignalImportanceScorer(), Clock.systemUTC()), config.embedPreviousTurn(),
+        var topology = topology(registry, new EpisodeRecorder(embeddings, config.importance(), Clock.systemUTC()), config.embedPreviousTurn(),
                 summaries.enabled() ? () -> summaries.processor(embeddings, Clock.systemUTC()) : null);
         this.streams = new KafkaStreams(topology, streamsConfig(config));
         var metrics = Metrics.registry("consolidation-streams");

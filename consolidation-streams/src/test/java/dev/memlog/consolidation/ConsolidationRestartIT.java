@@ -67,7 +67,8 @@ class ConsolidationRestartIT {
         var summaries = new SummaryChoice("centrality",
                 new SessionSummarizer.Settings(Duration.ofMinutes(30), idle, 2000, Duration.ofSeconds(1)), null);
         return new ConsolidationService(new ConsolidationService.Config("restart-test", kafka.bootstrapServers(),
-                registry.url(), stateDir, "127.0.0.1", 0, model.modelId(), 3, (short) 1, true, summaries), model);
+                registry.url(), stateDir, "127.0.0.1", 0, model.modelId(), 3, (short) 1, true, summaries,
+                new SignalImportanceScorer()), model);
     }
 
     static MemoryEvent turn(int session, int i) {

@@ -81,7 +81,8 @@ public final class LocalStack implements AutoCloseable {
                     kafka.bootstrapServers(), registry.url(), config.dataDir().resolve("streams"), "127.0.0.1",
                     config.consolidationPort(), config.embeddingModel(), config.partitions(), (short) 1,
                     consolidationTuning.embedPreviousTurn(),
-                    config.summaries() != null ? config.summaries() : consolidationTuning.summaries()), model);
+                    config.summaries() != null ? config.summaries() : consolidationTuning.summaries(),
+                    consolidationTuning.importance()), model);
             started.push(consolidation);
             progress.accept(done(t, "consolidation-streams health at http://127.0.0.1:" + consolidation.port()));
 
