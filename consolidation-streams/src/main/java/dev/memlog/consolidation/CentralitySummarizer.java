@@ -1,5 +1,6 @@
 package dev.memlog.consolidation;
 
+import dev.memlog.common.embedding.Vectors;
 import dev.memlog.schemas.avro.BufferedTurn;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -39,10 +40,11 @@ public final class CentralitySummarizer implements Summarizer {
     @Override
     public String summarize(List<BufferedTurn> turns) {
         int n = turns.size();
+        List<float[]> vectors = turns.stream().map(t -> Vectors.toArray(t.getEmbedding())).toList();
         double[] centrality = new double[n];
         for (int i = 0; i < n; i++) {
             for (int j = i + 1; j < n; j++) {
-                double c = cosine(turns.get(i).getEmbedding(), turns.get(j).getEmbedding());
+                double c = Vectors.cosine(vectors.get(i), vectors.get(j));
                 centrality[i] += c;
                 centrality[j] += c;
             }
@@ -72,17 +74,5 @@ public final class CentralitySummarizer implements Summarizer {
             summary.append('\n').append(line.length() > perTurn ? line.substring(0, perTurn - 3).stripTrailing() + "..." : line);
         }
         return summary.length() > maxChars ? summary.substring(0, maxChars) : summary.toString();
-    }
-
-    static double cosine(List<Float> a, List<Float> b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
-            dot += a.get(i) * b.get(i);
-            na += a.get(i) * a.get(i);
-            nb += b.get(i) * b.get(i);
-        }
-        return na == 0 || nb == 0 ? 0 : dot / Math.sqrt(na * nb);
     }
 }

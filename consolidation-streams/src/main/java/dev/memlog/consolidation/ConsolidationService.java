@@ -62,7 +62,7 @@ public final class ConsolidationService implements AutoCloseable {
                     if (llm == null) {
                         throw new IllegalArgumentException("IMPORTANCE_SCORER=llm needs LLM_BASE_URL (and LLM_MODEL, LLM_API_KEY)");
                     }
-                    yield new LlmImportanceScorer(llm.chatModel(), llm.model(), signals);
+                    yield new LlmImportanceScorer(llm.client(), signals);
                 }
                 default -> throw new IllegalArgumentException("IMPORTANCE_SCORER must be signals or llm");
             };

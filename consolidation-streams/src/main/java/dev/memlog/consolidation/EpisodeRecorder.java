@@ -1,6 +1,7 @@
 package dev.memlog.consolidation;
 
 import dev.memlog.common.embedding.EmbeddingProvider;
+import dev.memlog.common.embedding.Vectors;
 import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.avro.MemoryRecord;
@@ -51,7 +52,7 @@ public final class EpisodeRecorder {
                 ? embeddings.embedDocuments(List.of(embeddingText(event)))
                 : embeddings.embedDocuments(List.of(embeddingText(event), previous.text() + "\n" + embeddingText(event)));
         float[] vector = vectors.getFirst();
-        List<Float> contextVector = vectors.size() > 1 ? toList(vectors.get(1)) : List.of();
+        List<Float> contextVector = vectors.size() > 1 ? Vectors.toList(vectors.get(1)) : List.of();
         Instant observed = event.getOccurredAt();
         return MemoryRecord.newBuilder()
                 .setRecordId(recordId(event.getTenantId(), event.getEventId(), tier))
@@ -62,7 +63,7 @@ public final class EpisodeRecorder {
                 .setTier(tier)
                 .setRole(event.getRole())
                 .setText(event.getContent())
-                .setEmbedding(toList(vector))
+                .setEmbedding(Vectors.toList(vector))
                 .setContextEmbedding(contextVector)
                 .setEmbeddingModel(embeddings.modelId())
                 .setImportance(importance.score(event.getContent(), explicit))
@@ -81,13 +82,5 @@ public final class EpisodeRecorder {
     public static String embeddingText(MemoryEvent event) {
         String speaker = event.getMetadata().get("speaker");
         return speaker == null || speaker.isBlank() ? event.getContent() : speaker + ": " + event.getContent();
-    }
-
-    static List<Float> toList(float[] vector) {
-        Float[] boxed = new Float[vector.length];
-        for (int i = 0; i < vector.length; i++) {
-            boxed[i] = vector[i];
-        }
-        return List.of(boxed);
     }
 }

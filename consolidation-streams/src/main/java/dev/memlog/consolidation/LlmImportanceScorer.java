@@ -1,8 +1,6 @@
 package dev.memlog.consolidation;
 
-import dev.langchain4j.data.message.SystemMessage;
-import dev.langchain4j.data.message.UserMessage;
-import dev.langchain4j.model.chat.ChatModel;
+import dev.memlog.common.llm.LlmClient;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -18,19 +16,17 @@ public final class LlmImportanceScorer implements ImportanceScorer {
             talk. Reply with the number only.""";
     private static final Pattern NUMBER = Pattern.compile("\\d+(\\.\\d+)?");
 
-    private final ChatModel chat;
-    private final String model;
+    private final LlmClient llm;
     private final ImportanceScorer fallback;
 
-    public LlmImportanceScorer(ChatModel chat, String model, ImportanceScorer fallback) {
-        this.chat = chat;
-        this.model = model;
+    public LlmImportanceScorer(LlmClient llm, ImportanceScorer fallback) {
+        this.llm = llm;
         this.fallback = fallback;
     }
 
     @Override
     public String name() {
-        return "llm:" + model;
+        return "llm:" + llm.model();
     }
 
     @Override
@@ -40,7 +36,7 @@ public final class LlmImportanceScorer implements ImportanceScorer {
         }
         String message = text.length() > MAX_TEXT_CHARS ? text.substring(0, MAX_TEXT_CHARS) : text;
         try {
-            String reply = chat.chat(SystemMessage.from(INSTRUCTIONS), UserMessage.from(message)).aiMessage().text();
+            String reply = llm.ask(INSTRUCTIONS, message);
             Matcher m = NUMBER.matcher(reply == null ? "" : reply);
             if (m.find()) {
                 return Math.clamp(Double.parseDouble(m.group()) / 10, 0, 1);

@@ -1,8 +1,6 @@
 package dev.memlog.consolidation;
 
-import dev.langchain4j.data.message.SystemMessage;
-import dev.langchain4j.data.message.UserMessage;
-import dev.langchain4j.model.chat.ChatModel;
+import dev.memlog.common.llm.LlmClient;
 import dev.memlog.schemas.avro.BufferedTurn;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -20,17 +18,15 @@ public final class LlmSummarizer implements Summarizer {
     private static final DateTimeFormatter WHEN = DateTimeFormatter.ofPattern("d MMMM yyyy, HH:mm", Locale.ENGLISH)
             .withZone(ZoneOffset.UTC);
 
-    private final ChatModel chat;
-    private final String model;
+    private final LlmClient llm;
 
-    public LlmSummarizer(ChatModel chat, String model) {
-        this.chat = chat;
-        this.model = model;
+    public LlmSummarizer(LlmClient llm) {
+        this.llm = llm;
     }
 
     @Override
     public String name() {
-        return "llm:" + model;
+        return "llm:" + llm.model();
     }
 
     @Override
@@ -44,7 +40,7 @@ public final class LlmSummarizer implements Summarizer {
             }
             transcript.append(line);
         }
-        String summary = chat.chat(SystemMessage.from(INSTRUCTIONS), UserMessage.from(transcript.toString())).aiMessage().text();
+        String summary = llm.ask(INSTRUCTIONS, transcript.toString());
         if (summary == null || summary.isBlank()) {
             throw new IllegalStateException("the summarizer model returned an empty summary");
         }

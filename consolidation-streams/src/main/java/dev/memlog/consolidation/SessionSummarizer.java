@@ -4,6 +4,7 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 import dev.memlog.common.embedding.EmbeddingProvider;
+import dev.memlog.common.embedding.Vectors;
 import dev.memlog.schemas.MemoryOwner;
 import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.BufferedTurn;
@@ -166,7 +167,7 @@ public final class SessionSummarizer implements Processor<String, MemoryRecord, 
                 .setTier(MemoryTier.EPISODIC)
                 .setRole(null)
                 .setText(text)
-                .setEmbedding(EpisodeRecorder.toList(embeddings.embedDocuments(List.of(text)).getFirst()))
+                .setEmbedding(Vectors.toList(embeddings.embedDocuments(List.of(text)).getFirst()))
                 .setEmbeddingModel(embeddings.modelId())
                 .setImportance(SUMMARY_IMPORTANCE)
                 .setObservedAt(last)

@@ -49,7 +49,7 @@ public record SummaryChoice(String kind, SessionSummarizer.Settings settings, Ll
     /** A new processor for one stream task; only when {@link #enabled()}. */
     public SessionSummarizer processor(EmbeddingProvider embeddings, Clock clock) {
         Summarizer extractive = new CentralitySummarizer(MAX_TURNS, MAX_CHARS);
-        Summarizer chosen = kind.equals("llm") ? new LlmSummarizer(llm.chatModel(), llm.model()) : extractive;
+        Summarizer chosen = kind.equals("llm") ? new LlmSummarizer(llm.client()) : extractive;
         return new SessionSummarizer(chosen, extractive, embeddings, settings, clock);
     }
 }

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
+import dev.memlog.common.embedding.Vectors;
 import dev.memlog.schemas.MemoryOwner;
-import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.avro.MemoryRecord;
@@ -16,8 +16,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -43,14 +41,10 @@ class EpisodeRecorderTest {
     void start() {
         var registry = new InMemorySchemaRegistry();
         var topology = ConsolidationService.topology(registry, new EpisodeRecorder(model, new SignalImportanceScorer(), Clock.fixed(NOW, ZoneOffset.UTC)), false);
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "test");
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        driver = new TopologyTestDriver(topology, props);
-        var e = Topics.MEMORY_EVENTS;
-        var r = Topics.MEMORY_RECORDS;
-        events = driver.createInputTopic(e.name(), e.keySerde().serializer(), e.valueSerde(registry).serializer());
-        records = driver.createOutputTopic(r.name(), r.keySerde().deserializer(), r.valueSerde(registry).deserializer());
+        var harness = TopologyHarness.open(topology, registry, "test", Instant.now());
+        driver = harness.driver();
+        events = harness.events();
+        records = harness.records();
     }
 
     @AfterEach
@@ -118,18 +112,8 @@ class EpisodeRecorderTest {
         pipe(events, event("acme", "c", EventKind.TURN, "The quarterly tax filing deadline is in April"));
 
         List<MemoryRecord> out = records.readValuesToList();
-        double related = cosine(out.get(0).getEmbedding(), out.get(1).getEmbedding());
-        double unrelated = cosine(out.get(0).getEmbedding(), out.get(2).getEmbedding());
+        double related = Vectors.cosine(Vectors.toArray(out.get(0).getEmbedding()), Vectors.toArray(out.get(1).getEmbedding()));
+        double unrelated = Vectors.cosine(Vectors.toArray(out.get(0).getEmbedding()), Vectors.toArray(out.get(2).getEmbedding()));
         assertThat(related).isGreaterThan(unrelated + 0.1);
-    }
-
-    static double cosine(List<Float> a, List<Float> b) {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = 0; i < a.size(); i++) {
-            dot += a.get(i) * b.get(i);
-            na += a.get(i) * a.get(i);
-            nb += b.get(i) * b.get(i);
-        }
-        return dot / Math.sqrt(na * nb);
     }
 }

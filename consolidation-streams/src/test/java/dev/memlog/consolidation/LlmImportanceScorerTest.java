@@ -13,7 +13,7 @@ class LlmImportanceScorerTest {
 
     LlmImportanceScorer scorer(OpenAiCompatibleStub stub) {
         var endpoint = new LlmEndpoint(stub.baseUrl(), "rater", "key", Duration.ofSeconds(5));
-        return new LlmImportanceScorer(endpoint.chatModel(), endpoint.model(), signals);
+        return new LlmImportanceScorer(endpoint.client(), signals);
     }
 
     @Test

@@ -15,7 +15,7 @@ class LlmSummarizerTest {
 
     static LlmSummarizer summarizer(OpenAiCompatibleStub stub) {
         var endpoint = new LlmEndpoint(stub.baseUrl(), "writer-1", "key", Duration.ofSeconds(5));
-        return new LlmSummarizer(endpoint.chatModel(), endpoint.model());
+        return new LlmSummarizer(endpoint.client());
     }
 
     @Test

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
 import dev.memlog.schemas.MemoryOwner;
-import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.BufferedTurn;
 import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
@@ -18,8 +17,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -48,14 +45,10 @@ class SessionSummarizerTest {
         Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
         var topology = ConsolidationService.topology(registry, new EpisodeRecorder(model, new SignalImportanceScorer(), clock), true,
                 () -> new SessionSummarizer(summarizer, new CentralitySummarizer(5, 800), model, settings, clock));
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "summaries-test");
-        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        driver = new TopologyTestDriver(topology, props, T0);
-        var e = Topics.MEMORY_EVENTS;
-        var r = Topics.MEMORY_RECORDS;
-        events = driver.createInputTopic(e.name(), e.keySerde().serializer(), e.valueSerde(registry).serializer());
-        records = driver.createOutputTopic(r.name(), r.keySerde().deserializer(), r.valueSerde(registry).deserializer());
+        var harness = TopologyHarness.open(topology, registry, "summaries-test", T0);
+        driver = harness.driver();
+        events = harness.events();
+        records = harness.records();
     }
 
     @AfterEach

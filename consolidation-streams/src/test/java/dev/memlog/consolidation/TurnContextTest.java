@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.schemas.MemoryOwner;
-import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.avro.MemoryRecord;
@@ -14,9 +13,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.Test;
 
 /** With EMBED_PREVIOUS_TURN on, each turn is also embedded after the previous turn of its own session, and only that. */
@@ -63,17 +59,11 @@ class TurnContextTest {
     List<MemoryRecord> derive(EmbeddingProvider provider, boolean withPreviousTurn, MemoryEvent... events) {
         var registry = new InMemorySchemaRegistry();
         var topology = ConsolidationService.topology(registry, new EpisodeRecorder(provider, new SignalImportanceScorer(), Clock.systemUTC()), withPreviousTurn);
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "turn-context-test");
-        try (var driver = new TopologyTestDriver(topology, props)) {
-            var e = Topics.MEMORY_EVENTS;
-            var input = driver.createInputTopic(e.name(), e.keySerde().serializer(), e.valueSerde(registry).serializer());
-            var r = Topics.MEMORY_RECORDS;
-            var output = driver.createOutputTopic(r.name(), r.keySerde().deserializer(), r.valueSerde(registry).deserializer());
+        try (var harness = TopologyHarness.open(topology, registry, "turn-context-test", Instant.now())) {
             for (var event : events) {
-                input.pipeInput(MemoryOwner.of("acme", "u", null).key(), event);
+                harness.events().pipeInput(MemoryOwner.of("acme", "u", null).key(), event);
             }
-            List<MemoryRecord> records = output.readValuesToList();
+            List<MemoryRecord> records = harness.records().readValuesToList();
             assertThat(records).hasSize(events.length);
             // the stored text is the turn itself, whatever the embedding saw
             for (int i = 0; i < events.length; i++) {

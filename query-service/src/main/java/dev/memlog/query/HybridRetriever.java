@@ -127,7 +127,7 @@ public final class HybridRetriever {
         body.put("size", size);
         body.putObject("_source").putArray("excludes").add("embedding").add("context_embedding");
         ObjectNode query = body.putObject("query");
-        int k = Math.max(MIN_CANDIDATES, request.k() * CANDIDATE_FACTOR);
+        int k = candidates(request);
         switch (request.mode()) {
             case BM25 -> lexical(query, request, filters);
             case VECTOR -> knn(query, "embedding", vector(request), k, filters);
@@ -171,8 +171,14 @@ public final class HybridRetriever {
         knn.putObject("filter").putObject("bool").set("filter", filters.deepCopy());
     }
 
+    /** How many candidates each k-NN sub-query gathers for a request. */
+    private static int candidates(SearchRequest request) {
+        return Math.max(MIN_CANDIDATES, request.k() * CANDIDATE_FACTOR);
+    }
+
+    /** The context sub-query asks for one more, which is how the explanation tells it apart. */
     private static int contextK(SearchRequest request) {
-        return Math.max(MIN_CANDIDATES, request.k() * CANDIDATE_FACTOR) + 1;
+        return candidates(request) + 1;
     }
 
     private static Hit toHit(JsonNode hit, Explanation explanation) {

@@ -1,10 +1,8 @@
 package dev.memlog.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.langchain4j.data.message.SystemMessage;
-import dev.langchain4j.data.message.UserMessage;
-import dev.langchain4j.model.chat.ChatModel;
 import dev.memlog.common.http.Json;
+import dev.memlog.common.llm.LlmClient;
 import java.io.IOException;
 import java.util.List;
 
@@ -17,17 +15,15 @@ public final class LlmReranker implements Reranker {
             answers or supports the query (10: answers it directly, 0: unrelated). Reply with JSON only, in the form \
             {"scores": [s0, s1, ...]}, one integer per passage, in passage order.""";
 
-    private final ChatModel chat;
-    private final String model;
+    private final LlmClient llm;
 
-    public LlmReranker(ChatModel chat, String model) {
-        this.chat = chat;
-        this.model = model;
+    public LlmReranker(LlmClient llm) {
+        this.llm = llm;
     }
 
     @Override
     public String name() {
-        return "llm:" + model;
+        return "llm:" + llm.model();
     }
 
     @Override
@@ -39,8 +35,7 @@ public final class LlmReranker implements Reranker {
                     .append(text.length() > MAX_CANDIDATE_CHARS ? text.substring(0, MAX_CANDIDATE_CHARS) : text)
                     .append('\n');
         }
-        String reply = chat.chat(SystemMessage.from(INSTRUCTIONS), UserMessage.from(prompt.toString())).aiMessage().text();
-        return parse(reply, candidateTexts.size());
+        return parse(llm.ask(INSTRUCTIONS, prompt.toString()), candidateTexts.size());
     }
 
     /** Reads {"scores": [...]} from the reply, tolerating text or code fences around it; scores become [0, 1]. */

@@ -38,7 +38,7 @@ public record RerankerChoice(String kind, double weight, LlmEndpoint llm) {
     public Reranker create(EmbeddingProvider embeddings) {
         return switch (kind) {
             case "sentence" -> new SentenceReranker(embeddings);
-            case "llm" -> new LlmReranker(llm.chatModel(), llm.model());
+            case "llm" -> new LlmReranker(llm.client());
             default -> null;
         };
     }

@@ -1,6 +1,7 @@
 package dev.memlog.query;
 
 import dev.memlog.common.embedding.EmbeddingProvider;
+import dev.memlog.common.embedding.Vectors;
 import java.text.BreakIterator;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +40,8 @@ public final class SentenceReranker implements Reranker {
         double[] best = new double[candidateTexts.size()];
         List<float[]> vectors = embeddings.embedDocuments(sentences);
         for (int s = 0; s < vectors.size(); s++) {
-            best[owner[s]] = Math.max(best[owner[s]], cosine(q, vectors.get(s)));
+            // below zero means unrelated, which ranks like zero
+            best[owner[s]] = Math.max(best[owner[s]], Vectors.cosine(q, vectors.get(s)));
         }
         return best;
     }
@@ -56,18 +58,5 @@ public final class SentenceReranker implements Reranker {
             }
         }
         return out;
-    }
-
-    /** Cosine similarity clamped to [0, 1]: below zero means unrelated, which ranks like zero. */
-    static double cosine(float[] a, float[] b) {
-        double dot = 0;
-        double na = 0;
-        double nb = 0;
-        for (int i = 0; i < a.length; i++) {
-            dot += a[i] * b[i];
-            na += a[i] * a[i];
-            nb += b[i] * b[i];
-        }
-        return na == 0 || nb == 0 ? 0 : Math.max(0, dot / Math.sqrt(na * nb));
     }
 }

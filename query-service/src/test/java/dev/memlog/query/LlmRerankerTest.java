@@ -16,7 +16,7 @@ class LlmRerankerTest {
 
     static LlmReranker reranker(OpenAiCompatibleStub stub) {
         var endpoint = new LlmEndpoint(stub.baseUrl(), "judge-1", "test-key", Duration.ofSeconds(5));
-        return new LlmReranker(endpoint.chatModel(), endpoint.model());
+        return new LlmReranker(endpoint.client());
     }
 
     @Test

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.memlog.common.auth.ApiKeys;
 import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
+import dev.memlog.common.embedding.Vectors;
 import dev.memlog.registry.Compatibility;
 import dev.memlog.registry.SchemaRegistryServer;
 import dev.memlog.schemas.MemoryOwner;
@@ -89,11 +90,7 @@ class QueryServiceIT {
     }
 
     static List<Float> embed(String text) {
-        List<Float> vector = new ArrayList<>();
-        for (float f : model.embedDocuments(List.of(text)).getFirst()) {
-            vector.add(f);
-        }
-        return vector;
+        return Vectors.toList(model.embedDocuments(List.of(text)).getFirst());
     }
 
     static MemoryRecord record(String tenant, String user, String id, String text, int version, List<Float> vector) {
@@ -182,12 +179,18 @@ class QueryServiceIT {
         }
     }
 
+    /** Three memories of one user, ids prefix-1 (tea), prefix-2 (coffee), prefix-3 (garden), once searchable. */
+    static void seedTeaCoffeeAndGarden(String user, String prefix) throws Exception {
+        send(record("tenant-a", user, prefix + "-1", "My favourite tea is a smoky lapsang souchong", 1));
+        send(record("tenant-a", user, prefix + "-2", "I drink coffee every morning before work", 1));
+        send(record("tenant-a", user, prefix + "-3", "The garden needs watering twice a week in summer", 1));
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> count("{\"query\":{\"prefix\":{\"record_id\":\"" + prefix + "-\"}}}") == 3);
+    }
+
     @Test
     void everyHitExplainsItsScoreAndTheComponentsAddUp() throws Exception {
-        send(record("tenant-a", "explain", "ex-1", "My favourite tea is a smoky lapsang souchong", 1));
-        send(record("tenant-a", "explain", "ex-2", "I drink coffee every morning before work", 1));
-        send(record("tenant-a", "explain", "ex-3", "The garden needs watering twice a week in summer", 1));
-        await().atMost(Duration.ofSeconds(30)).until(() -> count("{\"query\":{\"prefix\":{\"record_id\":\"ex-\"}}}") == 3);
+        seedTeaCoffeeAndGarden("explain", "ex");
 
         JsonNode hits = JSON.readTree(search("key-a", "{\"query\":\"which tea do I like?\",\"user_id\":\"explain\"}").body()).path("hits");
 
@@ -256,14 +259,11 @@ class QueryServiceIT {
 
     @Test
     void anLlmRerankerReordersThePoolAndItsFailureLeavesTheShapedOrder() throws Exception {
-        send(record("tenant-a", "rerank", "rr-1", "My favourite tea is a smoky lapsang souchong", 1));
-        send(record("tenant-a", "rerank", "rr-2", "I drink coffee every morning before work", 1));
-        send(record("tenant-a", "rerank", "rr-3", "The garden needs watering twice a week in summer", 1));
-        await().atMost(Duration.ofSeconds(30)).until(() -> count("{\"query\":{\"prefix\":{\"record_id\":\"rr-\"}}}") == 3);
+        seedTeaCoffeeAndGarden("rerank", "rr");
         try (var stub = new dev.memlog.testkit.OpenAiCompatibleStub(QueryServiceIT::gardenJudge)) {
             var endpoint = new dev.memlog.common.llm.LlmEndpoint(stub.baseUrl(), "judge", "key", Duration.ofSeconds(5));
             var tuning = QueryService.Config.tuning(new dev.memlog.common.config.Env(Map.of()))
-                    .withReranker(new LlmReranker(endpoint.chatModel(), endpoint.model()), 1.0);
+                    .withReranker(new LlmReranker(endpoint.client()), 1.0);
             var retriever = new HybridRetriever(os, query.index(), model, tuning);
             String ask = "{\"query\":\"which tea do I like?\",\"user_id\":\"rerank\"%s}";
 

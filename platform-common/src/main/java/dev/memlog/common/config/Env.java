@@ -2,6 +2,7 @@ package dev.memlog.common.config;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Function;
 
 /** Configuration read from environment variables, with defaults that work for the local stack. */
 public final class Env {
@@ -25,38 +26,26 @@ public final class Env {
     }
 
     public int integer(String name, int fallback) {
-        String value = optional(name);
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            return Integer.parseInt(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be an integer, was '" + value + "'");
-        }
+        return parsed(name, fallback, Integer::parseInt, "an integer");
     }
 
     public long longValue(String name, long fallback) {
-        String value = optional(name);
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            return Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be an integer, was '" + value + "'");
-        }
+        return parsed(name, fallback, Long::parseLong, "an integer");
     }
 
     public double decimal(String name, double fallback) {
+        return parsed(name, fallback, Double::parseDouble, "a number");
+    }
+
+    private <T> T parsed(String name, T fallback, Function<String, T> parse, String kind) {
         String value = optional(name);
         if (value == null) {
             return fallback;
         }
         try {
-            return Double.parseDouble(value);
+            return parse.apply(value);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " must be a number, was '" + value + "'");
+            throw new IllegalArgumentException(name + " must be " + kind + ", was '" + value + "'");
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.memlog.common.llm;
 
-import dev.langchain4j.model.chat.ChatModel;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.memlog.common.config.Env;
 import java.time.Duration;
@@ -30,15 +29,15 @@ public record LlmEndpoint(String baseUrl, String model, String apiKey, Duration 
                 env.string("LLM_API_KEY", "none"), env.duration("LLM_TIMEOUT_MS", Duration.ofSeconds(20)));
     }
 
-    /** A deterministic chat client for this endpoint: temperature 0, one retry. */
-    public ChatModel chatModel() {
-        return OpenAiChatModel.builder()
+    /** A deterministic client for this endpoint: temperature 0, one retry. */
+    public LlmClient client() {
+        return new LlmClient(OpenAiChatModel.builder()
                 .baseUrl(baseUrl)
                 .apiKey(apiKey)
                 .modelName(model)
                 .temperature(0.0)
                 .timeout(timeout)
                 .maxRetries(1)
-                .build();
+                .build(), model);
     }
 }

@@ -1,0 +1,36 @@
+package dev.memlog.consolidation;
+
+import dev.memlog.schemas.Topics;
+import dev.memlog.schemas.avro.MemoryEvent;
+import dev.memlog.schemas.avro.MemoryRecord;
+import dev.memlog.schemas.registry.SchemaRegistry;
+import java.time.Instant;
+import java.util.Properties;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
+
+/** A consolidation topology under TopologyTestDriver (exactly_once_v2), fed on memory.events, read on memory.records. */
+record TopologyHarness(TopologyTestDriver driver, TestInputTopic<String, MemoryEvent> events,
+                       TestOutputTopic<String, MemoryRecord> records) implements AutoCloseable {
+
+    /** @param wallClock where the driver's wall clock starts */
+    static TopologyHarness open(Topology topology, SchemaRegistry registry, String applicationId, Instant wallClock) {
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        var driver = new TopologyTestDriver(topology, props, wallClock);
+        var e = Topics.MEMORY_EVENTS;
+        var r = Topics.MEMORY_RECORDS;
+        return new TopologyHarness(driver,
+                driver.createInputTopic(e.name(), e.keySerde().serializer(), e.valueSerde(registry).serializer()),
+                driver.createOutputTopic(r.name(), r.keySerde().deserializer(), r.valueSerde(registry).deserializer()));
+    }
+
+    @Override
+    public void close() {
+        driver.close();
+    }
+}
