@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memlog.common.auth.ApiKeys;
 import dev.memlog.consolidation.SessionSummarizer;
+import dev.memlog.consolidation.FactChoice;
 import dev.memlog.consolidation.SummaryChoice;
 import dev.memlog.common.config.Env;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
@@ -56,12 +57,31 @@ public final class LocomoBenchmark {
     static final SessionSummarizer.Settings BENCH_SESSIONS = new SessionSummarizer.Settings(Duration.ofMinutes(30),
             Duration.ofSeconds(3), 2000, Duration.ofSeconds(1));
 
-    record Options(Path file, List<String> models, List<String> summaries, Path outDir, String name, int questionLimit,
+    /**
+     * What consolidation derives besides the turns: "turns" (nothing), "summaries" (centrality session summaries),
+     * "facts" (facts by rules), or both joined with '+'.
+     */
+    record Consolidation(String label, SummaryChoice summaries, FactChoice facts) {
+        static Consolidation parse(String label) {
+            var parts = java.util.Set.of(label.split("\\+"));
+            if (!label.equals("turns") && !java.util.Set.of("summaries", "facts").containsAll(parts)) {
+                throw new IllegalArgumentException("--consolidation takes turns, summaries, facts or summaries+facts; got " + label);
+            }
+            return new Consolidation(label, new SummaryChoice(parts.contains("summaries") ? "centrality" : "none", BENCH_SESSIONS, null),
+                    FactChoice.of(parts.contains("facts") ? "rules" : "none"));
+        }
+
+        boolean derives() {
+            return summaries.enabled() || !facts.kind().equals("none");
+        }
+    }
+
+    record Options(Path file, List<String> models, List<Consolidation> consolidation, Path outDir, String name, int questionLimit,
                    int sample, int threads) {
         static Options parse(String[] args) {
             Path file = Path.of("../shared/data/locomo-dev.json");
             List<String> models = List.of("bge-small-en-v1.5-q");
-            List<String> summaries = List.of("none");
+            List<Consolidation> consolidation = List.of(Consolidation.parse("turns"));
             Path out = Path.of("bench/results");
             String name = "locomo-latest";
             int limit = Integer.MAX_VALUE;
@@ -71,19 +91,19 @@ public final class LocomoBenchmark {
                 switch (args[i]) {
                     case "--file" -> file = Path.of(args[++i]);
                     case "--models" -> models = List.of(args[++i].split(","));
-                    case "--summaries" -> summaries = List.of(args[++i].split(","));
+                    case "--consolidation" -> consolidation = java.util.Arrays.stream(args[++i].split(","))
+                            .map(Consolidation::parse).toList();
                     case "--out" -> out = Path.of(args[++i]);
                     case "--name" -> name = args[++i];
                     case "--limit" -> limit = Integer.parseInt(args[++i]);
                     case "--sample" -> sample = Integer.parseInt(args[++i]);
                     case "--threads" -> threads = Integer.parseInt(args[++i]);
                     default -> throw new IllegalArgumentException("unknown option " + args[i]
-                            + "; use --file F --models m1,m2 --summaries none,centrality --out DIR --name NAME --limit N"
+                            + "; use --file F --models m1,m2 --consolidation turns,summaries+facts --out DIR --name NAME --limit N"
                             + " --sample EVERY_NTH --threads N");
                 }
             }
-            summaries.forEach(kind -> new SummaryChoice(kind, BENCH_SESSIONS, null)); // an unknown kind fails here
-            return new Options(file, models, summaries, out, name, limit, sample, threads);
+            return new Options(file, models, consolidation, out, name, limit, sample, threads);
         }
     }
 
@@ -116,9 +136,9 @@ public final class LocomoBenchmark {
         // one stack per embedding model and consolidation setting, each measured the same way
         Map<String, Object> models = new LinkedHashMap<>();
         for (String model : options.models()) {
-            for (String summaries : options.summaries()) {
-                String run = summaries.equals("none") ? model : model + " + " + summaries + " summaries";
-                models.put(run, evaluate(model, new SummaryChoice(summaries, BENCH_SESSIONS, null), conversations));
+            for (Consolidation setting : options.consolidation()) {
+                String run = setting.derives() ? model + " + " + setting.label() : model;
+                models.put(run, evaluate(model, setting, conversations));
             }
         }
         @SuppressWarnings("unchecked")
@@ -146,12 +166,13 @@ public final class LocomoBenchmark {
         out.println("Results written to " + json.toAbsolutePath() + " and .md beside it.");
     }
 
-    private Map<String, Object> evaluate(String model, SummaryChoice summaries, List<LocomoFile.Conversation> conversations)
+    private Map<String, Object> evaluate(String model, Consolidation setting, List<LocomoFile.Conversation> conversations)
             throws Exception {
         Path dir = Path.of(System.getProperty("java.io.tmpdir"),
-                "memlog-bench-" + model + "-" + summaries.kind() + "-" + ProcessHandle.current().pid());
-        var config = new LocalStack.Config(dir, 0, 0, 0, 0, 0, 0, ApiKeys.of(Map.of(KEY, TENANT)), model, 3, summaries);
-        out.printf("%n== %s, summaries %s: starting the stack%n", model, summaries.kind());
+                "memlog-bench-" + model + "-" + setting.label() + "-" + ProcessHandle.current().pid());
+        var config = new LocalStack.Config(dir, 0, 0, 0, 0, 0, 0, ApiKeys.of(Map.of(KEY, TENANT)), model, 3,
+                setting.summaries(), setting.facts());
+        out.printf("%n== %s, consolidation %s: starting the stack%n", model, setting.label());
         try (var stack = new LocalStack(config, line -> out.println("   " + line.strip()))) {
             var client = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), KEY);
             var demo = new Demo(client, new PrintStream(java.io.OutputStream.nullOutputStream()));
@@ -167,7 +188,7 @@ public final class LocomoBenchmark {
             double searchableSeconds = (System.nanoTime() - started) / 1e9;
             out.printf("   ingested %d turns over HTTP in %.1f s; all searchable after %.1f s (%.0f turns/s end to end)%n",
                     turns, appendSeconds, searchableSeconds, turns / searchableSeconds);
-            long derived = summaries.enabled() ? awaitDerived(client, conversations, turns) : 0;
+            long derived = setting.derives() ? awaitDerived(client, conversations, turns) : 0;
 
             List<String> methods = new ArrayList<>(MODES);
             if (!"none".equals(QueryService.Config.from(Env.system()).reranker().kind())) {
@@ -225,7 +246,7 @@ public final class LocomoBenchmark {
         }
     }
 
-    /** Waits until the last sessions' summaries are searchable: the memory count holds still for three seconds. */
+    /** Waits until the derived records (the last sessions' summaries, facts) are searchable: the count holds still for three seconds. */
     private long awaitDerived(MemoryClient client, List<LocomoFile.Conversation> conversations, int turns)
             throws IOException, InterruptedException {
         Thread.sleep(BENCH_SESSIONS.idle().plusSeconds(2).toMillis());
@@ -240,7 +261,7 @@ public final class LocomoBenchmark {
             last = total;
             Thread.sleep(1000);
         }
-        out.printf("   %d derived records (summaries) searchable besides the %d turns%n", last - turns, turns);
+        out.printf("   %d derived records (summaries, facts) searchable besides the %d turns%n", last - turns, turns);
         return last - turns;
     }
 

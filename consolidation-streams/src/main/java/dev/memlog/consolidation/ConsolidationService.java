@@ -25,6 +25,7 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import dev.memlog.schemas.avro.MemoryRecord;
+import dev.memlog.schemas.avro.MemoryTier;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
@@ -39,7 +40,7 @@ public final class ConsolidationService implements AutoCloseable {
     /** Settings, each from an environment variable with a default that works on the local stack. */
     public record Config(String applicationId, String bootstrapServers, String schemaRegistryUrl, Path stateDir,
                          String host, int port, String embeddingModel, int partitions, short replicationFactor,
-                         boolean embedPreviousTurn, SummaryChoice summaries, ImportanceScorer importance) {
+                         boolean embedPreviousTurn, SummaryChoice summaries, FactChoice facts, ImportanceScorer importance) {
         public static Config from(Env env) {
             return new Config(env.string("STREAMS_APPLICATION_ID", "memlog-consolidation"),
                     env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
@@ -49,7 +50,7 @@ public final class ConsolidationService implements AutoCloseable {
                     env.string("EMBEDDING_MODEL", "bge-small-en-v1.5-q"),
                     env.integer("TOPIC_PARTITIONS", 6), (short) env.integer("TOPIC_REPLICATION_FACTOR", 1),
                     Boolean.parseBoolean(env.string("EMBED_PREVIOUS_TURN", "true")), SummaryChoice.from(env),
-                    importance(env));
+                    FactChoice.from(env), importance(env));
         }
 
         /** IMPORTANCE_SCORER: signals (offline, the default) or llm (the LLM_* endpoint, signals when it fails). */
@@ -79,8 +80,10 @@ public final class ConsolidationService implements AutoCloseable {
         }
         var registry = new SchemaRegistryClient(config.schemaRegistryUrl());
         var summaries = config.summaries();
-        var topology = topology(registry, new EpisodeRecorder(embeddings, config.importance(), Clock.systemUTC()), config.embedPreviousTurn(),
-                summaries.enabled() ? () -> summaries.processor(embeddings, Clock.systemUTC()) : null);
+        var clock = Clock.systemUTC();
+        var topology = topology(registry, new EpisodeRecorder(embeddings, config.importance(), clock), config.embedPreviousTurn(),
+                () -> config.facts().processor(embeddings, config.importance(), clock),
+                summaries.enabled() ? () -> summaries.processor(embeddings, clock) : null);
         this.streams = new KafkaStreams(topology, streamsConfig(config));
         var metrics = Metrics.registry("consolidation-streams");
         this.streamsMetrics = new KafkaStreamsMetrics(streams);
@@ -92,32 +95,41 @@ public final class ConsolidationService implements AutoCloseable {
         streams.start();
         this.http = ServiceServer.start("consolidation-streams", config.host(), config.port(), 1 << 16, metrics,
                 Map.of("streams", () -> streams.state() == KafkaStreams.State.RUNNING), c -> { });
-        log.info("consolidation-streams started: application.id={}, model={}, summarizer={}", config.applicationId(),
-                embeddings.modelId(), summaries.kind());
+        log.info("consolidation-streams started: application.id={}, model={}, summarizer={}, facts={}", config.applicationId(),
+                embeddings.modelId(), summaries.kind(), config.facts().kind());
     }
 
     public static Topology topology(SchemaRegistry registry, EpisodeRecorder episodes, boolean embedPreviousTurn) {
-        return topology(registry, episodes, embedPreviousTurn, null);
+        return topology(registry, episodes, embedPreviousTurn, null, null);
     }
 
     /**
-     * The whole consolidation, top to bottom: every event becomes an embedded record; when {@code summaries} is
-     * given, each session's records are also buffered and summarized once the session goes quiet.
+     * The whole consolidation, top to bottom: every turn becomes an embedded episode record; explicit memories, and
+     * the facts found in turns when {@code facts} is given, are reconciled with what the owner already has; when
+     * {@code summaries} is given, each session's turns are also buffered and summarized once the session goes quiet.
      */
     public static Topology topology(SchemaRegistry registry, EpisodeRecorder episodes, boolean embedPreviousTurn,
+                                    ProcessorSupplier<String, MemoryRecord, String, MemoryRecord> facts,
                                     ProcessorSupplier<String, MemoryRecord, String, MemoryRecord> summaries) {
         var events = Topics.MEMORY_EVENTS;
         var records = Topics.MEMORY_RECORDS;
+        var toRecords = Produced.with(records.keySerde(), records.valueSerde(registry));
         var builder = new StreamsBuilder();
         builder.addStateStore(TurnContext.store());
         KStream<String, MemoryRecord> derived = builder
                 .stream(events.name(), Consumed.with(events.keySerde(), events.valueSerde(registry)))
                 .processValues(() -> new TurnContext(episodes, embedPreviousTurn), TurnContext.STORE);
-        derived.to(records.name(), Produced.with(records.keySerde(), records.valueSerde(registry)));
+        if (facts == null) {
+            derived.to(records.name(), toRecords);
+        } else {
+            derived.filter((owner, r) -> r.getTier() == MemoryTier.EPISODIC).to(records.name(), toRecords);
+            builder.addStateStore(FactReconciler.factStore(registry));
+            builder.addStateStore(FactReconciler.keyStore());
+            derived.process(facts, FactReconciler.FACTS, FactReconciler.KEYS).to(records.name(), toRecords);
+        }
         if (summaries != null) {
             builder.addStateStore(SessionSummarizer.store(registry));
-            derived.process(summaries, SessionSummarizer.STORE)
-                    .to(records.name(), Produced.with(records.keySerde(), records.valueSerde(registry)));
+            derived.process(summaries, SessionSummarizer.STORE).to(records.name(), toRecords);
         }
         return builder.build();
     }

@@ -6,6 +6,7 @@ import com.knuddels.jtokkit.api.EncodingType;
 import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.embedding.Vectors;
 import dev.memlog.schemas.MemoryOwner;
+import dev.memlog.schemas.RecordKinds;
 import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.BufferedTurn;
 import dev.memlog.schemas.avro.MemoryRecord;
@@ -41,7 +42,7 @@ import org.slf4j.LoggerFactory;
 public final class SessionSummarizer implements Processor<String, MemoryRecord, String, MemoryRecord> {
     private static final Logger log = LoggerFactory.getLogger(SessionSummarizer.class);
     public static final String STORE = Topics.SESSION_BUFFERS.name();
-    public static final String KIND = "session_summary";
+    public static final String KIND = RecordKinds.SESSION_SUMMARY;
     /** A summary stands for a whole stretch of conversation: worth more than an average turn, less than a pinned memory. */
     static final double SUMMARY_IMPORTANCE = 0.6;
     private static final Encoding TOKENS = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);

@@ -12,6 +12,7 @@ import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.avro.MemoryRecord;
+import dev.memlog.schemas.avro.MemoryTier;
 import dev.memlog.schemas.registry.SchemaRegistryClient;
 import dev.memlog.testkit.KafkaBroker;
 import java.nio.file.Path;
@@ -41,6 +42,8 @@ class ConsolidationRestartIT {
     static final Instant T0 = Instant.parse("2023-05-08T10:00:00Z");
     static final int SESSIONS = 3;
     static final int TURNS = 30;
+    /** Leeds stated, Leeds reinforced, Leeds closed, York opened. */
+    static final int FACT_VERSIONS = 4;
 
     @TempDir
     static Path dir;
@@ -68,15 +71,21 @@ class ConsolidationRestartIT {
                 new SessionSummarizer.Settings(Duration.ofMinutes(30), idle, 2000, Duration.ofSeconds(1)), null);
         return new ConsolidationService(new ConsolidationService.Config("restart-test", kafka.bootstrapServers(),
                 registry.url(), stateDir, "127.0.0.1", 0, model.modelId(), 3, (short) 1, true, summaries,
-                new SignalImportanceScorer()), model);
+                FactChoice.of("rules"), new SignalImportanceScorer()), model);
     }
+
+    /** Ann states where she lives three times: before the restart, again, and after the restart a new place. */
+    static final Map<String, String> FACTS = Map.of("s0-t4", "I live in Leeds.", "s1-t4", "Still happy that I live in Leeds.",
+            "s2-t6", "Big news: I live in York now.");
 
     static MemoryEvent turn(int session, int i) {
         // sessions two hours apart in event time: each one closes the one before it
         Instant at = T0.plus(Duration.ofHours(2L * session)).plusSeconds(30L * i);
-        return MemoryEvent.newBuilder().setEventId("s" + session + "-t" + i).setTenantId("acme").setUserId("ann")
+        String id = "s" + session + "-t" + i;
+        return MemoryEvent.newBuilder().setEventId(id).setTenantId("acme").setUserId("ann")
                 .setSessionId("session-" + session).setKind(EventKind.TURN).setRole(i % 2 == 0 ? "user" : "assistant")
-                .setContent("Turn " + i + " of session " + session + ": we talked about plans for the garden and the trip to Leeds.")
+                .setContent(FACTS.getOrDefault(id, "Turn " + i + " of session " + session
+                        + ": we talked about plans for the garden and the trip to Leeds."))
                 .setOccurredAt(at).setReceivedAt(at).setMetadata(Map.of("speaker", i % 2 == 0 ? "Ann" : "Bo")).build();
     }
 
@@ -113,13 +122,13 @@ class ConsolidationRestartIT {
             // an empty state directory: the stores come back from their changelogs
             try (var second = consolidation(dir.resolve("state-2"), Duration.ofSeconds(2))) {
                 await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(500))
-                        .until(() -> drain(consumer, output) >= all.size() + SESSIONS);
+                        .until(() -> drain(consumer, output) >= all.size() + SESSIONS + FACT_VERSIONS);
                 Thread.sleep(3000); // anything beyond that would be a duplicate: give it time to show up
                 drain(consumer, output);
             }
 
             var turns = output.values().stream().flatMap(List::stream)
-                    .filter(r -> !SessionSummarizer.KIND.equals(r.getMetadata().get("kind"))).toList();
+                    .filter(r -> r.getTier() == MemoryTier.EPISODIC && !SessionSummarizer.KIND.equals(r.getMetadata().get("kind"))).toList();
             var summaries = output.values().stream().flatMap(List::stream)
                     .filter(r -> SessionSummarizer.KIND.equals(r.getMetadata().get("kind"))).toList();
             assertThat(turns).hasSize(all.size());
@@ -132,6 +141,17 @@ class ConsolidationRestartIT {
                 assertThat(summaries).filteredOn(r -> r.getSessionId().equals("session-" + session)).singleElement()
                         .satisfies(r -> assertThat(r.getProvenance()).hasSize(TURNS).allMatch(id -> id.startsWith("s" + session + "-")));
             }
+            // every version of every fact once, and the last versions tell the story across the restart
+            var facts = output.values().stream().flatMap(List::stream).filter(r -> r.getTier() == MemoryTier.SEMANTIC).toList();
+            assertThat(facts).hasSize(FACT_VERSIONS);
+            assertThat(facts.stream().map(r -> r.getRecordId() + "@" + r.getVersion()).distinct()).hasSize(FACT_VERSIONS);
+            var leeds = output.get(FactReconciler.recordId("acme", "s0-t4", 0)).getLast();
+            var york = output.get(FactReconciler.recordId("acme", "s2-t6", 0)).getLast();
+            assertThat(leeds.getVersion()).isEqualTo(3);
+            assertThat(leeds.getProvenance()).containsExactly("s0-t4", "s1-t4");
+            assertThat(leeds.getValidTo()).isEqualTo(york.getValidFrom());
+            assertThat(york.getValidTo()).isNull();
+            assertThat(york.getMetadata()).containsEntry("supersedes", leeds.getRecordId()).containsEntry("value", "York");
         }
     }
 

@@ -7,6 +7,8 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 import dev.memlog.common.http.Json;
+import dev.memlog.schemas.RecordKinds;
+import dev.memlog.schemas.avro.MemoryTier;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -22,13 +24,15 @@ import java.util.TreeMap;
 import java.util.function.ToIntFunction;
 
 /**
- * The best memories that fit a token budget, counted with a real tokenizer and never over it: procedural first,
- * then facts, then episodes grouped by session in time order with their dates; duplicates dropped; each episode
- * hit brings its neighbouring turns when they fit, because the answer often sits in the reply next to the match.
+ * The best memories that fit a token budget, counted with a real tokenizer and never over it: the owner's standing
+ * instructions first whatever the query, then facts, then episodes grouped by session in time order with their dates;
+ * nothing said twice (a fact whose turns are in, a turn a summary quotes, a summary whose turns are all in); each
+ * episode hit brings its neighbouring turns when they fit, because the answer often sits in the reply next to the match.
  */
 public final class ContextPacker {
     static final int CANDIDATES = 20;
     static final int EXPANDED_HITS = 8;
+    static final int MAX_INSTRUCTIONS = 20;
     private static final List<String> TIER_ORDER = List.of("PROCEDURAL", "SEMANTIC", "EPISODIC", "WORKING");
     private static final Map<String, String> TIER_TITLES = Map.of("PROCEDURAL", "Instructions", "SEMANTIC", "Facts",
             "EPISODIC", "Conversations", "WORKING", "Recent turns");
@@ -55,9 +59,18 @@ public final class ContextPacker {
         return encoding.countTokens(text);
     }
 
-    /** One memory in the pack; {@code neighbourOf} names the hit that brought it in. */
+    /** One memory in the pack; {@code eventIds} are its provenance, {@code neighbourOf} names the hit that brought it in. */
     public record Item(String recordId, String tier, String sessionId, Instant observedAt, String speaker, String sessionDate,
-                       String text, double score, String neighbourOf) {
+                       String text, double score, List<String> eventIds, String neighbourOf) {
+
+        Item withText(String newText) {
+            return new Item(recordId, tier, sessionId, observedAt, speaker, sessionDate, newText, score, eventIds, neighbourOf);
+        }
+
+        /** A turn of a conversation, as opposed to a fact, an instruction or a summary of many turns. */
+        boolean isTurn() {
+            return "EPISODIC".equals(tier) && eventIds.size() == 1;
+        }
     }
 
     public record Pack(String context, int tokens, int budgetTokens, String tokenizer, List<Item> items) {
@@ -65,11 +78,11 @@ public final class ContextPacker {
 
     public Pack pack(String tenant, SearchRequest request, int budgetTokens, boolean neighbours) {
         List<HybridRetriever.Hit> hits = retriever.search(tenant, request.withK(Math.max(CANDIDATES, request.k())));
-        List<Item> ranked = new ArrayList<>();
+        List<Item> ranked = new ArrayList<>(instructions(tenant, request));
         Map<String, List<Item>> around = neighbours ? neighbours(tenant, hits) : Map.of();
         for (var hit : hits) {
             ranked.add(item(hit.recordId(), hit.tier(), hit.sessionId(), hit.observedAt(), hit.metadata(), hit.role(),
-                    hit.text(), hit.score(), null));
+                    hit.text(), hit.score(), hit.eventIds(), null));
             ranked.addAll(around.getOrDefault(hit.recordId(), List.of()));
         }
         List<Item> chosen = fit(ranked, budgetTokens, this::countTokens);
@@ -78,34 +91,121 @@ public final class ContextPacker {
     }
 
     /**
-     * Takes items in rank order, skipping duplicates (same record or same text) and any item whose addition would
-     * push the rendered pack over the budget; a shorter item further down may still fit.
+     * Takes items in rank order, skipping any whose addition would push the rendered pack over the budget (a shorter
+     * item further down may still fit) and any that would say again what the pack says: the same record or text, a
+     * fact whose source turns are in, a turn a chosen summary quotes, a summary whose turns are all in. A turn that
+     * comes after a fact drawn from it takes the fact's place, since the turn says that and more. A summary loses the
+     * lines that quote turns already in.
      */
     static List<Item> fit(List<Item> ranked, int budgetTokens, ToIntFunction<String> tokens) {
         List<Item> chosen = new ArrayList<>();
         Set<String> seenIds = new LinkedHashSet<>();
         Set<String> seenTexts = new LinkedHashSet<>();
-        for (Item item : ranked) {
-            String normal = item.text().strip().toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
+        for (Item candidate : ranked) {
+            Item item = candidate;
+            String normal = normal(item.text());
             if (normal.isEmpty() || seenIds.contains(item.recordId()) || seenTexts.contains(normal)) {
                 continue;
             }
+            Set<String> turnsIn = new LinkedHashSet<>();
+            chosen.stream().filter(Item::isTurn).forEach(t -> turnsIn.addAll(t.eventIds()));
+            boolean covered = !item.eventIds().isEmpty() && turnsIn.containsAll(item.eventIds());
+            List<Item> replaced = List.of();
+            if (item.isTurn()) {
+                if (chosen.stream().anyMatch(c -> !c.isTurn() && "EPISODIC".equals(c.tier()) && normal(c.text()).contains(normal))) {
+                    continue; // a chosen summary quotes it
+                }
+                turnsIn.addAll(item.eventIds());
+                replaced = chosen.stream().filter(c -> !c.isTurn() && !c.eventIds().isEmpty() && turnsIn.containsAll(c.eventIds())
+                        && !"EPISODIC".equals(c.tier())).toList();
+            } else if (covered) {
+                continue;
+            } else if ("EPISODIC".equals(item.tier())) {
+                item = withoutQuotedTurns(item, chosen);
+                if (item == null) {
+                    continue;
+                }
+            }
+            chosen.removeAll(replaced);
             chosen.add(item);
             if (tokens.applyAsInt(render(chosen)) <= budgetTokens) {
                 seenIds.add(item.recordId());
                 seenTexts.add(normal);
             } else {
                 chosen.removeLast();
+                chosen.addAll(replaced);
             }
         }
         return List.copyOf(chosen);
     }
 
+    /** A summary without the lines that repeat a chosen turn; null when nothing but its heading would be left. */
+    private static Item withoutQuotedTurns(Item summary, List<Item> chosen) {
+        Set<String> turnTexts = new LinkedHashSet<>();
+        chosen.stream().filter(Item::isTurn).forEach(t -> turnTexts.add(normal(t.text())));
+        if (turnTexts.isEmpty()) {
+            return summary;
+        }
+        String[] lines = summary.text().split("\n");
+        List<String> kept = new ArrayList<>();
+        int dropped = 0;
+        for (String line : lines) {
+            String normalLine = normal(line);
+            if (turnTexts.stream().anyMatch(t -> !t.isEmpty() && normalLine.endsWith(t))) {
+                dropped++;
+            } else {
+                kept.add(line);
+            }
+        }
+        if (dropped == 0) {
+            return summary;
+        }
+        return kept.size() <= 1 ? null : summary.withText(String.join("\n", kept));
+    }
+
+    private static String normal(String text) {
+        return text.strip().toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
+    }
+
+    /** The owner's live standing instructions, most important and newest first: they apply whatever the question. */
+    private List<Item> instructions(String tenant, SearchRequest request) {
+        if (!request.tiers().isEmpty() && !request.tiers().contains(MemoryTier.PROCEDURAL)) {
+            return List.of();
+        }
+        ObjectNode body = Json.mapper().createObjectNode();
+        body.put("size", MAX_INSTRUCTIONS);
+        body.putObject("_source").putArray("excludes").add("embedding").add("context_embedding");
+        ArrayNode sort = body.putArray("sort");
+        sort.addObject().put("importance", "desc");
+        sort.addObject().put("observed_at", "desc");
+        ArrayNode filter = HybridRetriever.filters(tenant, SearchRequest.scope(request.userId(), request.agentId(), null)
+                .withTiers(List.of(MemoryTier.PROCEDURAL)).withAsOf(request.asOf()));
+        body.putObject("query").putObject("bool").set("filter", filter);
+        List<Item> items = new ArrayList<>();
+        for (JsonNode found : os.call("POST", "/" + index.alias() + "/_search", body.toString()).path("hits").path("hits")) {
+            items.add(fromSource(found, 1.0, null));
+        }
+        return items;
+    }
+
     private static Item item(String id, String tier, String session, Instant at, Map<String, String> metadata, String role,
-                             String text, double score, String neighbourOf) {
+                             String text, double score, List<String> eventIds, String neighbourOf) {
         String speaker = metadata.getOrDefault("speaker", role);
         String date = metadata.getOrDefault("session_date", DATE.format(at));
-        return new Item(id, tier, session, at, speaker, date, text, score, neighbourOf);
+        return new Item(id, tier, session, at, speaker, date, text, score, List.copyOf(eventIds), neighbourOf);
+    }
+
+    private static Item fromSource(JsonNode found, double score, String neighbourOf) {
+        JsonNode src = found.path("_source");
+        Map<String, String> metadata = new LinkedHashMap<>();
+        src.path("metadata").properties().forEach(e -> metadata.put(e.getKey(), e.getValue().asText()));
+        List<String> eventIds = new ArrayList<>();
+        src.path("provenance").forEach(p -> eventIds.add(p.asText()));
+        return item(found.path("_id").asText(), src.path("tier").asText(),
+                src.path("session_id").isNull() ? null : src.path("session_id").asText(null),
+                Instant.ofEpochMilli(src.path("observed_at").asLong()), metadata,
+                src.path("role").isNull() ? null : src.path("role").asText(null), src.path("text").asText(), score,
+                eventIds, neighbourOf);
     }
 
     /** Renders tiers in order; episodes grouped by session, sessions and turns in time order. */
@@ -164,6 +264,9 @@ public final class ContextPacker {
                         SearchRequest.episodesOf(hit.userId(), hit.agentId(), hit.sessionId()));
                 filter.addObject().putObject("range").putObject("observed_at")
                         .put(before ? "lt" : "gt", hit.observedAt().toEpochMilli());
+                // the turn next to it, not a summary of its session
+                filter.addObject().putObject("bool").putObject("must_not").putObject("term")
+                        .put("metadata.kind", RecordKinds.SESSION_SUMMARY);
                 body.putObject("query").putObject("bool").set("filter", filter);
                 ndjson.append("{\"index\":\"").append(index.alias()).append("\"}\n").append(body).append('\n');
             }
@@ -178,13 +281,7 @@ public final class ContextPacker {
                 if (found.isMissingNode()) {
                     continue;
                 }
-                JsonNode src = found.path("_source");
-                Map<String, String> metadata = new LinkedHashMap<>();
-                src.path("metadata").properties().forEach(e -> metadata.put(e.getKey(), e.getValue().asText()));
-                items.add(item(found.path("_id").asText(), src.path("tier").asText(), src.path("session_id").asText(),
-                        Instant.ofEpochMilli(src.path("observed_at").asLong()), metadata,
-                        src.path("role").isNull() ? null : src.path("role").asText(), src.path("text").asText(),
-                        hit.score(), hit.recordId()));
+                items.add(fromSource(found, hit.score(), hit.recordId()));
             }
             around.put(hit.recordId(), items);
         }

@@ -312,7 +312,7 @@ public final class HybridRetriever {
 
     /**
      * Tenant always; user, agent, session, tiers, observation time range and metadata values when asked. Only
-     * memories valid now are searched.
+     * memories valid now are searched, or with as_of, those valid at that moment.
      */
     static ArrayNode filters(String tenant, SearchRequest request) {
         ArrayNode filters = Json.mapper().createArrayNode();
@@ -334,7 +334,16 @@ public final class HybridRetriever {
             }
         }
         request.metadata().forEach((key, value) -> term(filters, "metadata." + key, value));
-        filters.addObject().putObject("bool").putObject("must_not").putObject("exists").put("field", "valid_to");
+        if (request.asOf() == null) {
+            filters.addObject().putObject("bool").putObject("must_not").putObject("exists").put("field", "valid_to");
+        } else {
+            // as of a past moment: what was valid then, including facts superseded since
+            long at = request.asOf().toEpochMilli();
+            filters.addObject().putObject("range").putObject("valid_from").put("lte", at);
+            ArrayNode stillValid = filters.addObject().putObject("bool").put("minimum_should_match", 1).putArray("should");
+            stillValid.addObject().putObject("bool").putObject("must_not").putObject("exists").put("field", "valid_to");
+            stillValid.addObject().putObject("range").putObject("valid_to").put("gt", at);
+        }
         return filters;
     }
 

@@ -37,6 +37,16 @@ public record SearchRequest(String query, int k, Mode mode, String userId, Strin
                 asOf, rerank);
     }
 
+    public SearchRequest withTiers(List<MemoryTier> newTiers) {
+        return new SearchRequest(query, k, mode, userId, agentId, sessionId, List.copyOf(newTiers), observedFrom, observedTo,
+                metadata, asOf, rerank);
+    }
+
+    public SearchRequest withAsOf(Instant newAsOf) {
+        return new SearchRequest(query, k, mode, userId, agentId, sessionId, tiers, observedFrom, observedTo, metadata,
+                newAsOf, rerank);
+    }
+
     public static SearchRequest parse(JsonNode body) {
         if (body == null || !body.isObject()) {
             throw ApiException.badRequest(null, "request body must be a JSON object");

@@ -33,7 +33,7 @@ class ContextPackerTest {
         Arbitrary<Long> times = Arbitraries.longs().between(1_600_000_000_000L, 1_700_000_000_000L);
         return Combinators.combine(ids, tiers, sessions, texts, times)
                 .as((id, tier, session, text, t) -> new ContextPacker.Item(id, tier, session, Instant.ofEpochMilli(t),
-                        "Ann", "8 May 2023", text, 1.0, null));
+                        "Ann", "8 May 2023", text, 1.0, List.of(), null));
     }
 
     @Property(tries = 300)
@@ -77,10 +77,10 @@ class ContextPackerTest {
 
     @Property(tries = 1)
     void rendersTiersInOrderAndSessionsByTime() {
-        var later = new ContextPacker.Item("a", "EPISODIC", "s2", Instant.parse("2023-06-01T10:00:00Z"), "Bo", "1 June 2023", "later turn", 1, null);
-        var earlier = new ContextPacker.Item("b", "EPISODIC", "s1", Instant.parse("2023-05-08T10:00:00Z"), "Ann", "8 May 2023", "earlier turn", 1, null);
-        var fact = new ContextPacker.Item("c", "SEMANTIC", null, Instant.parse("2023-05-09T10:00:00Z"), null, "9 May 2023", "Ann likes tea", 1, null);
-        var rule = new ContextPacker.Item("d", "PROCEDURAL", null, Instant.parse("2023-05-09T10:00:00Z"), null, "9 May 2023", "Answer in French", 1, null);
+        var later = new ContextPacker.Item("a", "EPISODIC", "s2", Instant.parse("2023-06-01T10:00:00Z"), "Bo", "1 June 2023", "later turn", 1, List.of(), null);
+        var earlier = new ContextPacker.Item("b", "EPISODIC", "s1", Instant.parse("2023-05-08T10:00:00Z"), "Ann", "8 May 2023", "earlier turn", 1, List.of(), null);
+        var fact = new ContextPacker.Item("c", "SEMANTIC", null, Instant.parse("2023-05-09T10:00:00Z"), null, "9 May 2023", "Ann likes tea", 1, List.of(), null);
+        var rule = new ContextPacker.Item("d", "PROCEDURAL", null, Instant.parse("2023-05-09T10:00:00Z"), null, "9 May 2023", "Answer in French", 1, List.of(), null);
 
         String text = ContextPacker.render(List.of(later, earlier, fact, rule));
 
@@ -97,5 +97,52 @@ class ContextPackerTest {
                 [1 June 2023, s2]
                 Bo: later turn
                 """);
+    }
+
+    static final Instant AT = Instant.parse("2023-05-08T10:00:00Z");
+
+    static Item turn(String id, String text) {
+        return new Item(id, "EPISODIC", "s1", AT, "Ann", "8 May 2023", text, 1, List.of("e-" + id), null);
+    }
+
+    static Item fact(String id, String text, String... events) {
+        return new Item(id, "SEMANTIC", null, AT, "Ann", "8 May 2023", text, 1, List.of(events), null);
+    }
+
+    static Item summary(String id, String text, String... events) {
+        return new Item(id, "EPISODIC", "s1", AT, null, "8 May 2023", text, 1, List.of(events), null);
+    }
+
+    @Property(tries = 1)
+    void aFactWhoseTurnIsInIsLeftOutAndATurnTakesThePlaceOfItsFact() {
+        var t1 = turn("t1", "I moved to Lisbon last month, and I love it.");
+        var f1 = fact("f1", "Ann moved to Lisbon last month.", "e-t1");
+        var t2 = turn("t2", "We adopted a puppy called Rex.");
+        var f2 = fact("f2", "Ann adopted a puppy called Rex.", "e-t2");
+
+        assertThat(ContextPacker.fit(List.of(t1, f1), 1000, CL100K::countTokens)).containsExactly(t1);
+        assertThat(ContextPacker.fit(List.of(f2, t2), 1000, CL100K::countTokens)).containsExactly(t2);
+        // with no room for the turn, the fact stays
+        int factOnly = CL100K.countTokens(ContextPacker.render(List.of(f2)));
+        assertThat(ContextPacker.fit(List.of(f2, t2), factOnly, CL100K::countTokens)).containsExactly(f2);
+    }
+
+    @Property(tries = 1)
+    void aSummaryDropsTheLinesOfTurnsAlreadyInAndATurnItQuotesIsLeftOut() {
+        var t1 = turn("t1", "I moved to Lisbon last month.");
+        var t2 = turn("t2", "We adopted a puppy called Rex.");
+        var s = summary("s", "Conversation on 8 May 2023 between Ann and Bo (3 turns):\nAnn: I moved to Lisbon last month.\n"
+                + "Ann: We adopted a puppy called Rex.\nBo: Rex is a great name.", "e-t1", "e-t2", "e-t3");
+
+        var chosen = ContextPacker.fit(List.of(t1, s, t2), 1000, CL100K::countTokens);
+
+        assertThat(chosen).hasSize(2);
+        assertThat(chosen.get(1).text()).doesNotContain("Lisbon").contains("Rex is a great name", "puppy called Rex");
+        // t2 came after the summary that quotes it
+        assertThat(chosen).extracting(Item::recordId).containsExactly("t1", "s");
+        // a summary whose every turn is in adds nothing
+        var short1 = summary("s2", "Conversation (2 turns):\nAnn: I moved to Lisbon last month.", "e-t1", "e-t2");
+        assertThat(ContextPacker.fit(List.of(t1, t2, short1), 1000, CL100K::countTokens)).extracting(Item::recordId)
+                .containsExactly("t1", "t2");
     }
 }

@@ -5,6 +5,7 @@ import dev.memlog.common.config.Env;
 import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
 import dev.memlog.consolidation.ConsolidationService;
+import dev.memlog.consolidation.FactChoice;
 import dev.memlog.consolidation.SummaryChoice;
 import dev.memlog.ingest.IngestService;
 import dev.memlog.query.QueryService;
@@ -25,12 +26,15 @@ import java.util.function.Consumer;
 public final class LocalStack implements AutoCloseable {
 
     /** Ports (0 picks a free one), where data lives, and the API keys the services accept. */
-    /** @param summaries how sessions are summarized, or null to follow consolidation's environment variables */
+    /**
+     * @param summaries how sessions are summarized, or null to follow consolidation's environment variables
+     * @param facts how facts are drawn from turns, or null to follow consolidation's environment variables
+     */
     public record Config(Path dataDir, int kafkaPort, int registryPort, int openSearchPort, int ingestPort,
                          int consolidationPort, int queryPort, ApiKeys apiKeys, String embeddingModel, int partitions,
-                         SummaryChoice summaries) {
+                         SummaryChoice summaries, FactChoice facts) {
         public static Config freePorts(Path dataDir, ApiKeys apiKeys) {
-            return new Config(dataDir, 0, 0, 0, 0, 0, 0, apiKeys, "bge-small-en-v1.5-q", 3, null);
+            return new Config(dataDir, 0, 0, 0, 0, 0, 0, apiKeys, "bge-small-en-v1.5-q", 3, null, null);
         }
     }
 
@@ -82,6 +86,7 @@ public final class LocalStack implements AutoCloseable {
                     config.consolidationPort(), config.embeddingModel(), config.partitions(), (short) 1,
                     consolidationTuning.embedPreviousTurn(),
                     config.summaries() != null ? config.summaries() : consolidationTuning.summaries(),
+                    config.facts() != null ? config.facts() : consolidationTuning.facts(),
                     consolidationTuning.importance()), model);
             started.push(consolidation);
             progress.accept(done(t, "consolidation-streams health at http://127.0.0.1:" + consolidation.port()));

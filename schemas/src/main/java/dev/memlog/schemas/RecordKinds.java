@@ -1,0 +1,14 @@
+package dev.memlog.schemas;
+
+/** What a derived record is, in its {@code metadata.kind}: consolidation writes these, retrieval and the harness read them. */
+public final class RecordKinds {
+    /** One record standing for a stretch of a session's turns. */
+    public static final String SESSION_SUMMARY = "session_summary";
+    /** A fact or instruction drawn from a turn. */
+    public static final String FACT = "fact";
+    /** A memory an agent asked to keep, reconciled like a fact. */
+    public static final String EXPLICIT = "explicit";
+
+    private RecordKinds() {
+    }
+}
