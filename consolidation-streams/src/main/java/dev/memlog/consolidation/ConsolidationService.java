@@ -30,6 +30,7 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +41,8 @@ public final class ConsolidationService implements AutoCloseable {
     /** Settings, each from an environment variable with a default that works on the local stack. */
     public record Config(String applicationId, String bootstrapServers, String schemaRegistryUrl, Path stateDir,
                          String host, int port, String embeddingModel, int partitions, short replicationFactor,
-                         boolean embedPreviousTurn, SummaryChoice summaries, FactChoice facts, ImportanceScorer importance) {
+                         boolean embedPreviousTurn, SummaryChoice summaries, FactChoice facts, ImportanceScorer importance,
+                         int workingMemoryTokens, String advertisedServer) {
         public static Config from(Env env) {
             return new Config(env.string("STREAMS_APPLICATION_ID", "memlog-consolidation"),
                     env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
@@ -50,7 +52,8 @@ public final class ConsolidationService implements AutoCloseable {
                     env.string("EMBEDDING_MODEL", "bge-small-en-v1.5-q"),
                     env.integer("TOPIC_PARTITIONS", 6), (short) env.integer("TOPIC_REPLICATION_FACTOR", 1),
                     Boolean.parseBoolean(env.string("EMBED_PREVIOUS_TURN", "true")), SummaryChoice.from(env),
-                    FactChoice.from(env), importance(env));
+                    FactChoice.from(env), importance(env), env.integer("WORKING_MEMORY_TOKENS", 2000),
+                    env.optional("CONSOLIDATION_ADVERTISED_SERVER"));
         }
 
         /** IMPORTANCE_SCORER: signals (offline, the default) or llm (the LLM_* endpoint, signals when it fails). */
@@ -83,7 +86,8 @@ public final class ConsolidationService implements AutoCloseable {
         var clock = Clock.systemUTC();
         var topology = topology(registry, new EpisodeRecorder(embeddings, config.importance(), clock), config.embedPreviousTurn(),
                 () -> config.facts().processor(embeddings, config.importance(), clock),
-                summaries.enabled() ? () -> summaries.processor(embeddings, clock) : null);
+                summaries.enabled() ? () -> summaries.processor(embeddings, clock) : null,
+                () -> new WorkingMemory(config.workingMemoryTokens()));
         this.streams = new KafkaStreams(topology, streamsConfig(config));
         var metrics = Metrics.registry("consolidation-streams");
         this.streamsMetrics = new KafkaStreamsMetrics(streams);
@@ -93,24 +97,28 @@ public final class ConsolidationService implements AutoCloseable {
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         streams.start();
+        var workingMemory = new WorkingMemoryQueries(streams,
+                config.advertisedServer() == null ? null : HostInfo.buildFromEndpoint(config.advertisedServer()));
         this.http = ServiceServer.start("consolidation-streams", config.host(), config.port(), 1 << 16, metrics,
-                Map.of("streams", () -> streams.state() == KafkaStreams.State.RUNNING), c -> { });
+                Map.of("streams", () -> streams.state() == KafkaStreams.State.RUNNING), workingMemory::register);
         log.info("consolidation-streams started: application.id={}, model={}, summarizer={}, facts={}", config.applicationId(),
                 embeddings.modelId(), summaries.kind(), config.facts().kind());
     }
 
     public static Topology topology(SchemaRegistry registry, EpisodeRecorder episodes, boolean embedPreviousTurn) {
-        return topology(registry, episodes, embedPreviousTurn, null, null);
+        return topology(registry, episodes, embedPreviousTurn, null, null, null);
     }
 
     /**
      * The whole consolidation, top to bottom: every turn becomes an embedded episode record; explicit memories, and
      * the facts found in turns when {@code facts} is given, are reconciled with what the owner already has; when
-     * {@code summaries} is given, each session's turns are also buffered and summarized once the session goes quiet.
+     * {@code summaries} is given, each session's turns are also buffered and summarized once the session goes quiet;
+     * when {@code workingMemory} is given, each session's latest turns are kept for reading as they are.
      */
     public static Topology topology(SchemaRegistry registry, EpisodeRecorder episodes, boolean embedPreviousTurn,
                                     ProcessorSupplier<String, MemoryRecord, String, MemoryRecord> facts,
-                                    ProcessorSupplier<String, MemoryRecord, String, MemoryRecord> summaries) {
+                                    ProcessorSupplier<String, MemoryRecord, String, MemoryRecord> summaries,
+                                    ProcessorSupplier<String, MemoryRecord, Void, Void> workingMemory) {
         var events = Topics.MEMORY_EVENTS;
         var records = Topics.MEMORY_RECORDS;
         var toRecords = Produced.with(records.keySerde(), records.valueSerde(registry));
@@ -131,6 +139,10 @@ public final class ConsolidationService implements AutoCloseable {
             builder.addStateStore(SessionSummarizer.store(registry));
             derived.process(summaries, SessionSummarizer.STORE).to(records.name(), toRecords);
         }
+        if (workingMemory != null) {
+            builder.addStateStore(WorkingMemory.store(registry));
+            derived.process(workingMemory, WorkingMemory.STORE);
+        }
         return builder.build();
     }
 
@@ -141,6 +153,10 @@ public final class ConsolidationService implements AutoCloseable {
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.replicationFactor());
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+        if (config.advertisedServer() != null) {
+            // where other instances forward working-memory reads for the partitions this one owns
+            props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, config.advertisedServer());
+        }
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
         // an unreadable event goes to the dead-letter topic instead of stopping consolidation for everyone
         props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);

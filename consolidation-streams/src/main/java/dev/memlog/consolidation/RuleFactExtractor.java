@@ -17,6 +17,8 @@ import java.util.regex.Pattern;
  */
 public final class RuleFactExtractor implements FactExtractor {
     static final int MAX_STATEMENT_CHARS = 300;
+    /** Shorter sentences ("Thanks, I will!") say too little to stand alone. */
+    static final int MIN_WORDS = 4;
     private static final int FLAGS = Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE;
     private static final Pattern SENTENCE_END = Pattern.compile("(?<=[.!?])\\s+|\\n+");
     private static final Pattern FIRST_PERSON = Pattern.compile("\\b(i|i'm|i've|i'd|i'll|my|me|we|our)\\b", FLAGS);
@@ -29,6 +31,15 @@ public final class RuleFactExtractor implements FactExtractor {
     private static final Pattern INSTRUCTION = Pattern.compile(
             "^(please\\s+)?(always|never|don'?t|do not|make sure (to|you)|remember to|from now on|going forward|"
                     + "call me|address me as|use\\s+.+\\s+(for|when)\\s+)\\b.*", FLAGS);
+    /**
+     * Said in a conversation, an instruction must be about what the assistant does ("always answer in French", "never
+     * suggest meat"): "don't give up!" or "always here to help" between friends is not one.
+     */
+    private static final Pattern ASSISTANT_DIRECTIVE = Pattern.compile(
+            "^(please\\s+)?(from now on,?\\s+|going forward,?\\s+)?(please\\s+)?(always\\s+|never\\s+|don'?t\\s+|do not\\s+|"
+                    + "make sure (to|you)\\s+|remember to\\s+)?(answer|reply|respond|write|format|summari[sz]e|explain|suggest|"
+                    + "recommend|remind|call me|address me|use|include|mention|cite|show|send|ask|book|schedule|keep|avoid|list|"
+                    + "translate|speak|talk|add|cc|copy|deploy|run|push|merge|notify|email|contact|share|post|store|save)\\b.*", FLAGS);
     private static final Pattern CALL_ME = Pattern.compile("\\b(?:call me|address me as)\\s+(.+)", FLAGS);
     private static final Pattern LANGUAGE = Pattern.compile(
             "\\b(answer|reply|respond|write|speak|talk)\\b.*\\bin\\s+(english|french|german|spanish|italian|portuguese|"
@@ -84,10 +95,11 @@ public final class RuleFactExtractor implements FactExtractor {
         boolean mayInstruct = u.explicit() || "user".equalsIgnoreCase(u.role());
         for (String raw : SENTENCE_END.split(u.text().strip())) {
             String sentence = raw.strip();
-            if (sentence.length() < 8 || sentence.endsWith("?")) {
+            if (sentence.split("\\s+").length < MIN_WORDS || sentence.endsWith("?")) {
                 continue;
             }
-            Fact fact = mayInstruct ? instruction(sentence) : null;
+            Fact fact = mayInstruct && (u.explicit() || ASSISTANT_DIRECTIVE.matcher(sentence).matches())
+                    ? instruction(sentence) : null;
             if (fact == null) {
                 fact = statement(subject, u.speaker(), sentence, u.explicit());
             }

@@ -36,7 +36,7 @@ class FactReconcilerTest {
         Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
         var scorer = new SignalImportanceScorer();
         var topology = ConsolidationService.topology(registry, new EpisodeRecorder(model, scorer, clock), false,
-                () -> FactChoice.of(extractor).processor(model, scorer, clock), null);
+                () -> FactChoice.of(extractor).processor(model, scorer, clock), null, null);
         harness = TopologyHarness.open(topology, registry, "facts-test", T0);
     }
 

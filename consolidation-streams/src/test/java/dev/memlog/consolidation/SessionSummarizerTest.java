@@ -44,7 +44,7 @@ class SessionSummarizerTest {
         var settings = new SessionSummarizer.Settings(GAP, Duration.ofMinutes(10), maxTokens, Duration.ofMinutes(1));
         Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
         var topology = ConsolidationService.topology(registry, new EpisodeRecorder(model, new SignalImportanceScorer(), clock), true, null,
-                () -> new SessionSummarizer(summarizer, new CentralitySummarizer(5, 800), model, settings, clock));
+                () -> new SessionSummarizer(summarizer, new CentralitySummarizer(5, 800), model, settings, clock), null);
         var harness = TopologyHarness.open(topology, registry, "summaries-test", T0);
         driver = harness.driver();
         events = harness.events();

@@ -19,7 +19,7 @@ public final class QueryService implements AutoCloseable {
     public record Config(String host, int port, String bootstrapServers, String schemaRegistryUrl, String openSearchUrl,
                          String indexAlias, int shards, int replicas, HybridRetriever.Tuning tuning, String consumerGroup,
                          String embeddingModel, boolean queryInstruction, ApiKeys apiKeys, String tokenizer,
-                         RerankerChoice reranker) {
+                         RerankerChoice reranker, String consolidationUrl) {
         public static Config from(Env env) {
             return new Config(env.string("HTTP_HOST", "0.0.0.0"), env.integer("QUERY_PORT", 8083),
                     env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
@@ -31,7 +31,8 @@ public final class QueryService implements AutoCloseable {
                     env.string("EMBEDDING_MODEL", "bge-small-en-v1.5-q"),
                     Boolean.parseBoolean(env.string("EMBEDDING_QUERY_INSTRUCTION", "true")),
                     ApiKeys.load(env.optional("API_KEYS"), env.optional("API_KEYS_FILE")),
-                    env.string("CONTEXT_TOKENIZER", "cl100k_base"), RerankerChoice.from(env));
+                    env.string("CONTEXT_TOKENIZER", "cl100k_base"), RerankerChoice.from(env),
+                    env.string("CONSOLIDATION_URL", "http://127.0.0.1:8082"));
         }
 
         /** Fusion, dialogue rules and shaping from HYBRID_*, NEIGHBOUR_WEIGHT and friends; the defaults are the measured ones. */
@@ -52,7 +53,7 @@ public final class QueryService implements AutoCloseable {
                                    String consumerGroup, String embeddingModel, ApiKeys apiKeys, int port) {
             return new Config("127.0.0.1", port, bootstrapServers, schemaRegistryUrl, openSearchUrl, indexAlias, 1, 0,
                     tuning(new Env(Map.of())), consumerGroup, embeddingModel, true, apiKeys, "cl100k_base",
-                    RerankerChoice.none());
+                    RerankerChoice.none(), null);
         }
     }
 
@@ -77,8 +78,12 @@ public final class QueryService implements AutoCloseable {
         var retriever = new HybridRetriever(os, index, embeddings, tuning);
         var routes = new SearchRoutes(config.apiKeys(), retriever,
                 new ContextPacker(retriever, os, index, config.tokenizer()), metrics);
+        var workingMemory = new WorkingMemoryRoutes(config.apiKeys(), config.consolidationUrl());
         this.http = ServiceServer.start("query-service", config.host(), config.port(), 1 << 20, metrics,
-                Map.of("opensearch", this::openSearchUp, "materializer", indexer::healthy), routes::register);
+                Map.of("opensearch", this::openSearchUp, "materializer", indexer::healthy), c -> {
+                    routes.register(c);
+                    workingMemory.register(c);
+                });
         log.info("query-service started: index {}, model {}, reranker {}", config.indexAlias(), embeddings.modelId(),
                 tuning.reranker() == null ? "none" : tuning.reranker().name());
     }

@@ -31,6 +31,9 @@ public final class Topics {
     /** Consolidation's buffer of each session's unsummarized turns: a state store, its changelog in the registry. */
     public static final StateStore<SessionBuffer> SESSION_BUFFERS = new StateStore<>("session-buffer", SessionBuffer.class);
 
+    /** Working memory: each session's most recent turns within a token bound, read by query-service. A state store. */
+    public static final StateStore<SessionBuffer> WORKING_MEMORY = new StateStore<>("working-memory", SessionBuffer.class);
+
     /** Consolidation's live facts and instructions per owner, for reinforcement and supersession: a state store. */
     public static final StateStore<MemoryRecord> OWNER_FACTS = new StateStore<>("owner-facts", MemoryRecord.class);
 

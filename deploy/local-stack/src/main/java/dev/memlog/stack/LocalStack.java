@@ -87,7 +87,7 @@ public final class LocalStack implements AutoCloseable {
                     consolidationTuning.embedPreviousTurn(),
                     config.summaries() != null ? config.summaries() : consolidationTuning.summaries(),
                     config.facts() != null ? config.facts() : consolidationTuning.facts(),
-                    consolidationTuning.importance()), model);
+                    consolidationTuning.importance(), consolidationTuning.workingMemoryTokens(), null), model);
             started.push(consolidation);
             progress.accept(done(t, "consolidation-streams health at http://127.0.0.1:" + consolidation.port()));
 
@@ -95,7 +95,8 @@ public final class LocalStack implements AutoCloseable {
             progress.accept("[6/6] query-service and its materializer");
             query = new QueryService(new QueryService.Config("127.0.0.1", config.queryPort(), kafka.bootstrapServers(),
                     registry.url(), openSearch.url(), "memlog-records", 1, 0, tuned.tuning(), "memlog-query-materializer",
-                    config.embeddingModel(), tuned.queryInstruction(), config.apiKeys(), tuned.tokenizer(), tuned.reranker()), model);
+                    config.embeddingModel(), tuned.queryInstruction(), config.apiKeys(), tuned.tokenizer(), tuned.reranker(),
+                    "http://127.0.0.1:" + consolidation.port()), model);
             started.push(query);
             progress.accept(done(t, "query-service at http://127.0.0.1:" + query.port()));
         } catch (Exception | Error e) {

@@ -31,6 +31,19 @@ public final class MemoryClient {
                 .POST(HttpRequest.BodyPublishers.ofString(batch.toString())), 202);
     }
 
+    /** An explicit memory: something an agent asks to keep ("Ann is allergic to peanuts", "always answer in French"). */
+    public JsonNode remember(JsonNode memory) throws IOException {
+        return send(HttpRequest.newBuilder(URI.create(ingestUrl + "/v1/memories"))
+                .POST(HttpRequest.BodyPublishers.ofString(memory.toString())), 202);
+    }
+
+    /** The latest turns of one session of a user, from working memory. */
+    public JsonNode workingMemory(String userId, String sessionId) throws IOException {
+        return send(HttpRequest.newBuilder(URI.create(queryUrl + "/v1/working-memory?user_id="
+                + URLEncoder.encode(userId, StandardCharsets.UTF_8) + "&session_id="
+                + URLEncoder.encode(sessionId, StandardCharsets.UTF_8))).GET(), 200);
+    }
+
     public JsonNode search(ObjectNode request) throws IOException {
         return send(HttpRequest.newBuilder(URI.create(queryUrl + "/v1/search"))
                 .POST(HttpRequest.BodyPublishers.ofString(request.toString())), 200);

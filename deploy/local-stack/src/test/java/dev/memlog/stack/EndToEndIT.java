@@ -127,4 +127,50 @@ class EndToEndIT {
         assertThat(ids).isNotEmpty();
         return ids;
     }
+
+    @Test
+    void aSessionsLatestTurnsAreReadableAsWorkingMemory() throws Exception {
+        acme.appendTurns(turns("wm-user", "First we talked about tea", "Then about coffee", "And then about the garden"));
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> acme.workingMemory("wm-user", "wm-user-s1").path("turns").size() == 3);
+        JsonNode memory = acme.workingMemory("wm-user", "wm-user-s1");
+        assertThat(memory.path("turns").findValuesAsText("text"))
+                .containsExactly("First we talked about tea", "Then about coffee", "And then about the garden");
+        // another tenant with the same user and session sees nothing
+        assertThat(globex.workingMemory("wm-user", "wm-user-s1").path("turns")).isEmpty();
+
+        var http = HttpClient.newHttpClient();
+        var noSession = http.send(HttpRequest.newBuilder(URI.create(stack.queryUrl() + "/v1/working-memory?user_id=wm-user"))
+                .header("X-API-Key", "acme-key").GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(noSession.statusCode()).isEqualTo(400);
+        assertThat(Json.mapper().readTree(noSession.body()).path("field").asText()).isEqualTo("session_id");
+    }
+
+    @Test
+    void aChangedFactSupersedesTheOldOneWhichStillAnswersAsOfItsTimeAndInstructionsLeadThePack() throws Exception {
+        acme.remember(Json.mapper().createObjectNode().put("user_id", "fact-user").put("content", "I live in Leeds.")
+                .put("timestamp", "2024-01-10T10:00:00Z"));
+        acme.remember(Json.mapper().createObjectNode().put("user_id", "fact-user").put("content", "Always answer in French.")
+                .put("timestamp", "2024-01-11T10:00:00Z"));
+        acme.remember(Json.mapper().createObjectNode().put("user_id", "fact-user").put("content", "I live in York now.")
+                .put("timestamp", "2024-06-10T10:00:00Z"));
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> texts(acme.search(where(null))).contains("I live in York now."));
+        assertThat(texts(acme.search(where(null)))).doesNotContain("I live in Leeds.");
+        assertThat(acme.count("fact-user")).isEqualTo(2);
+        assertThat(texts(acme.search(where("2024-03-01T00:00:00Z")))).contains("I live in Leeds.").doesNotContain("I live in York now.");
+
+        JsonNode pack = acme.context(Json.mapper().createObjectNode().put("query", "what should I cook tonight?")
+                .put("user_id", "fact-user").put("budget_tokens", 200));
+        assertThat(pack.path("context").asText()).startsWith("## Instructions\n- Always answer in French.");
+    }
+
+    static ObjectNode where(String asOf) {
+        ObjectNode request = Json.mapper().createObjectNode().put("query", "where do I live?").put("user_id", "fact-user");
+        return asOf == null ? request : request.put("as_of", asOf);
+    }
+
+    static List<String> texts(JsonNode response) {
+        return response.path("hits").findValuesAsText("text");
+    }
 }

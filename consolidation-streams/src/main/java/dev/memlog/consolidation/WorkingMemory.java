@@ -1,0 +1,81 @@
+package dev.memlog.consolidation;
+
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingType;
+import dev.memlog.schemas.MemoryOwner;
+import dev.memlog.schemas.Topics;
+import dev.memlog.schemas.avro.BufferedTurn;
+import dev.memlog.schemas.avro.MemoryRecord;
+import dev.memlog.schemas.avro.MemoryTier;
+import dev.memlog.schemas.avro.SessionBuffer;
+import dev.memlog.schemas.registry.SchemaRegistry;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/** Each session keeps its most recent turns, as many as fit a token bound, oldest dropped first: the short-term tier. */
+public final class WorkingMemory implements Processor<String, MemoryRecord, Void, Void> {
+    public static final String STORE = Topics.WORKING_MEMORY.name();
+    private static final Encoding TOKENS = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
+
+    private final int maxTokens;
+    private ProcessorContext<Void, Void> context;
+    private KeyValueStore<String, SessionBuffer> sessions;
+
+    public WorkingMemory(int maxTokens) {
+        if (maxTokens < 1) {
+            throw new IllegalArgumentException("WORKING_MEMORY_TOKENS must be positive");
+        }
+        this.maxTokens = maxTokens;
+    }
+
+    public static StoreBuilder<KeyValueStore<String, SessionBuffer>> store(SchemaRegistry registry) {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
+                Topics.WORKING_MEMORY.valueSerde(registry));
+    }
+
+    /** The store key of one session of one owner. */
+    public static String key(MemoryOwner owner, String sessionId) {
+        return owner.key() + '\u001f' + sessionId;
+    }
+
+    @Override
+    public void init(ProcessorContext<Void, Void> context) {
+        this.context = context;
+        this.sessions = context.getStateStore(STORE);
+    }
+
+    @Override
+    public void process(Record<String, MemoryRecord> record) {
+        MemoryRecord turn = record.value();
+        if (turn.getTier() != MemoryTier.EPISODIC || turn.getSessionId() == null || turn.getProvenance().size() != 1) {
+            return;
+        }
+        String key = key(MemoryOwner.of(turn.getTenantId(), turn.getUserId(), turn.getAgentId()), turn.getSessionId());
+        SessionBuffer buffer = sessions.get(key);
+        List<BufferedTurn> turns = buffer == null ? new ArrayList<>() : new ArrayList<>(buffer.getTurns());
+        String eventId = turn.getProvenance().getFirst();
+        if (turns.stream().anyMatch(t -> t.getEventId().equals(eventId))) {
+            return; // a retried append
+        }
+        turns.add(BufferedTurn.newBuilder().setEventId(eventId).setSpeaker(turn.getMetadata().getOrDefault("speaker", turn.getRole()))
+                .setText(turn.getText()).setOccurredAt(turn.getObservedAt()).setEmbedding(List.of()).build());
+        // turns arrive in event-time order per session, except late ones: keep the buffer in the order they were said
+        turns.sort(java.util.Comparator.comparing(BufferedTurn::getOccurredAt));
+        int tokens = turns.stream().mapToInt(t -> TOKENS.countTokens(t.getText())).sum();
+        while (tokens > maxTokens && turns.size() > 1) {
+            tokens -= TOKENS.countTokens(turns.removeFirst().getText());
+        }
+        sessions.put(key, SessionBuffer.newBuilder().setTenantId(turn.getTenantId()).setUserId(turn.getUserId())
+                .setAgentId(turn.getAgentId()).setSessionId(turn.getSessionId())
+                .setLastBufferedAt(Instant.ofEpochMilli(context.currentSystemTimeMs())).setTurns(turns).build());
+    }
+}

@@ -1,0 +1,103 @@
+package dev.memlog.consolidation;
+
+import dev.memlog.common.http.ApiException;
+import dev.memlog.schemas.MemoryOwner;
+import dev.memlog.schemas.avro.SessionBuffer;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.HostInfo;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+
+/**
+ * Working memory is read where it lives: the instance that owns the session's partition answers from its store,
+ * and any other instance forwards the request there (interactive queries; internal, not tenant-facing).
+ */
+final class WorkingMemoryQueries {
+    private final KafkaStreams streams;
+    private final HostInfo self;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    /** @param self this instance's advertised host and port (application.server), or null when it runs alone */
+    WorkingMemoryQueries(KafkaStreams streams, HostInfo self) {
+        this.streams = streams;
+        this.self = self;
+    }
+
+    void register(JavalinConfig config) {
+        config.routes.get("/v1/working-memory", this::read);
+    }
+
+    private void read(Context ctx) throws Exception {
+        String tenant = required(ctx, "tenant");
+        String session = required(ctx, "session_id");
+        MemoryOwner owner;
+        try {
+            owner = MemoryOwner.of(tenant, ctx.queryParam("user_id"), ctx.queryParam("agent_id"));
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("user_id", "user_id or agent_id is required");
+        }
+        String key = WorkingMemory.key(owner, session);
+        if (self != null && !Boolean.parseBoolean(ctx.queryParam("forwarded"))) {
+            var metadata = streams.queryMetadataForKey(WorkingMemory.STORE, key, Serdes.String().serializer());
+            HostInfo active = metadata == null ? null : metadata.activeHost();
+            if (active != null && active.port() >= 0 && !active.equals(self)) {
+                forward(ctx, active);
+                return;
+            }
+        }
+        SessionBuffer buffer;
+        try {
+            buffer = streams.store(StoreQueryParameters.fromNameAndType(WorkingMemory.STORE,
+                    QueryableStoreTypes.<String, SessionBuffer>keyValueStore())).get(key);
+        } catch (InvalidStateStoreException e) {
+            throw new ApiException(503, "working memory is being restored or rebalanced; retry shortly", null);
+        }
+        ctx.json(view(session, buffer));
+    }
+
+    private void forward(Context ctx, HostInfo active) throws Exception {
+        StringBuilder query = new StringBuilder("forwarded=true");
+        ctx.queryParamMap().forEach((name, values) -> values.forEach(v -> query.append('&').append(name).append('=')
+                .append(URLEncoder.encode(v, StandardCharsets.UTF_8))));
+        var response = http.send(HttpRequest.newBuilder(URI.create("http://" + active.host() + ":" + active.port()
+                + "/v1/working-memory?" + query)).timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        ctx.status(response.statusCode()).contentType("application/json").result(response.body());
+    }
+
+    static Map<String, Object> view(String session, SessionBuffer buffer) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("session_id", session);
+        List<Map<String, Object>> turns = buffer == null ? List.of() : buffer.getTurns().stream().map(t -> {
+            Map<String, Object> turn = new LinkedHashMap<>();
+            turn.put("event_id", t.getEventId());
+            turn.put("speaker", t.getSpeaker());
+            turn.put("text", t.getText());
+            turn.put("occurred_at", t.getOccurredAt().toString());
+            return turn;
+        }).toList();
+        out.put("turns", turns);
+        return out;
+    }
+
+    private static String required(Context ctx, String name) {
+        String value = ctx.queryParam(name);
+        if (value == null || value.isBlank()) {
+            throw ApiException.badRequest(name, name + " is required");
+        }
+        return value;
+    }
+}
