@@ -4,10 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memlog.common.auth.ApiKeys;
-import dev.memlog.consolidation.SessionSummarizer;
-import dev.memlog.consolidation.FactChoice;
-import dev.memlog.consolidation.SummaryChoice;
-import dev.memlog.common.config.Env;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
 import dev.memlog.common.http.Json;
 import dev.memlog.query.HybridRetriever;
@@ -51,28 +47,36 @@ public final class LocomoBenchmark {
     /** Conversations in the held-out check; the harness reports how subsets of this size spread on the file it runs. */
     static final int HELD_OUT = 3;
     /**
-     * Sessions close as in production (a 30-minute gap in event time), except that the last session of each
-     * conversation, which nothing follows, closes after 3 idle seconds instead of 30 minutes.
+     * What consolidation derives besides the turns, and whether retrieval weighs importance: "turns" (nothing),
+     * "summaries" (centrality session summaries), "facts" (facts by rules), "importance" (IMPORTANCE_WEIGHT 0.1), or
+     * several joined with '+'. Sessions close as in production (a 30-minute gap in event time), except that the last
+     * session of each conversation, which nothing follows, closes after 3 idle seconds instead of 30 minutes.
      */
-    static final SessionSummarizer.Settings BENCH_SESSIONS = new SessionSummarizer.Settings(Duration.ofMinutes(30),
-            Duration.ofSeconds(3), 2000, Duration.ofSeconds(1));
+    record Consolidation(String label, Map<String, String> settings) {
+        static final int IDLE_SECONDS = 3;
+        private static final Map<String, Map<String, String>> PARTS = Map.of(
+                "summaries", Map.of("SUMMARIZER", "centrality", "SESSION_GAP_MINUTES", "30",
+                        "SESSION_IDLE_SECONDS", Integer.toString(IDLE_SECONDS)),
+                "facts", Map.of("FACT_EXTRACTOR", "rules"),
+                "importance", Map.of("IMPORTANCE_WEIGHT", "0.1"));
 
-    /**
-     * What consolidation derives besides the turns: "turns" (nothing), "summaries" (centrality session summaries),
-     * "facts" (facts by rules), or both joined with '+'.
-     */
-    record Consolidation(String label, SummaryChoice summaries, FactChoice facts) {
         static Consolidation parse(String label) {
-            var parts = java.util.Set.of(label.split("\\+"));
-            if (!label.equals("turns") && !java.util.Set.of("summaries", "facts").containsAll(parts)) {
-                throw new IllegalArgumentException("--consolidation takes turns, summaries, facts or summaries+facts; got " + label);
+            Map<String, String> settings = new LinkedHashMap<>(Map.of("SUMMARIZER", "none", "FACT_EXTRACTOR", "none",
+                    "IMPORTANCE_WEIGHT", "0"));
+            if (!label.equals("turns")) {
+                for (String part : label.split("\\+")) {
+                    if (!PARTS.containsKey(part)) {
+                        throw new IllegalArgumentException("--consolidation takes turns, or summaries, facts and importance"
+                                + " joined with +; got " + label);
+                    }
+                    settings.putAll(PARTS.get(part));
+                }
             }
-            return new Consolidation(label, new SummaryChoice(parts.contains("summaries") ? "centrality" : "none", BENCH_SESSIONS, null),
-                    FactChoice.of(parts.contains("facts") ? "rules" : "none"));
+            return new Consolidation(label, Map.copyOf(settings));
         }
 
         boolean derives() {
-            return summaries.enabled() || !facts.kind().equals("none");
+            return !settings.get("SUMMARIZER").equals("none") || !settings.get("FACT_EXTRACTOR").equals("none");
         }
     }
 
@@ -171,7 +175,7 @@ public final class LocomoBenchmark {
         Path dir = Path.of(System.getProperty("java.io.tmpdir"),
                 "memlog-bench-" + model + "-" + setting.label() + "-" + ProcessHandle.current().pid());
         var config = new LocalStack.Config(dir, 0, 0, 0, 0, 0, 0, ApiKeys.of(Map.of(KEY, TENANT)), model, 3,
-                setting.summaries(), setting.facts());
+                setting.settings());
         out.printf("%n== %s, consolidation %s: starting the stack%n", model, setting.label());
         try (var stack = new LocalStack(config, line -> out.println("   " + line.strip()))) {
             var client = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), KEY);
@@ -191,7 +195,7 @@ public final class LocomoBenchmark {
             long derived = setting.derives() ? awaitDerived(client, conversations, turns) : 0;
 
             List<String> methods = new ArrayList<>(MODES);
-            if (!"none".equals(QueryService.Config.from(Env.system()).reranker().kind())) {
+            if (!"none".equals(QueryService.Config.from(stack.env()).reranker().kind())) {
                 methods.add(RERANKED);
             }
             Map<String, MetricTable> tables = new LinkedHashMap<>();
@@ -249,7 +253,7 @@ public final class LocomoBenchmark {
     /** Waits until the derived records (the last sessions' summaries, facts) are searchable: the count holds still for three seconds. */
     private long awaitDerived(MemoryClient client, List<LocomoFile.Conversation> conversations, int turns)
             throws IOException, InterruptedException {
-        Thread.sleep(BENCH_SESSIONS.idle().plusSeconds(2).toMillis());
+        Thread.sleep((Consolidation.IDLE_SECONDS + 2) * 1000L);
         long last = -1;
         int still = 0;
         while (still < 3) {
@@ -322,7 +326,7 @@ public final class LocomoBenchmark {
     private Map<String, Object> latency(LocalStack stack, MemoryClient client, List<LocomoFile.Conversation> conversations,
                                         String model) throws IOException {
         // the same tuning the stack's query-service read from the environment
-        var tuned = QueryService.Config.from(Env.system());
+        var tuned = QueryService.Config.from(stack.env());
         var embeddings = OnnxEmbeddingProvider.fromSetting(model, tuned.queryInstruction());
         try (var os = new OpenSearchRest(stack.openSearchUrl())) {
             var index = new MemoryIndex(os, "memlog-records");

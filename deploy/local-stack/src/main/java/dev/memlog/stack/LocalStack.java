@@ -5,8 +5,6 @@ import dev.memlog.common.config.Env;
 import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
 import dev.memlog.consolidation.ConsolidationService;
-import dev.memlog.consolidation.FactChoice;
-import dev.memlog.consolidation.SummaryChoice;
 import dev.memlog.ingest.IngestService;
 import dev.memlog.query.QueryService;
 import dev.memlog.registry.Compatibility;
@@ -16,6 +14,7 @@ import dev.memlog.testkit.ChildProcessOpenSearchNode;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -27,18 +26,19 @@ public final class LocalStack implements AutoCloseable {
 
     /** Ports (0 picks a free one), where data lives, and the API keys the services accept. */
     /**
-     * @param summaries how sessions are summarized, or null to follow consolidation's environment variables
-     * @param facts how facts are drawn from turns, or null to follow consolidation's environment variables
+     * @param settings environment variables for this stack's services that take the place of the process's own
+     *                 (SUMMARIZER, FACT_EXTRACTOR, IMPORTANCE_WEIGHT...), so one process can run differently set stacks
      */
     public record Config(Path dataDir, int kafkaPort, int registryPort, int openSearchPort, int ingestPort,
                          int consolidationPort, int queryPort, ApiKeys apiKeys, String embeddingModel, int partitions,
-                         SummaryChoice summaries, FactChoice facts) {
+                         Map<String, String> settings) {
         public static Config freePorts(Path dataDir, ApiKeys apiKeys) {
-            return new Config(dataDir, 0, 0, 0, 0, 0, 0, apiKeys, "bge-small-en-v1.5-q", 3, null, null);
+            return new Config(dataDir, 0, 0, 0, 0, 0, 0, apiKeys, "bge-small-en-v1.5-q", 3, Map.of());
         }
     }
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private final Env env;
     private final InProcessKafkaBroker kafka;
     private final ChildProcessOpenSearchNode openSearch;
     private final SchemaRegistryServer registry;
@@ -47,6 +47,7 @@ public final class LocalStack implements AutoCloseable {
     private final QueryService query;
 
     public LocalStack(Config config, Consumer<String> progress) throws Exception {
+        this.env = Env.system().with(config.settings());
         try {
             long t = System.nanoTime();
             progress.accept("[1/6] Kafka broker (KRaft)");
@@ -70,7 +71,7 @@ public final class LocalStack implements AutoCloseable {
             t = System.nanoTime();
             progress.accept("[4/6] embedding model " + config.embeddingModel() + " and ingest-service");
             // retrieval tuning (weights, shaping, tokenizer, query instruction) follows query-service's environment variables
-            var tuned = QueryService.Config.from(Env.system());
+            var tuned = QueryService.Config.from(env);
             EmbeddingProvider model = OnnxEmbeddingProvider.fromSetting(config.embeddingModel(), tuned.queryInstruction());
             ingest = new IngestService(new IngestService.Config("127.0.0.1", config.ingestPort(), kafka.bootstrapServers(),
                     registry.url(), config.apiKeys(), 1 << 20, 1000, 32_768, config.partitions(), (short) 1));
@@ -80,13 +81,12 @@ public final class LocalStack implements AutoCloseable {
             t = System.nanoTime();
             progress.accept("[5/6] consolidation-streams (exactly_once_v2)");
             // what consolidation derives (previous-turn context, summaries) follows its environment variables
-            var consolidationTuning = ConsolidationService.Config.from(Env.system());
+            var consolidationTuning = ConsolidationService.Config.from(env);
             consolidation = new ConsolidationService(new ConsolidationService.Config("memlog-consolidation",
                     kafka.bootstrapServers(), registry.url(), config.dataDir().resolve("streams"), "127.0.0.1",
                     config.consolidationPort(), config.embeddingModel(), config.partitions(), (short) 1,
                     consolidationTuning.embedPreviousTurn(),
-                    config.summaries() != null ? config.summaries() : consolidationTuning.summaries(),
-                    config.facts() != null ? config.facts() : consolidationTuning.facts(),
+                    consolidationTuning.summaries(), consolidationTuning.facts(),
                     consolidationTuning.importance(), consolidationTuning.workingMemoryTokens(), null), model);
             started.push(consolidation);
             progress.accept(done(t, "consolidation-streams health at http://127.0.0.1:" + consolidation.port()));
@@ -107,6 +107,11 @@ public final class LocalStack implements AutoCloseable {
 
     private static String done(long startedNanos, String what) {
         return String.format("      ready in %.1f s: %s", (System.nanoTime() - startedNanos) / 1e9, what);
+    }
+
+    /** The settings this stack's services were started with: the process's environment and the config's overrides. */
+    public Env env() {
+        return env;
     }
 
     public String ingestUrl() {

@@ -45,7 +45,7 @@ public final class StackMain {
         return new LocalStack.Config(dataDir, env.integer("KAFKA_PORT", 9092), env.integer("SCHEMA_REGISTRY_PORT", 8081),
                 env.integer("OPENSEARCH_PORT", 9200), env.integer("INGEST_PORT", 8080),
                 env.integer("CONSOLIDATION_PORT", 8082), env.integer("QUERY_PORT", 8083), keys,
-                env.string("EMBEDDING_MODEL", "bge-small-en-v1.5-q"), env.integer("TOPIC_PARTITIONS", 3), null, null);
+                env.string("EMBEDDING_MODEL", "bge-small-en-v1.5-q"), env.integer("TOPIC_PARTITIONS", 3), Map.of());
     }
 
     private static boolean portsFree(LocalStack.Config c) {

@@ -16,6 +16,13 @@ public final class Env {
         return new Env(System.getenv());
     }
 
+    /** These settings, with {@code overrides} taking the place of any of the same name. */
+    public Env with(Map<String, String> overrides) {
+        var merged = new java.util.HashMap<>(vars);
+        merged.putAll(overrides);
+        return new Env(merged);
+    }
+
     public String string(String name, String fallback) {
         String value = vars.get(name);
         return value == null || value.isBlank() ? fallback : value.trim();
