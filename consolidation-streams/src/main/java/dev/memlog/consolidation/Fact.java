@@ -22,6 +22,10 @@ public record Fact(MemoryTier tier, String subject, String attribute, String val
         }
     }
 
+    public Fact withStatement(String newStatement) {
+        return new Fact(tier, subject, attribute, value, newStatement, negated);
+    }
+
     /** The subject/attribute key in a normal form, or null when the fact has none. */
     public String key() {
         if (subject == null || subject.isBlank() || attribute == null || attribute.isBlank()) {

@@ -11,6 +11,8 @@ import dev.memlog.schemas.registry.SchemaRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -101,7 +103,10 @@ public final class FactReconciler implements Processor<String, MemoryRecord, Str
                     source.getText(), true)), record.timestamp());
         } else if (source.getTier() == MemoryTier.EPISODIC && turnFacts != null
                 && !SessionSummarizer.KIND.equals(source.getMetadata().get("kind")) && !source.getProvenance().isEmpty()) {
-            List<Fact> found = turnFacts.extract(new FactExtractor.Utterance(speaker, source.getRole(), source.getText(), false));
+            // "yesterday" means nothing once the fact has left its conversation: each fact names the date it meant
+            LocalDate said = LocalDate.ofInstant(source.getObservedAt(), ZoneOffset.UTC);
+            List<Fact> found = turnFacts.extract(new FactExtractor.Utterance(speaker, source.getRole(), source.getText(), false))
+                    .stream().map(f -> f.withStatement(TemporalAnchors.anchor(f.statement(), said))).toList();
             if (found.isEmpty()) {
                 return;
             }

@@ -30,7 +30,7 @@ public final class LlmSummarizer implements Summarizer {
     }
 
     @Override
-    public String summarize(List<BufferedTurn> turns) {
+    public Summary summarize(List<BufferedTurn> turns) {
         StringBuilder transcript = new StringBuilder("Conversation of ")
                 .append(WHEN.format(turns.getFirst().getOccurredAt())).append(" (UTC):\n");
         for (BufferedTurn t : turns) {
@@ -44,6 +44,6 @@ public final class LlmSummarizer implements Summarizer {
         if (summary == null || summary.isBlank()) {
             throw new IllegalStateException("the summarizer model returned an empty summary");
         }
-        return summary.strip();
+        return Summary.abstractive(summary.strip());
     }
 }

@@ -20,7 +20,6 @@ public final class RuleFactExtractor implements FactExtractor {
     /** Shorter sentences ("Thanks, I will!") say too little to stand alone. */
     static final int MIN_WORDS = 4;
     private static final int FLAGS = Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE;
-    private static final Pattern SENTENCE_END = Pattern.compile("(?<=[.!?])\\s+|\\n+");
     private static final Pattern FIRST_PERSON = Pattern.compile("\\b(i|i'm|i've|i'd|i'll|my|me|we|our)\\b", FLAGS);
     private static final Pattern NEGATION = Pattern.compile(
             "\\b(not|no longer|never|don'?t|doesn'?t|didn'?t|isn'?t|aren'?t|wasn'?t|won'?t|can'?t|stopped|quit)\\b", FLAGS);
@@ -93,8 +92,7 @@ public final class RuleFactExtractor implements FactExtractor {
         List<Fact> facts = new ArrayList<>();
         String subject = u.speaker() == null || u.speaker().isBlank() ? "user" : u.speaker().strip();
         boolean mayInstruct = u.explicit() || "user".equalsIgnoreCase(u.role());
-        for (String raw : SENTENCE_END.split(u.text().strip())) {
-            String sentence = raw.strip();
+        for (String sentence : Sentences.split(u.text())) {
             if (sentence.split("\\s+").length < MIN_WORDS || sentence.endsWith("?")) {
                 continue;
             }
@@ -133,12 +131,16 @@ public final class RuleFactExtractor implements FactExtractor {
     }
 
     private static Fact statement(String subject, String speaker, String sentence, boolean explicit) {
+        if (!explicit && Sentences.toTheListener(sentence)) {
+            // "There's something I want to tell you", "Check out what I made!": conversation, not a fact about the speaker
+            return null;
+        }
         if (!FIRST_PERSON.matcher(sentence).find()) {
             // an explicit memory in the third person ("Ann's daughter is called Mia") is a fact as it stands
             return explicit ? new Fact(MemoryTier.SEMANTIC, null, null, null, clip(sentence), NEGATION.matcher(sentence).find()) : null;
         }
         boolean negated = NEGATION.matcher(sentence).find();
-        String text = clip(aboutSpeaker(sentence, speaker));
+        String text = clip(Sentences.aboutSpeaker(sentence, speaker));
         for (Keyed k : KEYED) {
             Matcher m = k.pattern().matcher(sentence);
             if (m.find()) {
@@ -172,25 +174,6 @@ public final class RuleFactExtractor implements FactExtractor {
         s = s.replaceAll("[.!?\"']+$", "").replaceFirst("(?i)^(the|a|an|my|our)\\s+", "").strip();
         String[] words = s.split("\\s+");
         return words.length > 6 ? String.join(" ", List.of(words).subList(0, 6)) : s;
-    }
-
-    /** "I love my garden" said by Ann reads "Ann loves Ann's garden": the fact names who it is about. */
-    static String aboutSpeaker(String sentence, String speaker) {
-        if (speaker == null || speaker.isBlank()) {
-            return sentence;
-        }
-        String s = sentence;
-        s = s.replaceAll("\\bI'm\\b|\\bI am\\b", speaker + " is");
-        s = s.replaceAll("\\bI've\\b|\\bI have\\b", speaker + " has");
-        s = s.replaceAll("\\bI'd\\b", speaker + " would");
-        s = s.replaceAll("\\bI'll\\b", speaker + " will");
-        s = s.replaceAll("\\bI was\\b", speaker + " was");
-        s = s.replaceAll("\\bI (love|like|enjoy|prefer|hate|want|need|live|work|plan|think|feel|hope|know)\\b", speaker + " $1s");
-        s = s.replaceAll("\\bI\\b", speaker);
-        s = s.replaceAll("\\b[Mm]y\\b", speaker + "'s");
-        s = s.replaceAll("\\b[Mm]yself\\b", speaker);
-        s = s.replaceAll("(?<=\\s)me\\b", speaker);
-        return s;
     }
 
     private static String clip(String s) {

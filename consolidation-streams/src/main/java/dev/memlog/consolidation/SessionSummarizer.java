@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -43,6 +44,7 @@ public final class SessionSummarizer implements Processor<String, MemoryRecord, 
     private static final Logger log = LoggerFactory.getLogger(SessionSummarizer.class);
     public static final String STORE = Topics.SESSION_BUFFERS.name();
     public static final String KIND = RecordKinds.SESSION_SUMMARY;
+    static final String LINE_SOURCES = RecordKinds.LINE_SOURCES;
     /** A summary stands for a whole stretch of conversation: worth more than an average turn, less than a pinned memory. */
     static final double SUMMARY_IMPORTANCE = 0.6;
     private static final Encoding TOKENS = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
@@ -145,21 +147,27 @@ public final class SessionSummarizer implements Processor<String, MemoryRecord, 
 
     private void emit(SessionBuffer buffer) {
         List<BufferedTurn> turns = buffer.getTurns();
-        String text;
+        Summarizer.Summary summary;
         String by;
         try {
-            text = summarizer.summarize(turns);
+            summary = summarizer.summarize(turns);
             by = summarizer.name();
         } catch (RuntimeException e) {
             log.warn("summarizer {} failed for a session of {} turns; using {}: {}", summarizer.name(), turns.size(),
                     fallback.name(), e.toString());
-            text = fallback.summarize(turns);
+            summary = fallback.summarize(turns);
             by = fallback.name();
         }
         String owner = MemoryOwner.of(buffer.getTenantId(), buffer.getUserId(), buffer.getAgentId()).key();
         Instant last = last(buffer).getOccurredAt();
         List<String> provenance = turns.stream().map(BufferedTurn::getEventId).toList();
-        MemoryRecord summary = MemoryRecord.newBuilder()
+        String text = summary.text();
+        Map<String, String> metadata = new LinkedHashMap<>(Map.of("kind", KIND, "summarizer", by,
+                "turns", Integer.toString(turns.size())));
+        if (!summary.lineSources().isEmpty()) {
+            metadata.put(LINE_SOURCES, String.join(",", summary.lineSources()));
+        }
+        MemoryRecord record = MemoryRecord.newBuilder()
                 .setRecordId(recordId(buffer.getTenantId(), owner, buffer.getSessionId(), provenance.getFirst()))
                 .setTenantId(buffer.getTenantId())
                 .setUserId(buffer.getUserId())
@@ -177,9 +185,9 @@ public final class SessionSummarizer implements Processor<String, MemoryRecord, 
                 .setValidTo(null)
                 .setProvenance(provenance)
                 .setVersion(1)
-                .setMetadata(Map.of("kind", KIND, "summarizer", by, "turns", Integer.toString(turns.size())))
+                .setMetadata(metadata)
                 .build();
-        context.forward(new Record<>(owner, summary, last.toEpochMilli()));
+        context.forward(new Record<>(owner, record, last.toEpochMilli()));
     }
 
     /**

@@ -15,8 +15,8 @@ import java.util.Set;
  */
 public record SummaryChoice(String kind, SessionSummarizer.Settings settings, LlmEndpoint llm) {
     private static final Set<String> KINDS = Set.of("none", "centrality", "llm");
-    static final int MAX_TURNS = 5;
-    static final int MAX_CHARS = 800;
+    static final int MAX_LINES = 6;
+    static final int MAX_CHARS = 700;
 
     public SummaryChoice {
         if (!KINDS.contains(kind)) {
@@ -48,7 +48,8 @@ public record SummaryChoice(String kind, SessionSummarizer.Settings settings, Ll
 
     /** A new processor for one stream task; only when {@link #enabled()}. */
     public SessionSummarizer processor(EmbeddingProvider embeddings, Clock clock) {
-        Summarizer extractive = new CentralitySummarizer(MAX_TURNS, MAX_CHARS);
+        // statements are weighed by the offline signals whatever IMPORTANCE_SCORER says: no model call per sentence
+        Summarizer extractive = new CentralitySummarizer(MAX_LINES, MAX_CHARS, new SignalImportanceScorer());
         Summarizer chosen = kind.equals("llm") ? new LlmSummarizer(llm.client()) : extractive;
         return new SessionSummarizer(chosen, extractive, embeddings, settings, clock);
     }

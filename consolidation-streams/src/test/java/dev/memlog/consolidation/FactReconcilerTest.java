@@ -89,6 +89,14 @@ class FactReconcilerTest {
     }
 
     @Test
+    void aFactNamesTheDateItsRelativeTimeMeant() {
+        start("rules");
+        turn("e1", "I adopted a puppy last month.", day(0));
+        assertThat(facts()).singleElement().satisfies(f -> assertThat(f.getText())
+                .isEqualTo("Ann adopted a puppy last month (April 2023)."));
+    }
+
+    @Test
     void aNewValueForTheSameAttributeSupersedesTheOldFactWithAValidityInterval() {
         start("rules");
         turn("e1", "I live in Leeds.", day(0));

@@ -24,9 +24,10 @@ class LlmSummarizerTest {
             var turns = List.of(CentralitySummarizerTest.turn(0, "Ann", "We moved to Leeds last weekend.", 1, 0),
                     CentralitySummarizerTest.turn(1, "Bo", "Congratulations!", 0, 1));
 
-            String summary = summarizer(stub).summarize(turns);
+            var summary = summarizer(stub).summarize(turns);
 
-            assertThat(summary).isEqualTo("Ann moved to Leeds on 6 May 2023.");
+            assertThat(summary.text()).isEqualTo("Ann moved to Leeds on 6 May 2023.");
+            assertThat(summary.lineSources()).as("an abstractive summary quotes no turn line by line").isEmpty();
             var request = new ObjectMapper().readTree(stub.requests().getFirst());
             assertThat(request.path("model").asText()).isEqualTo("writer-1");
             assertThat(request.path("messages").get(1).path("content").asText())

@@ -56,6 +56,8 @@ class RuleFactExtractorTest {
         assertThat(said("Ann", "Do you like hiking?")).isEmpty();
         assertThat(said("Ann", "Thanks, that sounds great!")).isEmpty();
         assertThat(said("Ann", "Your painting is beautiful.")).isEmpty();
+        assertThat(said("Ann", "There's something I want to tell you.")).isEmpty();
+        assertThat(said("Ann", "Check out this piece I made last week!")).isEmpty();
     }
 
     @Test

@@ -39,12 +39,16 @@ class SessionSummarizerTest {
         model = OnnxEmbeddingProvider.fromSetting("bge-small-en-v1.5-q");
     }
 
+    static CentralitySummarizer extractive() {
+        return new CentralitySummarizer(6, 700, new SignalImportanceScorer());
+    }
+
     void start(Summarizer summarizer, int maxTokens) {
         var registry = new InMemorySchemaRegistry();
         var settings = new SessionSummarizer.Settings(GAP, Duration.ofMinutes(10), maxTokens, Duration.ofMinutes(1));
         Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
         var topology = ConsolidationService.topology(registry, new EpisodeRecorder(model, new SignalImportanceScorer(), clock), true, null,
-                () -> new SessionSummarizer(summarizer, new CentralitySummarizer(5, 800), model, settings, clock), null);
+                () -> new SessionSummarizer(summarizer, extractive(), model, settings, clock), null);
         var harness = TopologyHarness.open(topology, registry, "summaries-test", T0);
         driver = harness.driver();
         events = harness.events();
@@ -84,7 +88,7 @@ class SessionSummarizerTest {
 
     @Test
     void aSessionIsSummarizedOnceItGoesQuietInEventTime() {
-        start(new CentralitySummarizer(5, 800), 2000);
+        start(extractive(), 2000);
         flatSession();
         explicit("m1", "Ann is allergic to peanuts", T0.plusSeconds(150));
         assertThat(summaries()).isEmpty();
@@ -100,7 +104,10 @@ class SessionSummarizerTest {
         assertThat(summary.getTier()).isEqualTo(MemoryTier.EPISODIC);
         assertThat(summary.getValidFrom()).isEqualTo(T0);
         assertThat(summary.getObservedAt()).isEqualTo(T0.plusSeconds(120));
-        assertThat(summary.getText()).contains("8 May 2023").contains("Ann").contains("Leeds");
+        // Ann's move is the weightiest statement: retold about her, its "last weekend" dated; the line names its turn
+        assertThat(summary.getText()).startsWith("Conversation on 8 May 2023 between Ann and Bo (3 turns):")
+                .contains("Ann: We finally moved into the new flat in Leeds last weekend (the weekend before 8 May 2023).");
+        assertThat(summary.getMetadata().get(SessionSummarizer.LINE_SOURCES)).isEqualTo("e1");
         assertThat(summary.getEmbedding()).hasSize(384);
         assertThat(summary.getMetadata()).containsEntry("summarizer", "centrality").containsEntry("turns", "3");
         assertThat(summary.getRecordId())
@@ -109,7 +116,7 @@ class SessionSummarizerTest {
 
     @Test
     void aSessionNothingFollowsIsSummarizedWhenTheWallClockSaysItIsIdle() {
-        start(new CentralitySummarizer(5, 800), 2000);
+        start(extractive(), 2000);
         flatSession();
         driver.advanceWallClockTime(Duration.ofMinutes(5));
         assertThat(summaries()).isEmpty();
@@ -123,7 +130,7 @@ class SessionSummarizerTest {
 
     @Test
     void aSessionThatResumesAfterTheGapIsSummarizedInStretches() {
-        start(new CentralitySummarizer(5, 800), 2000);
+        start(extractive(), 2000);
         flatSession();
         turn("e5", "s1", "Bo", "Back again: did the landlord fix the heating?", T0.plus(Duration.ofHours(3)));
 
@@ -135,7 +142,7 @@ class SessionSummarizerTest {
 
     @Test
     void aLongSessionIsSummarizedEachTimeItOutgrowsTheTokenBound() {
-        start(new CentralitySummarizer(5, 800), 30);
+        start(extractive(), 30);
         flatSession(); // about 45 tokens: the third turn crosses 30
 
         assertThat(summaries()).singleElement().satisfies(s -> assertThat(s.getProvenance()).containsExactly("e1", "e2", "e3"));
@@ -152,7 +159,7 @@ class SessionSummarizerTest {
             }
 
             @Override
-            public String summarize(List<BufferedTurn> turns) {
+            public Summary summarize(List<BufferedTurn> turns) {
                 throw new IllegalStateException("endpoint down");
             }
         }, 2000);
@@ -167,13 +174,13 @@ class SessionSummarizerTest {
 
     @Test
     void replayingTheSameEventsGivesTheSameSummaries() {
-        start(new CentralitySummarizer(5, 800), 2000);
+        start(extractive(), 2000);
         flatSession();
         driver.advanceWallClockTime(Duration.ofMinutes(12));
         MemoryRecord first = summaries().getFirst();
         driver.close();
 
-        start(new CentralitySummarizer(5, 800), 2000);
+        start(extractive(), 2000);
         flatSession();
         driver.advanceWallClockTime(Duration.ofMinutes(12));
         MemoryRecord second = summaries().getFirst();

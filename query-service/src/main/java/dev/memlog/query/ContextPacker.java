@@ -25,9 +25,10 @@ import java.util.function.ToIntFunction;
 
 /**
  * The best memories that fit a token budget, counted with a real tokenizer and never over it: the owner's standing
- * instructions first whatever the query, then facts, then episodes grouped by session in time order with their dates;
- * nothing said twice (a fact whose turns are in, a turn a summary quotes, a summary whose turns are all in); each
- * episode hit brings its neighbouring turns when they fit, because the answer often sits in the reply next to the match.
+ * instructions first whatever the query, then facts and turns in rank order, then session summaries in the room left;
+ * rendered as instructions, facts, and episodes grouped by session in time order with their dates; nothing said twice
+ * (a fact whose turns are in, a summary line whose turn is in); each episode hit brings its neighbouring turns when
+ * they fit, because the answer often sits in the reply next to the match.
  */
 public final class ContextPacker {
     static final int CANDIDATES = 20;
@@ -59,17 +60,53 @@ public final class ContextPacker {
         return encoding.countTokens(text);
     }
 
-    /** One memory in the pack; {@code eventIds} are its provenance, {@code neighbourOf} names the hit that brought it in. */
+    /**
+     * One memory in the pack; {@code eventIds} are its provenance, {@code neighbourOf} names the hit that brought it in,
+     * {@code lineSources} (extractive summaries only) the event each line after the heading was taken from.
+     */
     public record Item(String recordId, String tier, String sessionId, Instant observedAt, String speaker, String sessionDate,
-                       String text, double score, List<String> eventIds, String neighbourOf) {
+                       String text, double score, List<String> eventIds, String neighbourOf, List<String> lineSources) {
 
-        Item withText(String newText) {
-            return new Item(recordId, tier, sessionId, observedAt, speaker, sessionDate, newText, score, eventIds, neighbourOf);
+        public Item {
+            eventIds = List.copyOf(eventIds);
+            lineSources = List.copyOf(lineSources);
         }
 
         /** A turn of a conversation, as opposed to a fact, an instruction or a summary of many turns. */
         boolean isTurn() {
             return "EPISODIC".equals(tier) && eventIds.size() == 1;
+        }
+
+        boolean isSummary() {
+            return "EPISODIC".equals(tier) && !isTurn();
+        }
+
+        /**
+         * An extractive summary as a pack holding {@code turnsIn} shows it: without the lines taken from those turns,
+         * or null when no line is left. Anything else as it is.
+         */
+        Item visible(Set<String> turnsIn) {
+            if (!isSummary() || lineSources.isEmpty()) {
+                return this;
+            }
+            String[] lines = text.split("\n");
+            if (lines.length != lineSources.size() + 1) {
+                return this; // not the shape consolidation writes: shown whole rather than guessed at
+            }
+            StringBuilder kept = new StringBuilder(lines[0]);
+            List<String> keptSources = new ArrayList<>();
+            for (int i = 0; i < lineSources.size(); i++) {
+                if (!turnsIn.contains(lineSources.get(i))) {
+                    kept.append('\n').append(lines[i + 1]);
+                    keptSources.add(lineSources.get(i));
+                }
+            }
+            if (keptSources.isEmpty()) {
+                return null;
+            }
+            return keptSources.size() == lineSources.size() ? this
+                    : new Item(recordId, tier, sessionId, observedAt, speaker, sessionDate, kept.toString(), score, eventIds,
+                    neighbourOf, keptSources);
         }
     }
 
@@ -93,38 +130,30 @@ public final class ContextPacker {
     /**
      * Takes items in rank order, skipping any whose addition would push the rendered pack over the budget (a shorter
      * item further down may still fit) and any that would say again what the pack says: the same record or text, a
-     * fact whose source turns are in, a turn a chosen summary quotes, a summary whose turns are all in. A turn that
-     * comes after a fact drawn from it takes the fact's place, since the turn says that and more. A summary loses the
-     * lines that quote turns already in.
+     * fact whose source turns are in, a summary whose every line comes from a turn that is in. A turn that comes after
+     * a fact drawn from it takes the fact's place, since the turn says that and more. Summaries come last, in rank
+     * order, into the room the turns and facts leave: what was said is the evidence, a summary adds only the lines whose
+     * turns are not in.
      */
     static List<Item> fit(List<Item> ranked, int budgetTokens, ToIntFunction<String> tokens) {
         List<Item> chosen = new ArrayList<>();
         Set<String> seenIds = new LinkedHashSet<>();
         Set<String> seenTexts = new LinkedHashSet<>();
-        for (Item candidate : ranked) {
-            Item item = candidate;
+        List<Item> order = new ArrayList<>(ranked.stream().filter(i -> !i.isSummary()).toList());
+        order.addAll(ranked.stream().filter(Item::isSummary).toList());
+        for (Item item : order) {
             String normal = normal(item.text());
             if (normal.isEmpty() || seenIds.contains(item.recordId()) || seenTexts.contains(normal)) {
                 continue;
             }
-            Set<String> turnsIn = new LinkedHashSet<>();
-            chosen.stream().filter(Item::isTurn).forEach(t -> turnsIn.addAll(t.eventIds()));
-            boolean covered = !item.eventIds().isEmpty() && turnsIn.containsAll(item.eventIds());
+            Set<String> turnsIn = turnsIn(chosen);
             List<Item> replaced = List.of();
             if (item.isTurn()) {
-                if (chosen.stream().anyMatch(c -> !c.isTurn() && "EPISODIC".equals(c.tier()) && normal(c.text()).contains(normal))) {
-                    continue; // a chosen summary quotes it
-                }
                 turnsIn.addAll(item.eventIds());
-                replaced = chosen.stream().filter(c -> !c.isTurn() && !c.eventIds().isEmpty() && turnsIn.containsAll(c.eventIds())
-                        && !"EPISODIC".equals(c.tier())).toList();
-            } else if (covered) {
+                replaced = chosen.stream().filter(c -> !"EPISODIC".equals(c.tier()) && covered(c, turnsIn)).toList();
+            } else if (item.isSummary() ? item.visible(turnsIn) == null || item.lineSources().isEmpty() && covered(item, turnsIn)
+                    : covered(item, turnsIn)) {
                 continue;
-            } else if ("EPISODIC".equals(item.tier())) {
-                item = withoutQuotedTurns(item, chosen);
-                if (item == null) {
-                    continue;
-                }
             }
             chosen.removeAll(replaced);
             chosen.add(item);
@@ -136,31 +165,19 @@ public final class ContextPacker {
                 chosen.addAll(replaced);
             }
         }
-        return List.copyOf(chosen);
+        // turns taken after a summary may have left it with nothing of its own to say
+        Set<String> turnsIn = turnsIn(chosen);
+        return chosen.stream().map(i -> i.visible(turnsIn)).filter(java.util.Objects::nonNull).toList();
     }
 
-    /** A summary without the lines that repeat a chosen turn; null when nothing but its heading would be left. */
-    private static Item withoutQuotedTurns(Item summary, List<Item> chosen) {
-        Set<String> turnTexts = new LinkedHashSet<>();
-        chosen.stream().filter(Item::isTurn).forEach(t -> turnTexts.add(normal(t.text())));
-        if (turnTexts.isEmpty()) {
-            return summary;
-        }
-        String[] lines = summary.text().split("\n");
-        List<String> kept = new ArrayList<>();
-        int dropped = 0;
-        for (String line : lines) {
-            String normalLine = normal(line);
-            if (turnTexts.stream().anyMatch(t -> !t.isEmpty() && normalLine.endsWith(t))) {
-                dropped++;
-            } else {
-                kept.add(line);
-            }
-        }
-        if (dropped == 0) {
-            return summary;
-        }
-        return kept.size() <= 1 ? null : summary.withText(String.join("\n", kept));
+    private static Set<String> turnsIn(List<Item> items) {
+        Set<String> in = new LinkedHashSet<>();
+        items.stream().filter(Item::isTurn).forEach(t -> in.addAll(t.eventIds()));
+        return in;
+    }
+
+    private static boolean covered(Item item, Set<String> turnsIn) {
+        return !item.eventIds().isEmpty() && turnsIn.containsAll(item.eventIds());
     }
 
     private static String normal(String text) {
@@ -192,7 +209,9 @@ public final class ContextPacker {
                              String text, double score, List<String> eventIds, String neighbourOf) {
         String speaker = metadata.getOrDefault("speaker", role);
         String date = metadata.getOrDefault("session_date", DATE.format(at));
-        return new Item(id, tier, session, at, speaker, date, text, score, List.copyOf(eventIds), neighbourOf);
+        String sources = metadata.get(RecordKinds.LINE_SOURCES);
+        return new Item(id, tier, session, at, speaker, date, text, score, eventIds, neighbourOf,
+                sources == null || sources.isBlank() ? List.of() : List.of(sources.split(",")));
     }
 
     private static Item fromSource(JsonNode found, double score, String neighbourOf) {
@@ -208,8 +227,10 @@ public final class ContextPacker {
                 eventIds, neighbourOf);
     }
 
-    /** Renders tiers in order; episodes grouped by session, sessions and turns in time order. */
-    static String render(List<Item> items) {
+    /** Renders tiers in order; episodes grouped by session, sessions and turns in time order; summaries as {@link Item#visible}. */
+    static String render(List<Item> chosen) {
+        Set<String> turnsIn = turnsIn(chosen);
+        List<Item> items = chosen.stream().map(i -> i.visible(turnsIn)).filter(java.util.Objects::nonNull).toList();
         StringBuilder out = new StringBuilder();
         for (String tier : TIER_ORDER) {
             List<Item> inTier = items.stream().filter(i -> tier.equals(i.tier())).toList();
@@ -246,10 +267,12 @@ public final class ContextPacker {
         return out.toString();
     }
 
-    /** The turns just before and after each of the best episode hits in the same session, in one _msearch. */
+    /** The turns just before and after each of the best turn hits in the same session, in one _msearch. */
     private Map<String, List<Item>> neighbours(String tenant, List<HybridRetriever.Hit> hits) {
+        // turns only: a summary's neighbours are whatever happened to be said first or last in its session
         List<HybridRetriever.Hit> expand = hits.stream()
-                .filter(h -> "EPISODIC".equals(h.tier()) && h.sessionId() != null).limit(EXPANDED_HITS).toList();
+                .filter(h -> "EPISODIC".equals(h.tier()) && h.sessionId() != null && h.eventIds().size() == 1)
+                .limit(EXPANDED_HITS).toList();
         if (expand.isEmpty()) {
             return Map.of();
         }

@@ -33,7 +33,7 @@ class ContextPackerTest {
         Arbitrary<Long> times = Arbitraries.longs().between(1_600_000_000_000L, 1_700_000_000_000L);
         return Combinators.combine(ids, tiers, sessions, texts, times)
                 .as((id, tier, session, text, t) -> new ContextPacker.Item(id, tier, session, Instant.ofEpochMilli(t),
-                        "Ann", "8 May 2023", text, 1.0, List.of(), null));
+                        "Ann", "8 May 2023", text, 1.0, List.of(), null, List.of()));
     }
 
     @Property(tries = 300)
@@ -77,10 +77,10 @@ class ContextPackerTest {
 
     @Property(tries = 1)
     void rendersTiersInOrderAndSessionsByTime() {
-        var later = new ContextPacker.Item("a", "EPISODIC", "s2", Instant.parse("2023-06-01T10:00:00Z"), "Bo", "1 June 2023", "later turn", 1, List.of(), null);
-        var earlier = new ContextPacker.Item("b", "EPISODIC", "s1", Instant.parse("2023-05-08T10:00:00Z"), "Ann", "8 May 2023", "earlier turn", 1, List.of(), null);
-        var fact = new ContextPacker.Item("c", "SEMANTIC", null, Instant.parse("2023-05-09T10:00:00Z"), null, "9 May 2023", "Ann likes tea", 1, List.of(), null);
-        var rule = new ContextPacker.Item("d", "PROCEDURAL", null, Instant.parse("2023-05-09T10:00:00Z"), null, "9 May 2023", "Answer in French", 1, List.of(), null);
+        var later = new ContextPacker.Item("a", "EPISODIC", "s2", Instant.parse("2023-06-01T10:00:00Z"), "Bo", "1 June 2023", "later turn", 1, List.of(), null, List.of());
+        var earlier = new ContextPacker.Item("b", "EPISODIC", "s1", Instant.parse("2023-05-08T10:00:00Z"), "Ann", "8 May 2023", "earlier turn", 1, List.of(), null, List.of());
+        var fact = new ContextPacker.Item("c", "SEMANTIC", null, Instant.parse("2023-05-09T10:00:00Z"), null, "9 May 2023", "Ann likes tea", 1, List.of(), null, List.of());
+        var rule = new ContextPacker.Item("d", "PROCEDURAL", null, Instant.parse("2023-05-09T10:00:00Z"), null, "9 May 2023", "Answer in French", 1, List.of(), null, List.of());
 
         String text = ContextPacker.render(List.of(later, earlier, fact, rule));
 
@@ -102,15 +102,16 @@ class ContextPackerTest {
     static final Instant AT = Instant.parse("2023-05-08T10:00:00Z");
 
     static Item turn(String id, String text) {
-        return new Item(id, "EPISODIC", "s1", AT, "Ann", "8 May 2023", text, 1, List.of("e-" + id), null);
+        return new Item(id, "EPISODIC", "s1", AT, "Ann", "8 May 2023", text, 1, List.of("e-" + id), null, List.of());
     }
 
     static Item fact(String id, String text, String... events) {
-        return new Item(id, "SEMANTIC", null, AT, "Ann", "8 May 2023", text, 1, List.of(events), null);
+        return new Item(id, "SEMANTIC", null, AT, "Ann", "8 May 2023", text, 1, List.of(events), null, List.of());
     }
 
-    static Item summary(String id, String text, String... events) {
-        return new Item(id, "EPISODIC", "s1", AT, null, "8 May 2023", text, 1, List.of(events), null);
+    /** An extractive summary of turns t1..t3 quoting one line from each of {@code quoted}. */
+    static Item summary(String id, String text, List<String> quoted) {
+        return new Item(id, "EPISODIC", "s1", AT, null, "8 May 2023", text, 1, List.of("e-t1", "e-t2", "e-t3"), null, quoted);
     }
 
     @Property(tries = 1)
@@ -128,21 +129,35 @@ class ContextPackerTest {
     }
 
     @Property(tries = 1)
-    void aSummaryDropsTheLinesOfTurnsAlreadyInAndATurnItQuotesIsLeftOut() {
-        var t1 = turn("t1", "I moved to Lisbon last month.");
+    void aSummaryShowsOnlyTheLinesWhoseTurnsAreNotInAndGoesWhenNoneIsLeft() {
+        var t1 = turn("t1", "I moved to Lisbon last month, and the flat is lovely.");
         var t2 = turn("t2", "We adopted a puppy called Rex.");
-        var s = summary("s", "Conversation on 8 May 2023 between Ann and Bo (3 turns):\nAnn: I moved to Lisbon last month.\n"
-                + "Ann: We adopted a puppy called Rex.\nBo: Rex is a great name.", "e-t1", "e-t2", "e-t3");
+        var s = summary("s", "Conversation on 8 May 2023 between Ann and Bo (3 turns):\nAnn moved to Lisbon last month.\n"
+                + "Ann: We adopted a puppy called Rex.\nBo: Rex is a great name.", List.of("e-t1", "e-t2", "e-t3"));
 
         var chosen = ContextPacker.fit(List.of(t1, s, t2), 1000, CL100K::countTokens);
 
-        assertThat(chosen).hasSize(2);
-        assertThat(chosen.get(1).text()).doesNotContain("Lisbon").contains("Rex is a great name", "puppy called Rex");
-        // t2 came after the summary that quotes it
-        assertThat(chosen).extracting(Item::recordId).containsExactly("t1", "s");
-        // a summary whose every turn is in adds nothing
-        var short1 = summary("s2", "Conversation (2 turns):\nAnn: I moved to Lisbon last month.", "e-t1", "e-t2");
-        assertThat(ContextPacker.fit(List.of(t1, t2, short1), 1000, CL100K::countTokens)).extracting(Item::recordId)
+        // the turns say more than the lines taken from them and go first; the summary keeps what they do not say
+        assertThat(chosen).extracting(Item::recordId).containsExactly("t1", "t2", "s");
+        assertThat(chosen.get(2).text()).isEqualTo("Conversation on 8 May 2023 between Ann and Bo (3 turns):\nBo: Rex is a great name.");
+        assertThat(chosen.get(2).lineSources()).containsExactly("e-t3");
+        // with room for one of them only, a turn ranked below the summary still comes first
+        int oneTurn = CL100K.countTokens(ContextPacker.render(List.of(t2)));
+        assertThat(ContextPacker.fit(List.of(s, t2), oneTurn, CL100K::countTokens)).extracting(Item::recordId).containsExactly("t2");
+        String pack = ContextPacker.render(chosen);
+        assertThat(pack).contains("Rex is a great name").doesNotContain("Ann moved to Lisbon");
+
+        // a summary whose every line comes from a turn that is in adds nothing, whether it came before or after them
+        var two = summary("s2", "Conversation (3 turns):\nAnn moved to Lisbon.\nAnn: We adopted a puppy called Rex.",
+                List.of("e-t1", "e-t2"));
+        assertThat(ContextPacker.fit(List.of(t1, t2, two), 1000, CL100K::countTokens)).extracting(Item::recordId)
                 .containsExactly("t1", "t2");
+        assertThat(ContextPacker.fit(List.of(two, t1, t2), 1000, CL100K::countTokens)).extracting(Item::recordId)
+                .containsExactly("t1", "t2");
+        // an abstractive summary (no line sources) goes when every turn it covers is in
+        var abstractive = summary("s3", "Ann moved to Lisbon and adopted Rex.", List.of());
+        var t3 = turn("t3", "Rex is a great name.");
+        assertThat(ContextPacker.fit(List.of(t1, t2, t3, abstractive), 1000, CL100K::countTokens)).extracting(Item::recordId)
+                .containsExactly("t1", "t2", "t3");
     }
 }

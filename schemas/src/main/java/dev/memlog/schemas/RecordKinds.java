@@ -8,6 +8,11 @@ public final class RecordKinds {
     public static final String FACT = "fact";
     /** A memory an agent asked to keep, reconciled like a fact. */
     public static final String EXPLICIT = "explicit";
+    /**
+     * Metadata of an extractive summary: the event id each line after its heading was taken from, comma-separated,
+     * so a context pack can leave out a line whose turn it already holds.
+     */
+    public static final String LINE_SOURCES = "line_sources";
 
     private RecordKinds() {
     }
