@@ -13,6 +13,8 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
@@ -25,7 +27,9 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
 import dev.memlog.schemas.avro.MemoryRecord;
+import dev.memlog.schemas.avro.MemoryStrength;
 import dev.memlog.schemas.avro.MemoryTier;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
@@ -42,7 +46,7 @@ public final class ConsolidationService implements AutoCloseable {
     public record Config(String applicationId, String bootstrapServers, String schemaRegistryUrl, Path stateDir,
                          String host, int port, String embeddingModel, int partitions, short replicationFactor,
                          boolean embedPreviousTurn, SummaryChoice summaries, FactChoice facts, ImportanceScorer importance,
-                         int workingMemoryTokens, String advertisedServer) {
+                         int workingMemoryTokens, Lifecycle lifecycle, String advertisedServer) {
         public static Config from(Env env) {
             return new Config(env.string("STREAMS_APPLICATION_ID", "memlog-consolidation"),
                     env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
@@ -53,7 +57,7 @@ public final class ConsolidationService implements AutoCloseable {
                     env.integer("TOPIC_PARTITIONS", 6), (short) env.integer("TOPIC_REPLICATION_FACTOR", 1),
                     Boolean.parseBoolean(env.string("EMBED_PREVIOUS_TURN", "true")), SummaryChoice.from(env),
                     FactChoice.from(env), importance(env), env.integer("WORKING_MEMORY_TOKENS", 2000),
-                    env.optional("CONSOLIDATION_ADVERTISED_SERVER"));
+                    Lifecycle.from(env, Clock.systemUTC()), env.optional("CONSOLIDATION_ADVERTISED_SERVER"));
         }
 
         /** IMPORTANCE_SCORER: signals (offline, the default) or llm (the LLM_* endpoint, signals when it fails). */
@@ -84,10 +88,12 @@ public final class ConsolidationService implements AutoCloseable {
         var registry = new SchemaRegistryClient(config.schemaRegistryUrl());
         var summaries = config.summaries();
         var clock = Clock.systemUTC();
-        var topology = topology(registry, new EpisodeRecorder(embeddings, config.importance(), clock), config.embedPreviousTurn(),
-                () -> config.facts().processor(embeddings, config.importance(), clock),
-                summaries.enabled() ? () -> summaries.processor(embeddings, clock) : null,
-                () -> new WorkingMemory(config.workingMemoryTokens()));
+        var parts = Parts.turns(new EpisodeRecorder(embeddings, config.importance(), clock), config.embedPreviousTurn())
+                .withFacts(() -> config.facts().processor(embeddings, config.importance(), clock))
+                .withWorkingMemory(() -> new WorkingMemory(config.workingMemoryTokens()))
+                .withLifecycle(config.lifecycle());
+        var topology = topology(registry, summaries.enabled()
+                ? parts.withSummaries(() -> summaries.processor(embeddings, clock)) : parts);
         this.streams = new KafkaStreams(topology, streamsConfig(config));
         var metrics = Metrics.registry("consolidation-streams");
         this.streamsMetrics = new KafkaStreamsMetrics(streams);
@@ -101,48 +107,90 @@ public final class ConsolidationService implements AutoCloseable {
                 config.advertisedServer() == null ? null : HostInfo.buildFromEndpoint(config.advertisedServer()));
         this.http = ServiceServer.start("consolidation-streams", config.host(), config.port(), 1 << 16, metrics,
                 Map.of("streams", () -> streams.state() == KafkaStreams.State.RUNNING), workingMemory::register);
-        log.info("consolidation-streams started: application.id={}, model={}, summarizer={}, facts={}", config.applicationId(),
-                embeddings.modelId(), summaries.kind(), config.facts().kind());
+        log.info("consolidation-streams started: application.id={}, model={}, summarizer={}, facts={}, forgetting={}",
+                config.applicationId(), embeddings.modelId(), summaries.kind(), config.facts().kind(),
+                config.lifecycle().forgetting() ? "below " + config.lifecycle().forgetBelow() : "off");
     }
 
-    public static Topology topology(SchemaRegistry registry, EpisodeRecorder episodes, boolean embedPreviousTurn) {
-        return topology(registry, episodes, embedPreviousTurn, null, null, null);
+    /**
+     * What a consolidation derives: every turn always; the rest when given (facts, session summaries, working memory,
+     * and the lifecycle of decay, reinforcement and forgetting).
+     */
+    public record Parts(EpisodeRecorder episodes, boolean embedPreviousTurn,
+                        ProcessorSupplier<String, MemoryRecord, String, MemoryRecord> facts,
+                        ProcessorSupplier<String, MemoryRecord, String, MemoryRecord> summaries,
+                        ProcessorSupplier<String, MemoryRecord, Void, Void> workingMemory, Lifecycle lifecycle) {
+
+        public static Parts turns(EpisodeRecorder episodes, boolean embedPreviousTurn) {
+            return new Parts(episodes, embedPreviousTurn, null, null, null, null);
+        }
+
+        public Parts withFacts(ProcessorSupplier<String, MemoryRecord, String, MemoryRecord> newFacts) {
+            return new Parts(episodes, embedPreviousTurn, newFacts, summaries, workingMemory, lifecycle);
+        }
+
+        public Parts withSummaries(ProcessorSupplier<String, MemoryRecord, String, MemoryRecord> newSummaries) {
+            return new Parts(episodes, embedPreviousTurn, facts, newSummaries, workingMemory, lifecycle);
+        }
+
+        public Parts withWorkingMemory(ProcessorSupplier<String, MemoryRecord, Void, Void> newWorkingMemory) {
+            return new Parts(episodes, embedPreviousTurn, facts, summaries, newWorkingMemory, lifecycle);
+        }
+
+        public Parts withLifecycle(Lifecycle newLifecycle) {
+            return new Parts(episodes, embedPreviousTurn, facts, summaries, workingMemory, newLifecycle);
+        }
     }
 
     /**
      * The whole consolidation, top to bottom: every turn becomes an embedded episode record; explicit memories, and
-     * the facts found in turns when {@code facts} is given, are reconciled with what the owner already has; when
-     * {@code summaries} is given, each session's turns are also buffered and summarized once the session goes quiet;
-     * when {@code workingMemory} is given, each session's latest turns are kept for reading as they are.
+     * the facts found in turns when asked, are reconciled with what the owner already has; each session's turns are
+     * buffered and summarized once the session goes quiet, and its latest turns kept as working memory; with a
+     * lifecycle, every derived record passes the decay scheduler on its way out (versions, forgetting), and the
+     * access log reinforces what retrieval returned.
      */
-    public static Topology topology(SchemaRegistry registry, EpisodeRecorder episodes, boolean embedPreviousTurn,
-                                    ProcessorSupplier<String, MemoryRecord, String, MemoryRecord> facts,
-                                    ProcessorSupplier<String, MemoryRecord, String, MemoryRecord> summaries,
-                                    ProcessorSupplier<String, MemoryRecord, Void, Void> workingMemory) {
+    public static Topology topology(SchemaRegistry registry, Parts parts) {
         var events = Topics.MEMORY_EVENTS;
         var records = Topics.MEMORY_RECORDS;
-        var toRecords = Produced.with(records.keySerde(), records.valueSerde(registry));
         var builder = new StreamsBuilder();
         builder.addStateStore(TurnContext.store());
-        KStream<String, MemoryRecord> derived = builder
+        KStream<String, MemoryRecord> turns = builder
                 .stream(events.name(), Consumed.with(events.keySerde(), events.valueSerde(registry)))
-                .processValues(() -> new TurnContext(episodes, embedPreviousTurn), TurnContext.STORE);
-        if (facts == null) {
-            derived.to(records.name(), toRecords);
+                .processValues(() -> new TurnContext(parts.episodes(), parts.embedPreviousTurn()), TurnContext.STORE);
+        List<KStream<String, MemoryRecord>> derived = new ArrayList<>();
+        if (parts.facts() == null) {
+            derived.add(turns);
         } else {
-            derived.filter((owner, r) -> r.getTier() == MemoryTier.EPISODIC).to(records.name(), toRecords);
+            derived.add(turns.filter((owner, r) -> r.getTier() == MemoryTier.EPISODIC));
             builder.addStateStore(FactReconciler.factStore(registry));
             builder.addStateStore(FactReconciler.keyStore());
-            derived.process(facts, FactReconciler.FACTS, FactReconciler.KEYS).to(records.name(), toRecords);
+            derived.add(turns.process(parts.facts(), FactReconciler.FACTS, FactReconciler.KEYS));
         }
-        if (summaries != null) {
+        if (parts.summaries() != null) {
             builder.addStateStore(SessionSummarizer.store(registry));
-            derived.process(summaries, SessionSummarizer.STORE).to(records.name(), toRecords);
+            derived.add(turns.process(parts.summaries(), SessionSummarizer.STORE));
         }
-        if (workingMemory != null) {
+        if (parts.workingMemory() != null) {
             builder.addStateStore(WorkingMemory.store(registry));
-            derived.process(workingMemory, WorkingMemory.STORE);
+            turns.process(parts.workingMemory(), WorkingMemory.STORE);
         }
+        KStream<String, MemoryRecord> all = derived.stream().reduce(KStream::merge).orElseThrow();
+        var toRecords = Produced.with(records.keySerde(), records.valueSerde(registry));
+        if (parts.lifecycle() == null) {
+            all.to(records.name(), toRecords);
+            return builder.build();
+        }
+        var strength = Topics.MEMORY_STRENGTH;
+        var toStrength = Produced.with(strength.keySerde(), strength.valueSerde(registry));
+        Lifecycle.stores(registry).forEach(builder::addStateStore);
+        var access = Topics.MEMORY_ACCESS;
+        KStream<String, SpecificRecord> accesses = builder
+                .stream(access.name(), Consumed.with(access.keySerde(), access.valueSerde(registry)))
+                .mapValues(a -> (SpecificRecord) a);
+        KStream<String, SpecificRecord> aged = all.mapValues(r -> (SpecificRecord) r).merge(accesses)
+                .process(parts.lifecycle()::decayScheduler, Lifecycle.STORES);
+        aged.filter((owner, v) -> v instanceof MemoryRecord).mapValues(v -> (MemoryRecord) v).to(records.name(), toRecords);
+        aged.filter((owner, v) -> v instanceof MemoryStrength).mapValues(v -> (MemoryStrength) v).to(strength.name(), toStrength);
         return builder.build();
     }
 

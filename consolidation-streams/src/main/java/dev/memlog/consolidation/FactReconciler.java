@@ -7,6 +7,7 @@ import dev.memlog.schemas.RecordKinds;
 import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.MemoryRecord;
 import dev.memlog.schemas.avro.MemoryTier;
+import dev.memlog.schemas.avro.RecordChange;
 import dev.memlog.schemas.registry.SchemaRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -263,6 +264,8 @@ public final class FactReconciler implements Processor<String, MemoryRecord, Str
         metadata.put("mentions", Integer.toString(provenance.size()));
         return MemoryRecord.newBuilder(known)
                 .setVersion(known.getVersion() + 1)
+                .setChange(RecordChange.REINFORCED)
+                .setChangeReason("restated in event " + again.getProvenance().getLast())
                 .setProvenance(new ArrayList<>(provenance))
                 .setObservedAt(again.getObservedAt().isAfter(known.getObservedAt()) ? again.getObservedAt() : known.getObservedAt())
                 .setImportance(Math.max(known.getImportance(), again.getImportance()))
@@ -276,6 +279,8 @@ public final class FactReconciler implements Processor<String, MemoryRecord, Str
         metadata.put("superseded_by", supersededBy);
         return MemoryRecord.newBuilder(record)
                 .setVersion(record.getVersion() + 1)
+                .setChange(RecordChange.SUPERSEDED)
+                .setChangeReason("superseded by " + supersededBy)
                 .setValidTo(validTo)
                 .setCreatedAt(now())
                 .setMetadata(metadata)

@@ -71,7 +71,7 @@ class ConsolidationRestartIT {
                 new SessionSummarizer.Settings(Duration.ofMinutes(30), idle, 2000, Duration.ofSeconds(1)), null);
         return new ConsolidationService(new ConsolidationService.Config("restart-test", kafka.bootstrapServers(),
                 registry.url(), stateDir, "127.0.0.1", 0, model.modelId(), 3, (short) 1, true, summaries,
-                FactChoice.of("rules"), new SignalImportanceScorer(), 2000, null), model);
+                FactChoice.of("rules"), new SignalImportanceScorer(), 2000, Lifecycle.defaults(java.time.Clock.systemUTC()), null), model);
     }
 
     /** Ann states where she lives three times: before the restart, again, and after the restart a new place. */

@@ -40,7 +40,8 @@ class EpisodeRecorderTest {
     @BeforeEach
     void start() {
         var registry = new InMemorySchemaRegistry();
-        var topology = ConsolidationService.topology(registry, new EpisodeRecorder(model, new SignalImportanceScorer(), Clock.fixed(NOW, ZoneOffset.UTC)), false);
+        var topology = ConsolidationService.topology(registry, ConsolidationService.Parts.turns(
+                new EpisodeRecorder(model, new SignalImportanceScorer(), Clock.fixed(NOW, ZoneOffset.UTC)), false));
         var harness = TopologyHarness.open(topology, registry, "test", Instant.now());
         driver = harness.driver();
         events = harness.events();

@@ -35,8 +35,8 @@ class FactReconcilerTest {
         var registry = new InMemorySchemaRegistry();
         Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
         var scorer = new SignalImportanceScorer();
-        var topology = ConsolidationService.topology(registry, new EpisodeRecorder(model, scorer, clock), false,
-                () -> FactChoice.of(extractor).processor(model, scorer, clock), null, null);
+        var topology = ConsolidationService.topology(registry, ConsolidationService.Parts.turns(
+                new EpisodeRecorder(model, scorer, clock), false).withFacts(() -> FactChoice.of(extractor).processor(model, scorer, clock)));
         harness = TopologyHarness.open(topology, registry, "facts-test", T0);
     }
 

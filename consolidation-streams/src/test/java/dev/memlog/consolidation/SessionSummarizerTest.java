@@ -47,8 +47,9 @@ class SessionSummarizerTest {
         var registry = new InMemorySchemaRegistry();
         var settings = new SessionSummarizer.Settings(GAP, Duration.ofMinutes(10), maxTokens, Duration.ofMinutes(1));
         Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
-        var topology = ConsolidationService.topology(registry, new EpisodeRecorder(model, new SignalImportanceScorer(), clock), true, null,
-                () -> new SessionSummarizer(summarizer, extractive(), model, settings, clock), null);
+        var topology = ConsolidationService.topology(registry, ConsolidationService.Parts.turns(
+                new EpisodeRecorder(model, new SignalImportanceScorer(), clock), true)
+                .withSummaries(() -> new SessionSummarizer(summarizer, extractive(), model, settings, clock)));
         var harness = TopologyHarness.open(topology, registry, "summaries-test", T0);
         driver = harness.driver();
         events = harness.events();

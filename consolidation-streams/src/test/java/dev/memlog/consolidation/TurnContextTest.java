@@ -58,7 +58,8 @@ class TurnContextTest {
 
     List<MemoryRecord> derive(EmbeddingProvider provider, boolean withPreviousTurn, MemoryEvent... events) {
         var registry = new InMemorySchemaRegistry();
-        var topology = ConsolidationService.topology(registry, new EpisodeRecorder(provider, new SignalImportanceScorer(), Clock.systemUTC()), withPreviousTurn);
+        var topology = ConsolidationService.topology(registry, ConsolidationService.Parts.turns(
+                new EpisodeRecorder(provider, new SignalImportanceScorer(), Clock.systemUTC()), withPreviousTurn));
         try (var harness = TopologyHarness.open(topology, registry, "turn-context-test", Instant.now())) {
             for (var event : events) {
                 harness.events().pipeInput(MemoryOwner.of("acme", "u", null).key(), event);

@@ -38,8 +38,8 @@ class WorkingMemoryTest {
 
     void start(int maxTokens) {
         var registry = new InMemorySchemaRegistry();
-        var topology = ConsolidationService.topology(registry, new EpisodeRecorder(model, new SignalImportanceScorer(),
-                Clock.systemUTC()), false, null, null, () -> new WorkingMemory(maxTokens));
+        var topology = ConsolidationService.topology(registry, ConsolidationService.Parts.turns(new EpisodeRecorder(model,
+                new SignalImportanceScorer(), Clock.systemUTC()), false).withWorkingMemory(() -> new WorkingMemory(maxTokens)));
         harness = TopologyHarness.open(topology, registry, "working-memory-test", T0);
     }
 

@@ -62,10 +62,12 @@ public final class ContextPacker {
 
     /**
      * One memory in the pack; {@code eventIds} are its provenance, {@code neighbourOf} names the hit that brought it in,
-     * {@code lineSources} (extractive summaries only) the event each line after the heading was taken from.
+     * {@code lineSources} (extractive summaries only) the event each line after the heading was taken from;
+     * {@code userId} and {@code agentId} whose memory it is.
      */
     public record Item(String recordId, String tier, String sessionId, Instant observedAt, String speaker, String sessionDate,
-                       String text, double score, List<String> eventIds, String neighbourOf, List<String> lineSources) {
+                       String text, double score, List<String> eventIds, String neighbourOf, List<String> lineSources,
+                       String userId, String agentId) {
 
         public Item {
             eventIds = List.copyOf(eventIds);
@@ -106,11 +108,12 @@ public final class ContextPacker {
             }
             return keptSources.size() == lineSources.size() ? this
                     : new Item(recordId, tier, sessionId, observedAt, speaker, sessionDate, kept.toString(), score, eventIds,
-                    neighbourOf, keptSources);
+                    neighbourOf, keptSources, userId, agentId);
         }
     }
 
-    public record Pack(String context, int tokens, int budgetTokens, String tokenizer, List<Item> items) {
+    /** @param requestId names this retrieval, for feedback on what it returned */
+    public record Pack(String context, int tokens, int budgetTokens, String tokenizer, List<Item> items, String requestId) {
     }
 
     public Pack pack(String tenant, SearchRequest request, int budgetTokens, boolean neighbours) {
@@ -119,12 +122,12 @@ public final class ContextPacker {
         Map<String, List<Item>> around = neighbours ? neighbours(tenant, hits) : Map.of();
         for (var hit : hits) {
             ranked.add(item(hit.recordId(), hit.tier(), hit.sessionId(), hit.observedAt(), hit.metadata(), hit.role(),
-                    hit.text(), hit.score(), hit.eventIds(), null));
+                    hit.text(), hit.score(), hit.eventIds(), null, hit.userId(), hit.agentId()));
             ranked.addAll(around.getOrDefault(hit.recordId(), List.of()));
         }
         List<Item> chosen = fit(ranked, budgetTokens, this::countTokens);
         String rendered = render(chosen);
-        return new Pack(rendered, countTokens(rendered), budgetTokens, tokenizer(), chosen);
+        return new Pack(rendered, countTokens(rendered), budgetTokens, tokenizer(), chosen, java.util.UUID.randomUUID().toString());
     }
 
     /**
@@ -206,12 +209,13 @@ public final class ContextPacker {
     }
 
     private static Item item(String id, String tier, String session, Instant at, Map<String, String> metadata, String role,
-                             String text, double score, List<String> eventIds, String neighbourOf) {
+                             String text, double score, List<String> eventIds, String neighbourOf, String userId,
+                             String agentId) {
         String speaker = metadata.getOrDefault("speaker", role);
         String date = metadata.getOrDefault("session_date", DATE.format(at));
         String sources = metadata.get(RecordKinds.LINE_SOURCES);
         return new Item(id, tier, session, at, speaker, date, text, score, eventIds, neighbourOf,
-                sources == null || sources.isBlank() ? List.of() : List.of(sources.split(",")));
+                sources == null || sources.isBlank() ? List.of() : List.of(sources.split(",")), userId, agentId);
     }
 
     private static Item fromSource(JsonNode found, double score, String neighbourOf) {
@@ -224,7 +228,8 @@ public final class ContextPacker {
                 src.path("session_id").isNull() ? null : src.path("session_id").asText(null),
                 Instant.ofEpochMilli(src.path("observed_at").asLong()), metadata,
                 src.path("role").isNull() ? null : src.path("role").asText(null), src.path("text").asText(), score,
-                eventIds, neighbourOf);
+                eventIds, neighbourOf, src.path("user_id").isNull() ? null : src.path("user_id").asText(null),
+                src.path("agent_id").isNull() ? null : src.path("agent_id").asText(null));
     }
 
     /** Renders tiers in order; episodes grouped by session, sessions and turns in time order; summaries as {@link Item#visible}. */

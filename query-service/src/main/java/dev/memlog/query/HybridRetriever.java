@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.http.Json;
+import dev.memlog.common.memory.StrengthModel;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -68,12 +69,23 @@ public final class HybridRetriever {
     private final MemoryIndex index;
     private final EmbeddingProvider embeddings;
     private final Tuning tuning;
+    private final LifecycleIndexes lifecycle;
+    private final StrengthModel strengthModel;
 
+    /** Without use histories: every memory counts as at full strength. */
     public HybridRetriever(OpenSearchRest os, MemoryIndex index, EmbeddingProvider embeddings, Tuning tuning) {
+        this(os, index, embeddings, tuning, null, null);
+    }
+
+    /** @param lifecycle where use histories are, for strength; @param strengthModel how strength follows from them */
+    public HybridRetriever(OpenSearchRest os, MemoryIndex index, EmbeddingProvider embeddings, Tuning tuning,
+                           LifecycleIndexes lifecycle, StrengthModel strengthModel) {
         this.os = os;
         this.index = index;
         this.embeddings = embeddings;
         this.tuning = tuning;
+        this.lifecycle = lifecycle;
+        this.strengthModel = strengthModel;
     }
 
     /** One retrieved memory, its score and why. */
@@ -111,7 +123,8 @@ public final class HybridRetriever {
                 }
                 yield single;
             }
-            case HYBRID -> shaped(request, response.path("hits").path("hits"), reference, rerank ? tuning.rerankWeight() : 0);
+            case HYBRID -> shaped(tenant, request, response.path("hits").path("hits"), reference,
+                    rerank ? tuning.rerankWeight() : 0);
         };
         if (rerank && !hits.isEmpty()) {
             hits = rerank(request.query(), hits);
@@ -229,7 +242,7 @@ public final class HybridRetriever {
      * Weighs the sub-query scores as the pipeline did, lets the dialogue rules move each candidate's relevance
      * within the pool, then applies the shaping weights.
      */
-    private List<Hit> shaped(SearchRequest request, JsonNode hits, Instant reference, double rerankWeight) {
+    private List<Hit> shaped(String tenant, SearchRequest request, JsonNode hits, Instant reference, double rerankWeight) {
         FusionWeights w = tuning.fusion();
         ScoreShaper shaper = tuning.shaper();
         int contextK = contextK(request);
@@ -243,6 +256,8 @@ public final class HybridRetriever {
                     src.path("text").asText(), w.bm25() * s.bm25() + w.vector() * s.vector() + w.context() * s.context()));
         }
         List<DialogueShaper.Adjustment> moves = tuning.dialogue().adjust(request.query(), turns);
+        Map<String, JsonNode> uses = shaper.strengthWeight() > 0 && lifecycle != null
+                ? lifecycle.strengths(tenant, turns.stream().map(DialogueShaper.Turn::recordId).toList()) : Map.of();
         double keep = 1 - rerankWeight;
         double share = shaper.relevanceShare() * keep;
         List<Hit> shaped = new ArrayList<>();
@@ -255,8 +270,7 @@ public final class HybridRetriever {
             double recency = keep * shaper.recencyWeight()
                     * shaper.recency(Instant.ofEpochMilli(src.path("observed_at").asLong()), reference);
             double importance = keep * shaper.importanceWeight() * src.path("importance").asDouble(0.5);
-            // strength is not modelled yet: every memory is at full strength
-            double strength = keep * shaper.strengthWeight();
+            double strength = keep * shaper.strengthWeight() * strength(hit, uses, reference);
             double bm25 = share * w.bm25() * s.bm25();
             double vector = share * (w.vector() * s.vector() + w.context() * s.context());
             double score = bm25 + vector + share * move.total() + recency + importance + strength;
@@ -265,6 +279,19 @@ public final class HybridRetriever {
                     s.contextRaw(), matchedTerms(hit.path("_explanation")))));
         }
         return shaped;
+    }
+
+    /** The memory's strength at the reference time, from its use history; 1 without one to read. */
+    private double strength(JsonNode hit, Map<String, JsonNode> uses, Instant reference) {
+        if (lifecycle == null || strengthModel == null) {
+            return 1.0;
+        }
+        JsonNode src = hit.path("_source");
+        Map<String, String> metadata = new LinkedHashMap<>();
+        src.path("metadata").properties().forEach(e -> metadata.put(e.getKey(), e.getValue().asText()));
+        var history = LifecycleIndexes.uses(uses.get(hit.path("_id").asText()), Instant.ofEpochMilli(src.path("valid_from").asLong()),
+                src.path("importance").asDouble(0.5), src.path("tier").asText(), metadata);
+        return strengthModel.strength(history, reference);
     }
 
     /** Adds the reranker's judgement; if the reranker fails, the hits keep their shaped order and say so in the log. */

@@ -42,9 +42,13 @@ public final class MemoryIndex {
 
     /** The index body for a vector dimension: the mapping resource with its placeholders filled in. */
     public static String definition(int dimension, int shards, int replicas) {
-        try (InputStream in = MemoryIndex.class.getResourceAsStream("/memory-index.json")) {
+        return definition("/memory-index.json", shards, replicas).replace("\"__DIMENSION__\"", Integer.toString(dimension));
+    }
+
+    /** An index body from a mapping resource, with its shard and replica placeholders filled in. */
+    static String definition(String resource, int shards, int replicas) {
+        try (InputStream in = MemoryIndex.class.getResourceAsStream(resource)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8)
-                    .replace("\"__DIMENSION__\"", Integer.toString(dimension))
                     .replace("\"__SHARDS__\"", Integer.toString(shards))
                     .replace("\"__REPLICAS__\"", Integer.toString(replicas));
         } catch (IOException e) {

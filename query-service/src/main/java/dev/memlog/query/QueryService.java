@@ -6,6 +6,7 @@ import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
 import dev.memlog.common.http.Metrics;
 import dev.memlog.common.http.ServiceServer;
+import dev.memlog.common.memory.StrengthModel;
 import dev.memlog.schemas.registry.SchemaRegistryClient;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -19,7 +20,7 @@ public final class QueryService implements AutoCloseable {
     public record Config(String host, int port, String bootstrapServers, String schemaRegistryUrl, String openSearchUrl,
                          String indexAlias, int shards, int replicas, HybridRetriever.Tuning tuning, String consumerGroup,
                          String embeddingModel, boolean queryInstruction, ApiKeys apiKeys, String tokenizer,
-                         RerankerChoice reranker, String consolidationUrl) {
+                         RerankerChoice reranker, String consolidationUrl, StrengthModel strengthModel) {
         public static Config from(Env env) {
             return new Config(env.string("HTTP_HOST", "0.0.0.0"), env.integer("QUERY_PORT", 8083),
                     env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
@@ -32,7 +33,7 @@ public final class QueryService implements AutoCloseable {
                     Boolean.parseBoolean(env.string("EMBEDDING_QUERY_INSTRUCTION", "true")),
                     ApiKeys.load(env.optional("API_KEYS"), env.optional("API_KEYS_FILE")),
                     env.string("CONTEXT_TOKENIZER", "cl100k_base"), RerankerChoice.from(env),
-                    env.string("CONSOLIDATION_URL", "http://127.0.0.1:8082"));
+                    env.string("CONSOLIDATION_URL", "http://127.0.0.1:8082"), StrengthModel.from(env));
         }
 
         /** Fusion, dialogue rules and shaping from HYBRID_*, NEIGHBOUR_WEIGHT and friends; the defaults are the measured ones. */
@@ -53,12 +54,13 @@ public final class QueryService implements AutoCloseable {
                                    String consumerGroup, String embeddingModel, ApiKeys apiKeys, int port) {
             return new Config("127.0.0.1", port, bootstrapServers, schemaRegistryUrl, openSearchUrl, indexAlias, 1, 0,
                     tuning(new Env(Map.of())), consumerGroup, embeddingModel, true, apiKeys, "cl100k_base",
-                    RerankerChoice.none(), null);
+                    RerankerChoice.none(), null, StrengthModel.defaults());
         }
     }
 
     private final OpenSearchRest os;
     private final RecordIndexer indexer;
+    private final AccessRecorder access;
     private final ServiceServer http;
     private final MemoryIndex index;
 
@@ -72,17 +74,24 @@ public final class QueryService implements AutoCloseable {
         index.ensure(embeddings.dimension(), config.shards(), config.replicas(), fusion.bm25(), fusion.vector(), fusion.context());
         var metrics = Metrics.registry("query-service");
         var registry = new SchemaRegistryClient(config.schemaRegistryUrl());
-        this.indexer = new RecordIndexer(config.bootstrapServers(), config.consumerGroup(), registry, os, index, metrics);
+        var lifecycle = new LifecycleIndexes(os, config.indexAlias());
+        lifecycle.ensure(config.shards(), config.replicas());
+        this.indexer = new RecordIndexer(config.bootstrapServers(), config.consumerGroup(), registry, os, index, lifecycle, metrics);
         indexer.start();
+        this.access = new AccessRecorder(config.bootstrapServers(), registry, metrics);
         var tuning = config.tuning().withReranker(config.reranker().create(embeddings), config.reranker().weight());
-        var retriever = new HybridRetriever(os, index, embeddings, tuning);
+        var retriever = new HybridRetriever(os, index, embeddings, tuning, lifecycle, config.strengthModel());
         var routes = new SearchRoutes(config.apiKeys(), retriever,
-                new ContextPacker(retriever, os, index, config.tokenizer()), metrics);
+                new ContextPacker(retriever, os, index, config.tokenizer()), access, lifecycle, metrics);
         var workingMemory = new WorkingMemoryRoutes(config.apiKeys(), config.consolidationUrl());
+        var feedback = new FeedbackRoutes(config.apiKeys(), access);
+        var history = new HistoryRoutes(config.apiKeys(), lifecycle, config.strengthModel());
         this.http = ServiceServer.start("query-service", config.host(), config.port(), 1 << 20, metrics,
                 Map.of("opensearch", this::openSearchUp, "materializer", indexer::healthy), c -> {
                     routes.register(c);
                     workingMemory.register(c);
+                    feedback.register(c);
+                    history.register(c);
                 });
         log.info("query-service started: index {}, model {}, reranker {}", config.indexAlias(), embeddings.modelId(),
                 tuning.reranker() == null ? "none" : tuning.reranker().name());
@@ -107,6 +116,7 @@ public final class QueryService implements AutoCloseable {
     @Override
     public void close() {
         http.close();
+        access.close();
         indexer.close();
         os.close();
     }

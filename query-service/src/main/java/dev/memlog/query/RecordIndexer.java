@@ -2,6 +2,9 @@ package dev.memlog.query;
 
 import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.MemoryRecord;
+import dev.memlog.schemas.avro.MemoryStrength;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Deserializer;
 import dev.memlog.schemas.registry.SchemaRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -27,16 +30,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every committed memory record is in the index exactly once: documents are keyed by record id and versioned
- * externally, offsets are committed only after the bulk request succeeded, and a failed batch is retried whole.
+ * Every committed memory record is in the index exactly once, and gone from it once forgotten: documents are keyed by
+ * record id and versioned externally, every version also lands in the history index and every change of a memory's
+ * use history in the strength index; offsets are committed only after the bulk request succeeded, and a failed batch
+ * is retried whole.
  */
 public final class RecordIndexer implements Runnable, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RecordIndexer.class);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
 
-    private final KafkaConsumer<String, MemoryRecord> consumer;
+    private final KafkaConsumer<String, SpecificRecord> consumer;
     private final OpenSearchRest os;
     private final MemoryIndex index;
+    private final LifecycleIndexes lifecycle;
+    private final Counter forgotten;
+    private final Counter strengths;
     private final KafkaClientMetrics consumerMetrics;
     private final Counter indexed;
     private final Counter rejected;
@@ -47,7 +55,7 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
     private volatile boolean polling;
 
     public RecordIndexer(String bootstrapServers, String groupId, SchemaRegistry registry, OpenSearchRest os,
-                         MemoryIndex index, MeterRegistry metrics) {
+                         MemoryIndex index, LifecycleIndexes lifecycle, MeterRegistry metrics) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
@@ -57,22 +65,31 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, groupId);
-        var topic = Topics.MEMORY_RECORDS;
-        this.consumer = new KafkaConsumer<>(props, topic.keySerde().deserializer(), topic.valueSerde(registry).deserializer());
+        var records = Topics.MEMORY_RECORDS.valueSerde(registry).deserializer();
+        var strengthChanges = Topics.MEMORY_STRENGTH.valueSerde(registry).deserializer();
+        // one consumer for both topics, each value read with its own topic's schema
+        Deserializer<SpecificRecord> values = (topic, data) -> topic.equals(Topics.MEMORY_STRENGTH.name())
+                ? strengthChanges.deserialize(topic, data) : records.deserialize(topic, data);
+        this.consumer = new KafkaConsumer<>(props, Topics.MEMORY_RECORDS.keySerde().deserializer(), values);
         this.os = os;
         this.index = index;
+        this.lifecycle = lifecycle;
+        this.forgotten = Counter.builder("memlog_materializer_records_forgotten")
+                .description("memories removed from the live index because they were forgotten").register(metrics);
+        this.strengths = Counter.builder("memlog_materializer_strengths_indexed").register(metrics);
         this.consumerMetrics = new KafkaClientMetrics(consumer);
         consumerMetrics.bindTo(metrics);
         this.indexed = Counter.builder("memlog_materializer_records_indexed").register(metrics);
         this.rejected = Counter.builder("memlog_materializer_records_rejected").register(metrics);
         this.bulkTimer = Timer.builder("memlog_materializer_bulk").register(metrics);
         Gauge.builder("memlog_materializer_lag_records", lag, AtomicLong::get)
-                .description("records in memory.records not yet indexed; -1 before the first poll").register(metrics);
+                .description("changes in memory.records and memory.strength not yet indexed; -1 before the first poll")
+                .register(metrics);
         this.thread = Thread.ofPlatform().name("record-indexer").unstarted(this);
     }
 
     public void start() {
-        consumer.subscribe(List.of(Topics.MEMORY_RECORDS.name()));
+        consumer.subscribe(List.of(Topics.MEMORY_RECORDS.name(), Topics.MEMORY_STRENGTH.name()));
         thread.start();
     }
 
@@ -89,7 +106,7 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
     public void run() {
         try {
             while (running.get()) {
-                ConsumerRecords<String, MemoryRecord> batch = consumer.poll(Duration.ofMillis(500));
+                ConsumerRecords<String, SpecificRecord> batch = consumer.poll(Duration.ofMillis(500));
                 polling = true;
                 if (!batch.isEmpty()) {
                     indexWithRetry(batch);
@@ -122,52 +139,72 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
         lag.set(total);
     }
 
-    private void indexWithRetry(ConsumerRecords<String, MemoryRecord> batch) throws InterruptedException {
-        List<MemoryRecord> records = new ArrayList<>(batch.count());
-        for (ConsumerRecord<String, MemoryRecord> r : batch) {
+    private void indexWithRetry(ConsumerRecords<String, SpecificRecord> batch) throws InterruptedException {
+        List<SpecificRecord> values = new ArrayList<>(batch.count());
+        for (ConsumerRecord<String, SpecificRecord> r : batch) {
             if (r.value() != null) {
-                records.add(r.value());
+                values.add(r.value());
             }
         }
         Duration backoff = Duration.ofMillis(200);
         while (running.get()) {
             try {
-                bulk(records);
+                bulk(values);
                 return;
             } catch (RuntimeException | java.io.IOException e) {
-                log.warn("bulk indexing of {} records failed, retrying in {} ms: {}", records.size(), backoff.toMillis(), e.getMessage());
+                log.warn("bulk indexing of {} changes failed, retrying in {} ms: {}", values.size(), backoff.toMillis(), e.getMessage());
                 Thread.sleep(backoff.toMillis());
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
             }
         }
     }
 
-    private void bulk(List<MemoryRecord> records) throws java.io.IOException {
+    private void bulk(List<SpecificRecord> values) throws java.io.IOException {
         var request = new BulkRequest.Builder();
-        for (MemoryRecord record : records) {
-            request.operations(op -> op.index(i -> i.index(index.alias()).id(record.getRecordId())
-                    .version((long) record.getVersion()).versionType(VersionType.ExternalGte)
-                    .document(MemoryIndex.document(record))));
+        int forgetting = 0;
+        int strengthChanges = 0;
+        for (SpecificRecord value : values) {
+            switch (value) {
+                case MemoryRecord record when record.getForgottenAt() != null -> {
+                    request.operations(op -> op.delete(d -> d.index(index.alias()).id(record.getRecordId())
+                            .version((long) record.getVersion()).versionType(VersionType.ExternalGte)));
+                    forgetting++;
+                }
+                case MemoryRecord record -> request.operations(op -> op.index(i -> i.index(index.alias())
+                        .id(record.getRecordId()).version((long) record.getVersion()).versionType(VersionType.ExternalGte)
+                        .document(MemoryIndex.document(record))));
+                case MemoryStrength strength -> {
+                    request.operations(op -> op.index(i -> i.index(lifecycle.strength()).id(strength.getRecordId())
+                            .document(LifecycleIndexes.strengthDocument(strength))));
+                    strengthChanges++;
+                }
+                default -> throw new IllegalStateException("unexpected value " + value.getClass());
+            }
+            if (value instanceof MemoryRecord record) {
+                request.operations(op -> op.index(i -> i.index(lifecycle.history()).id(LifecycleIndexes.historyId(record))
+                        .document(LifecycleIndexes.historyDocument(record))));
+            }
         }
         Timer.Sample sample = Timer.start();
         BulkResponse response = os.typed().bulk(request.build());
         sample.stop(bulkTimer);
-        int ok = 0;
         List<String> retryable = new ArrayList<>();
         for (BulkResponseItem item : response.items()) {
-            if (item.error() == null || item.status() == 409) {
-                ok++; // 409: a newer version is already indexed
+            if (item.error() == null || item.status() == 409 || item.status() == 404) {
+                continue; // 409: a newer version is already indexed; 404: forgetting what is already gone
             } else if (item.status() == 429 || item.status() >= 500) {
                 retryable.add(item.id() + ": " + item.error().reason());
             } else {
                 rejected.increment();
-                log.error("record {} rejected by the index: {}", item.id(), item.error().reason());
+                log.error("{} {} rejected by the index: {}", item.index(), item.id(), item.error().reason());
             }
         }
         if (!retryable.isEmpty()) {
-            throw new IllegalStateException(retryable.size() + " records not indexed, e.g. " + retryable.getFirst());
+            throw new IllegalStateException(retryable.size() + " changes not indexed, e.g. " + retryable.getFirst());
         }
-        indexed.increment(ok);
+        indexed.increment(values.size() - strengthChanges);
+        forgotten.increment(forgetting);
+        strengths.increment(strengthChanges);
     }
 
     @Override

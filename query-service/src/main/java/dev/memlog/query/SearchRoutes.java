@@ -7,39 +7,71 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.config.JavalinConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
-/** Retrieval for the caller's tenant: hybrid search with explained scores, token-budgeted context packs, live counts. */
+/**
+ * Retrieval for the caller's tenant: hybrid search with explained scores, token-budgeted context packs, live counts.
+ * What a search or pack returns is recorded as retrieved (reinforcing it) after the answer is sent, unless the request
+ * looks back in time ({@code as_of}) or says {@code "reinforce": false}.
+ */
 final class SearchRoutes {
     static final int MAX_BUDGET = 32_000;
     private final ApiKeys apiKeys;
     private final HybridRetriever retriever;
     private final ContextPacker packer;
+    private final AccessRecorder access;
+    private final LifecycleIndexes lifecycle;
     private final Timer searchTimer;
     private final Timer contextTimer;
 
-    SearchRoutes(ApiKeys apiKeys, HybridRetriever retriever, ContextPacker packer, MeterRegistry metrics) {
+    SearchRoutes(ApiKeys apiKeys, HybridRetriever retriever, ContextPacker packer, AccessRecorder access,
+                 LifecycleIndexes lifecycle, MeterRegistry metrics) {
         this.apiKeys = apiKeys;
         this.retriever = retriever;
         this.packer = packer;
+        this.access = access;
+        this.lifecycle = lifecycle;
         this.contextTimer = Timer.builder("memlog_context_pack").publishPercentiles(0.5, 0.95, 0.99).register(metrics);
         this.searchTimer = Timer.builder("memlog_search").publishPercentiles(0.5, 0.95, 0.99).register(metrics);
+    }
+
+    /** Whether returning these memories reinforces them: not for a look back in time, nor when the caller says not. */
+    private static boolean reinforce(JsonNode body, SearchRequest request) {
+        JsonNode node = body.get("reinforce");
+        if (node != null && !node.isNull() && !node.isBoolean()) {
+            throw ApiException.badRequest("reinforce", "reinforce must be true or false");
+        }
+        return request.asOf() == null && (node == null || node.isNull() || node.asBoolean());
     }
 
     void register(JavalinConfig config) {
         config.routes.get("/v1/stats", ctx -> {
             String tenant = apiKeys.tenantOf(ctx);
             var scope = SearchRequest.scope(ctx.queryParam("user_id"), ctx.queryParam("agent_id"), ctx.queryParam("session_id"));
-            ctx.json(Map.of("records", retriever.count(tenant, scope)));
+            ctx.json(Map.of("records", retriever.count(tenant, scope), "forgotten", lifecycle.forgotten(tenant, scope)));
         });
         config.routes.post("/v1/search", ctx -> {
             String tenant = apiKeys.tenantOf(ctx);
-            var request = SearchRequest.parse(Json.body(ctx));
+            JsonNode body = Json.body(ctx);
+            var request = SearchRequest.parse(body);
+            boolean reinforce = reinforce(body, request);
             long started = System.nanoTime();
             var hits = retriever.search(tenant, request);
             long nanos = System.nanoTime() - started;
             searchTimer.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
-            ctx.json(Map.of("hits", hits, "took_ms", nanos / 1_000_000));
+            String requestId = UUID.randomUUID().toString();
+            ctx.json(Map.of("hits", hits, "took_ms", nanos / 1_000_000, "request_id", requestId));
+            if (reinforce) {
+                List<AccessRecorder.Accessed> returned = new ArrayList<>();
+                for (int i = 0; i < hits.size(); i++) {
+                    var h = hits.get(i);
+                    returned.add(new AccessRecorder.Accessed(h.userId(), h.agentId(), h.recordId(), i + 1, h.score()));
+                }
+                access.retrieved(tenant, requestId, request.query(), returned);
+            }
         });
         config.routes.post("/v1/context", ctx -> {
             String tenant = apiKeys.tenantOf(ctx);
@@ -53,10 +85,19 @@ final class SearchRoutes {
             if (neighbours != null && !neighbours.isBoolean()) {
                 throw ApiException.badRequest("neighbours", "neighbours must be true or false");
             }
+            boolean reinforce = reinforce(body, request);
             long started = System.nanoTime();
             var pack = packer.pack(tenant, request, budget.asInt(), neighbours == null || neighbours.asBoolean());
             contextTimer.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
             ctx.json(pack);
+            if (reinforce) {
+                List<AccessRecorder.Accessed> returned = new ArrayList<>();
+                int rank = 0;
+                for (var item : pack.items()) {
+                    returned.add(new AccessRecorder.Accessed(item.userId(), item.agentId(), item.recordId(), ++rank, item.score()));
+                }
+                access.retrieved(tenant, pack.requestId(), request.query(), returned);
+            }
         });
     }
 }

@@ -33,7 +33,7 @@ class ContextPackerTest {
         Arbitrary<Long> times = Arbitraries.longs().between(1_600_000_000_000L, 1_700_000_000_000L);
         return Combinators.combine(ids, tiers, sessions, texts, times)
                 .as((id, tier, session, text, t) -> new ContextPacker.Item(id, tier, session, Instant.ofEpochMilli(t),
-                        "Ann", "8 May 2023", text, 1.0, List.of(), null, List.of()));
+                        "Ann", "8 May 2023", text, 1.0, List.of(), null, List.of(), "ann", null));
     }
 
     @Property(tries = 300)
@@ -77,10 +77,10 @@ class ContextPackerTest {
 
     @Property(tries = 1)
     void rendersTiersInOrderAndSessionsByTime() {
-        var later = new ContextPacker.Item("a", "EPISODIC", "s2", Instant.parse("2023-06-01T10:00:00Z"), "Bo", "1 June 2023", "later turn", 1, List.of(), null, List.of());
-        var earlier = new ContextPacker.Item("b", "EPISODIC", "s1", Instant.parse("2023-05-08T10:00:00Z"), "Ann", "8 May 2023", "earlier turn", 1, List.of(), null, List.of());
-        var fact = new ContextPacker.Item("c", "SEMANTIC", null, Instant.parse("2023-05-09T10:00:00Z"), null, "9 May 2023", "Ann likes tea", 1, List.of(), null, List.of());
-        var rule = new ContextPacker.Item("d", "PROCEDURAL", null, Instant.parse("2023-05-09T10:00:00Z"), null, "9 May 2023", "Answer in French", 1, List.of(), null, List.of());
+        var later = new ContextPacker.Item("a", "EPISODIC", "s2", Instant.parse("2023-06-01T10:00:00Z"), "Bo", "1 June 2023", "later turn", 1, List.of(), null, List.of(), "ann", null);
+        var earlier = new ContextPacker.Item("b", "EPISODIC", "s1", Instant.parse("2023-05-08T10:00:00Z"), "Ann", "8 May 2023", "earlier turn", 1, List.of(), null, List.of(), "ann", null);
+        var fact = new ContextPacker.Item("c", "SEMANTIC", null, Instant.parse("2023-05-09T10:00:00Z"), null, "9 May 2023", "Ann likes tea", 1, List.of(), null, List.of(), "ann", null);
+        var rule = new ContextPacker.Item("d", "PROCEDURAL", null, Instant.parse("2023-05-09T10:00:00Z"), null, "9 May 2023", "Answer in French", 1, List.of(), null, List.of(), "ann", null);
 
         String text = ContextPacker.render(List.of(later, earlier, fact, rule));
 
@@ -102,16 +102,16 @@ class ContextPackerTest {
     static final Instant AT = Instant.parse("2023-05-08T10:00:00Z");
 
     static Item turn(String id, String text) {
-        return new Item(id, "EPISODIC", "s1", AT, "Ann", "8 May 2023", text, 1, List.of("e-" + id), null, List.of());
+        return new Item(id, "EPISODIC", "s1", AT, "Ann", "8 May 2023", text, 1, List.of("e-" + id), null, List.of(), "ann", null);
     }
 
     static Item fact(String id, String text, String... events) {
-        return new Item(id, "SEMANTIC", null, AT, "Ann", "8 May 2023", text, 1, List.of(events), null, List.of());
+        return new Item(id, "SEMANTIC", null, AT, "Ann", "8 May 2023", text, 1, List.of(events), null, List.of(), "ann", null);
     }
 
     /** An extractive summary of turns t1..t3 quoting one line from each of {@code quoted}. */
     static Item summary(String id, String text, List<String> quoted) {
-        return new Item(id, "EPISODIC", "s1", AT, null, "8 May 2023", text, 1, List.of("e-t1", "e-t2", "e-t3"), null, quoted);
+        return new Item(id, "EPISODIC", "s1", AT, null, "8 May 2023", text, 1, List.of("e-t1", "e-t2", "e-t3"), null, quoted, "ann", null);
     }
 
     @Property(tries = 1)

@@ -13,8 +13,11 @@ import dev.memlog.registry.Compatibility;
 import dev.memlog.registry.SchemaRegistryServer;
 import dev.memlog.schemas.MemoryOwner;
 import dev.memlog.schemas.Topics;
+import dev.memlog.schemas.avro.AccessKind;
+import dev.memlog.schemas.avro.MemoryAccess;
 import dev.memlog.schemas.avro.MemoryRecord;
 import dev.memlog.schemas.avro.MemoryTier;
+import dev.memlog.schemas.avro.RecordChange;
 import dev.memlog.schemas.registry.SchemaRegistryClient;
 import dev.memlog.testkit.KafkaBroker;
 import dev.memlog.testkit.OpenSearchNode;
@@ -31,6 +34,8 @@ import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -347,6 +352,114 @@ class QueryServiceIT {
         var response = search("key-a", body);
         assertThat(response.statusCode()).as(name).isEqualTo(400);
         assertThat(JSON.readTree(response.body()).path("field").asText()).isEqualTo(field);
+    }
+
+    static HttpResponse<String> post(String path, String key, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + query.port() + path))
+                .header("Content-Type", "application/json").header(ApiKeys.HEADER, key)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpResponse<String> get(String path, String key) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + query.port() + path))
+                .header(ApiKeys.HEADER, key).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Every access event on memory.access from the start, read with a fresh consumer. */
+    static List<MemoryAccess> accesses() {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "access-reader-" + System.nanoTime());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        var topic = Topics.MEMORY_ACCESS;
+        List<MemoryAccess> out = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(props, topic.keySerde().deserializer(),
+                topic.valueSerde(new SchemaRegistryClient(registry.url())).deserializer())) {
+            consumer.subscribe(List.of(topic.name()));
+            long until = System.currentTimeMillis() + 3000;
+            while (System.currentTimeMillis() < until) {
+                consumer.poll(Duration.ofMillis(300)).forEach(r -> out.add(r.value()));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void whatASearchReturnsIsRecordedAsRetrievedAfterTheAnswerButNotForALookBackInTime() throws Exception {
+        send(record("tenant-a", "access-user", "acc-1", "The boat is moored in Harbour Seven", 1));
+        await().atMost(Duration.ofSeconds(30)).until(() -> count("{\"query\":{\"term\":{\"record_id\":\"acc-1\"}}}") == 1);
+
+        JsonNode answer = JSON.readTree(search("key-a", "{\"query\":\"where is the boat moored?\",\"user_id\":\"access-user\"}").body());
+        String requestId = answer.path("request_id").asText();
+        assertThat(requestId).isNotBlank();
+        search("key-a", "{\"query\":\"where was the boat?\",\"user_id\":\"access-user\",\"as_of\":\"2024-01-01T00:00:00Z\"}");
+        search("key-a", "{\"query\":\"boat?\",\"user_id\":\"access-user\",\"reinforce\":false}");
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(accesses().stream()
+                .filter(a -> "access-user".equals(a.getUserId())).toList()).singleElement().satisfies(a -> {
+                    assertThat(a.getKind()).isEqualTo(AccessKind.RETRIEVED);
+                    assertThat(a.getRequestId()).isEqualTo(requestId);
+                    assertThat(a.getQuery()).isEqualTo("where is the boat moored?");
+                    assertThat(a.getMemories()).singleElement().satisfies(m -> {
+                        assertThat(m.getRecordId()).isEqualTo("acc-1");
+                        assertThat(m.getRank()).isEqualTo(1);
+                    });
+                }));
+    }
+
+    @Test
+    void feedbackIsAppendedToTheAccessLogWithTheTimeTheAgentGives() throws Exception {
+        var response = post("/v1/feedback", "key-b", """
+                {"user_id":"feedback-user","record_ids":["r-1","r-2","r-1"],"signal":"used","request_id":"req-9",
+                 "timestamp":"2024-02-03T04:05:06Z"}""");
+        assertThat(response.statusCode()).isEqualTo(202);
+        String accessId = JSON.readTree(response.body()).path("access_id").asText();
+
+        MemoryAccess appended = accesses().stream().filter(a -> a.getAccessId().equals(accessId)).findFirst().orElseThrow();
+        assertThat(appended.getTenantId()).isEqualTo("tenant-b");
+        assertThat(appended.getKind()).isEqualTo(AccessKind.USED);
+        assertThat(appended.getRequestId()).isEqualTo("req-9");
+        assertThat(appended.getOccurredAt()).isEqualTo(Instant.parse("2024-02-03T04:05:06Z"));
+        assertThat(appended.getMemories()).extracting(m -> m.getRecordId()).containsExactly("r-1", "r-2");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            no owner        | {"record_ids":["r"],"signal":"used"}                          | user_id
+            no records      | {"user_id":"u","record_ids":[],"signal":"used"}               | record_ids
+            bad record id   | {"user_id":"u","record_ids":[" "],"signal":"used"}            | record_ids
+            unknown signal  | {"user_id":"u","record_ids":["r"],"signal":"loved"}           | signal
+            bad timestamp   | {"user_id":"u","record_ids":["r"],"signal":"used","timestamp":"later"} | timestamp
+            """)
+    void badFeedbackIsA400NamingTheField(String name, String body, String field) throws Exception {
+        var response = post("/v1/feedback", "key-a", body);
+        assertThat(response.statusCode()).as(name).isEqualTo(400);
+        assertThat(JSON.readTree(response.body()).path("field").asText()).isEqualTo(field);
+    }
+
+    @Test
+    void aForgottenVersionLeavesTheLiveIndexAndHistoryKeepsEveryVersionWithItsReason() throws Exception {
+        var first = record("tenant-a", "history-user", "hist-1", "Parked on level 3, bay 12", 1);
+        send(first);
+        await().atMost(Duration.ofSeconds(30)).until(() -> count("{\"query\":{\"term\":{\"record_id\":\"hist-1\"}}}") == 1);
+        send(MemoryRecord.newBuilder(first).setVersion(2).setChange(RecordChange.FORGOTTEN)
+                .setChangeReason("strength fell below 0.05 on 1 Jan 2024").setForgottenAt(Instant.parse("2024-01-01T00:00:00Z"))
+                .setEmbedding(List.of()).build());
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> count("{\"query\":{\"term\":{\"record_id\":\"hist-1\"}}}") == 0);
+        JsonNode hits = JSON.readTree(search("key-a", "{\"query\":\"where did I park?\",\"user_id\":\"history-user\"}").body());
+        assertThat(hits.path("hits")).isEmpty();
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> get("/v1/memories/hist-1/history", "key-a").statusCode() == 200
+                && JSON.readTree(get("/v1/memories/hist-1/history", "key-a").body()).path("versions").size() == 2);
+        JsonNode history = JSON.readTree(get("/v1/memories/hist-1/history", "key-a").body());
+        assertThat(history.path("live").asBoolean()).isFalse();
+        assertThat(history.path("versions").findValuesAsText("change")).containsExactly("DERIVED", "FORGOTTEN");
+        assertThat(history.path("versions").get(1).path("change_reason").asText()).startsWith("strength fell below");
+        assertThat(history.path("versions").get(0).path("provenance").get(0).asText()).isEqualTo("event-hist-1");
+        // another tenant cannot read it, and an unknown memory is a 404 naming the field
+        assertThat(get("/v1/memories/hist-1/history", "key-b").statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(get("/v1/memories/nope/history", "key-a").body()).path("field").asText()).isEqualTo("record_id");
     }
 
     @Test

@@ -16,4 +16,9 @@ public final class RecordKinds {
 
     private RecordKinds() {
     }
+
+    /** Explicit memories, standing instructions and anything an agent marked {@code pinned} never decay. */
+    public static boolean pinned(String tier, java.util.Map<String, String> metadata) {
+        return "PROCEDURAL".equals(tier) || EXPLICIT.equals(metadata.get("kind")) || "true".equalsIgnoreCase(metadata.get("pinned"));
+    }
 }

@@ -1,7 +1,9 @@
 package dev.memlog.schemas;
 
+import dev.memlog.schemas.avro.MemoryAccess;
 import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.avro.MemoryRecord;
+import dev.memlog.schemas.avro.MemoryStrength;
 import dev.memlog.schemas.avro.SessionBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,6 +30,25 @@ public final class Topics {
             "memory.records", Serdes.String(), MemoryRecord.class,
             Map.of("retention.ms", "-1", "cleanup.policy", "delete", "min.insync.replicas", "1"));
 
+    /**
+     * What retrieval returned and what agents said they used: appended by query-service, kept forever, because
+     * strengths are re-derived from it as records are from memory.events.
+     */
+    public static final Topic<String, MemoryAccess> MEMORY_ACCESS = new Topic<>(
+            "memory.access", Serdes.String(), MemoryAccess.class,
+            Map.of("retention.ms", "-1", "cleanup.policy", "delete", "min.insync.replicas", "1"));
+
+    /** Each memory's use history as it changes, for retrieval to weigh strength: derived by consolidation. */
+    public static final Topic<String, MemoryStrength> MEMORY_STRENGTH = new Topic<>(
+            "memory.strength", Serdes.String(), MemoryStrength.class,
+            Map.of("retention.ms", "-1", "cleanup.policy", "delete", "min.insync.replicas", "1"));
+
+    /** Consolidation's use history of every live memory, for decay and forgetting: a state store. */
+    public static final StateStore<MemoryStrength> STRENGTHS = new StateStore<>("memory-strength", MemoryStrength.class);
+
+    /** The newest version of every live memory without its embeddings, so forgetting can write its last version. */
+    public static final StateStore<MemoryRecord> LIVE_RECORDS = new StateStore<>("live-records", MemoryRecord.class);
+
     /** Consolidation's buffer of each session's unsummarized turns: a state store, its changelog in the registry. */
     public static final StateStore<SessionBuffer> SESSION_BUFFERS = new StateStore<>("session-buffer", SessionBuffer.class);
 
@@ -44,7 +65,7 @@ public final class Topics {
     }
 
     public static List<Topic<String, ?>> all() {
-        return List.of(MEMORY_EVENTS, MEMORY_RECORDS);
+        return List.of(MEMORY_EVENTS, MEMORY_RECORDS, MEMORY_ACCESS, MEMORY_STRENGTH);
     }
 
     /** Creates the missing topics; existing ones are left as they are. */

@@ -87,7 +87,8 @@ public final class LocalStack implements AutoCloseable {
                     config.consolidationPort(), config.embeddingModel(), config.partitions(), (short) 1,
                     consolidationTuning.embedPreviousTurn(),
                     consolidationTuning.summaries(), consolidationTuning.facts(),
-                    consolidationTuning.importance(), consolidationTuning.workingMemoryTokens(), null), model);
+                    consolidationTuning.importance(), consolidationTuning.workingMemoryTokens(), consolidationTuning.lifecycle(),
+                    null), model);
             started.push(consolidation);
             progress.accept(done(t, "consolidation-streams health at http://127.0.0.1:" + consolidation.port()));
 
@@ -96,7 +97,7 @@ public final class LocalStack implements AutoCloseable {
             query = new QueryService(new QueryService.Config("127.0.0.1", config.queryPort(), kafka.bootstrapServers(),
                     registry.url(), openSearch.url(), "memlog-records", 1, 0, tuned.tuning(), "memlog-query-materializer",
                     config.embeddingModel(), tuned.queryInstruction(), config.apiKeys(), tuned.tokenizer(), tuned.reranker(),
-                    "http://127.0.0.1:" + consolidation.port()), model);
+                    "http://127.0.0.1:" + consolidation.port(), tuned.strengthModel()), model);
             started.push(query);
             progress.accept(done(t, "query-service at http://127.0.0.1:" + query.port()));
         } catch (Exception | Error e) {

@@ -54,6 +54,28 @@ public final class MemoryClient {
                 .POST(HttpRequest.BodyPublishers.ofString(request.toString())), 200);
     }
 
+    /** Live and forgotten memory counts of the tenant, or of one user. */
+    public JsonNode stats(String userId) throws IOException {
+        String q = userId == null ? "" : "?user_id=" + URLEncoder.encode(userId, StandardCharsets.UTF_8);
+        return send(HttpRequest.newBuilder(URI.create(queryUrl + "/v1/stats" + q)).GET(), 200);
+    }
+
+    /** Every version of a memory with why it changed, and its use history; a missing node when there is no such memory yet. */
+    public JsonNode history(String recordId) throws IOException {
+        try {
+            return send(HttpRequest.newBuilder(URI.create(queryUrl + "/v1/memories/"
+                    + URLEncoder.encode(recordId, StandardCharsets.UTF_8) + "/history")).GET(), 200);
+        } catch (NotFound e) {
+            return Json.mapper().missingNode();
+        }
+    }
+
+    /** Reports memories used or not useful: {"user_id", "record_ids", "signal", "timestamp"}. */
+    public JsonNode feedback(JsonNode report) throws IOException {
+        return send(HttpRequest.newBuilder(URI.create(queryUrl + "/v1/feedback"))
+                .POST(HttpRequest.BodyPublishers.ofString(report.toString())), 202);
+    }
+
     public long count(String userId) throws IOException {
         String q = userId == null ? "" : "?user_id=" + URLEncoder.encode(userId, StandardCharsets.UTF_8);
         return send(HttpRequest.newBuilder(URI.create(queryUrl + "/v1/stats" + q)).GET(), 200).path("records").asLong();
@@ -63,6 +85,9 @@ public final class MemoryClient {
         try {
             var response = http.send(request.header(ApiKeys.HEADER, apiKey).header("Content-Type", "application/json")
                     .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 404 && expected != 404) {
+                throw new NotFound(response.uri() + " answered 404: " + response.body());
+            }
             if (response.statusCode() != expected) {
                 throw new IOException(response.uri() + " answered " + response.statusCode() + ": " + response.body());
             }
@@ -70,6 +95,13 @@ public final class MemoryClient {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException(e);
+        }
+    }
+
+    /** The service answered 404. */
+    static final class NotFound extends IOException {
+        NotFound(String message) {
+            super(message);
         }
     }
 }

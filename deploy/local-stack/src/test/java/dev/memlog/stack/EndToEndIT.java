@@ -12,7 +12,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.io.IOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +37,10 @@ class EndToEndIT {
     @BeforeAll
     static void start() throws Exception {
         var keys = ApiKeys.of(Map.of("acme-key", "acme", "globex-key", "globex"));
-        stack = new LocalStack(LocalStack.Config.freePorts(dir, keys), line -> { });
+        var free = LocalStack.Config.freePorts(dir, keys);
+        // retrieval weighs strength, so reinforcement shows in the order
+        stack = new LocalStack(new LocalStack.Config(dir, 0, 0, 0, 0, 0, 0, keys, free.embeddingModel(), free.partitions(),
+                Map.of("STRENGTH_WEIGHT", "0.2")), line -> { });
         acme = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), "acme-key");
         globex = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), "globex-key");
     }
@@ -163,6 +168,82 @@ class EndToEndIT {
         JsonNode pack = acme.context(Json.mapper().createObjectNode().put("query", "what should I cook tonight?")
                 .put("user_id", "fact-user").put("budget_tokens", 200));
         assertThat(pack.path("context").asText()).startsWith("## Instructions\n- Always answer in French.");
+    }
+
+    static ObjectNode turn(String user, String content, String timestamp, String spot) {
+        ObjectNode batch = Json.mapper().createObjectNode();
+        ObjectNode t = batch.putArray("turns").addObject().put("user_id", user).put("session_id", user + "-s1")
+                .put("role", "user").put("content", content).put("timestamp", timestamp);
+        if (spot != null) {
+            t.putObject("metadata").put("spot", spot);
+        }
+        return batch;
+    }
+
+    static JsonNode keyQuery(String spot) throws IOException {
+        ObjectNode request = Json.mapper().createObjectNode().put("query", "where is the spare key?").put("user_id", "strength-user")
+                .put("k", 2);
+        if (spot != null) {
+            request.putObject("metadata").put("spot", spot);
+        }
+        return acme.search(request).path("hits");
+    }
+
+    @Test
+    void aMemoryRetrievedRepeatedlyOutranksAnEquallySimilarOneThatNeverWas() throws Exception {
+        String observed = Instant.now().minus(Duration.ofDays(200)).toString();
+        String blue = recordId(acme.appendTurns(turn("strength-user", "The spare key is under the flowerpot by the blue door.",
+                observed, "blue")));
+        String red = recordId(acme.appendTurns(turn("strength-user", "The spare key is under the flowerpot by the red door.",
+                observed, "red")));
+        await().atMost(Duration.ofSeconds(60)).until(() -> acme.count("strength-user") == 2);
+
+        // five retrievals of the red one only (a filter keeps the blue one out of them)
+        for (int i = 0; i < 5; i++) {
+            assertThat(keyQuery("red").findValuesAsText("record_id")).containsExactly(red);
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> acme.history(red).path("strength").path("use_count").asInt() == 5);
+        assertThat(acme.history(blue).path("strength").isMissingNode()).as("never used: no use history").isTrue();
+
+        JsonNode hits = keyQuery(null);
+        assertThat(hits.findValuesAsText("record_id")).containsExactly(red, blue);
+        double redStrength = hits.get(0).path("explanation").path("strength").asDouble();
+        double blueStrength = hits.get(1).path("explanation").path("strength").asDouble();
+        assertThat(redStrength).isGreaterThan(blueStrength + 0.1);
+    }
+
+    @Test
+    void aForgottenMemoryLeavesRetrievalButItsHistorySaysItExistedAndWhyItWent() throws Exception {
+        String chatter = recordId(acme.appendTurns(turn("forget-user", "Okay, sounds good to me.", "2020-01-01T10:00:00Z", null)));
+        String kept = recordId(acme.appendTurns(turn("forget-user", "Remember: the ladder is in the garage.",
+                "2020-01-01T10:01:00Z", null)));
+        await().atMost(Duration.ofSeconds(60)).until(() -> acme.count("forget-user") == 2);
+        // a year and a half of the owner's time later, the small talk has faded
+        acme.appendTurns(turn("forget-user", "Back again after a long break.", "2021-07-01T10:00:00Z", null));
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> "FORGOTTEN".equals(acme.history(chatter).path("versions").path(1)
+                .path("change").asText()));
+        JsonNode history = acme.history(chatter);
+        assertThat(history.path("live").asBoolean()).isFalse();
+        assertThat(history.path("versions").get(0).path("text").asText()).isEqualTo("Okay, sounds good to me.");
+        assertThat(history.path("versions").get(1).path("change_reason").asText()).startsWith("strength fell below 0.05");
+        assertThat(history.path("strength").path("forgotten_at").isNull()).isFalse();
+        // the live index catches up within its refresh interval
+        await().atMost(Duration.ofSeconds(30)).until(() -> !smallTalkSearch().contains(chatter));
+        assertThat(smallTalkSearch()).contains(kept);
+        assertThat(acme.stats("forget-user").path("forgotten").asLong()).isEqualTo(1);
+        assertThat(acme.count("forget-user")).isEqualTo(2);
+    }
+
+    static List<String> smallTalkSearch() throws IOException {
+        return acme.search(Json.mapper().createObjectNode().put("query", "okay, sounds good").put("user_id", "forget-user")
+                .put("reinforce", false)).path("hits").findValuesAsText("record_id");
+    }
+
+    /** The record id of the one turn a batch appended. */
+    static String recordId(JsonNode appended) {
+        return dev.memlog.consolidation.EpisodeRecorder.recordId("acme", appended.path("event_ids").get(0).asText(),
+                dev.memlog.schemas.avro.MemoryTier.EPISODIC);
     }
 
     static ObjectNode where(String asOf) {

@@ -1,0 +1,174 @@
+package dev.memlog.consolidation;
+
+import dev.memlog.schemas.MemoryOwner;
+import dev.memlog.schemas.avro.MemoryAccess;
+import dev.memlog.schemas.avro.MemoryRecord;
+import dev.memlog.schemas.avro.MemoryStrength;
+import dev.memlog.schemas.avro.RecordChange;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * A memory unused while its owner's time goes on fades, and once its strength falls below the threshold it is
+ * forgotten: a last version with {@code forgotten_at} and the reason, never a silent loss. Every derived record and
+ * every access passes through here: records on their way out, so each memory's versions are numbered in one place and
+ * a memory forgotten and then restated comes back as a newer version; accesses to reinforce what they name. Time is
+ * each owner's own clock (the event time of the newest thing they did), and an owner's memories are checked whenever
+ * that clock passes the next check, so a replay of the same events forgets the same memories at the same moments.
+ */
+public final class DecayScheduler implements Processor<String, SpecificRecord, String, SpecificRecord> {
+    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("d MMM yyyy", Locale.ENGLISH).withZone(ZoneOffset.UTC);
+
+    private final Lifecycle lifecycle;
+    private final Reinforcer reinforcer = new Reinforcer();
+    private ProcessorContext<String, SpecificRecord> context;
+    private Lifecycle.State state;
+
+    DecayScheduler(Lifecycle lifecycle) {
+        this.lifecycle = lifecycle;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, SpecificRecord> context) {
+        this.context = context;
+        this.state = Lifecycle.State.of(context);
+    }
+
+    @Override
+    public void process(Record<String, SpecificRecord> record) {
+        String owner = switch (record.value()) {
+            case MemoryRecord r -> {
+                derived(r, record.timestamp());
+                yield Lifecycle.owner(r);
+            }
+            case MemoryAccess a -> {
+                String o = MemoryOwner.of(a.getTenantId(), a.getUserId(), a.getAgentId()).key();
+                state.advance(o, a.getOccurredAt());
+                reinforcer.reinforce(a, state).forEach(s -> context.forward(new Record<>(o, s, record.timestamp())));
+                yield o;
+            }
+            default -> throw new IllegalArgumentException("not a record or an access: " + record.value().getClass());
+        };
+        if (lifecycle.forgetting() && state.checkDue(owner, lifecycle.checkEvery())) {
+            forgetFaded(owner, record.timestamp());
+        }
+    }
+
+    private void derived(MemoryRecord r, long timestamp) {
+        String owner = Lifecycle.owner(r);
+        String key = Lifecycle.key(owner, r.getRecordId());
+        state.advance(owner, r.getObservedAt());
+        MemoryStrength known = state.strengths().get(key);
+        if (known != null && r.getVersion() <= known.getDerivedVersion()) {
+            return; // a version already accounted for: a retried append or a re-derivation, nothing new
+        }
+        MemoryRecord.Builder out = MemoryRecord.newBuilder(r);
+        if (known != null && r.getVersion() <= known.getVersion()) {
+            // forgetting added versions of its own: this one comes after them
+            out.setVersion(known.getVersion() + 1);
+        }
+        boolean forgotten = known != null && known.getForgottenAt() != null;
+        if (r.getValidTo() != null) {
+            // superseded: no longer live, so no longer ageing; its history is in the log and the history index
+            if (forgotten) {
+                out.setForgottenAt(known.getForgottenAt());
+            }
+            state.strengths().delete(key);
+            state.live().delete(key);
+            forward(out.build(), timestamp);
+            return;
+        }
+        MemoryStrength s = known != null ? known : MemoryStrength.newBuilder().setRecordId(r.getRecordId())
+                .setTenantId(r.getTenantId()).setUserId(r.getUserId()).setAgentId(r.getAgentId())
+                .setImportance(r.getImportance()).setPinned(Lifecycle.pinned(r)).setBornAt(r.getValidFrom())
+                .setUses(List.of()).setUseCount(0).setUsed(0).setNotUseful(0).setVersion(r.getVersion()).setDerivedVersion(0)
+                .setForgottenAt(null).setUpdatedAt(r.getObservedAt()).build();
+        boolean strengthChanged = false;
+        if (known != null && r.getChange() == RecordChange.REINFORCED) {
+            // said again: a rehearsal, as good as a retrieval
+            Lifecycle.addUse(s, r.getObservedAt());
+            s.setLastSource(r.getProvenance().getLast());
+            strengthChanged = true;
+        }
+        if (forgotten) {
+            out.setChange(RecordChange.REVIVED).setForgottenAt(null)
+                    .setChangeReason("restated after it was forgotten on " + DAY.format(known.getForgottenAt()));
+            s.setForgottenAt(null);
+            strengthChanged = true;
+        }
+        MemoryRecord emitted = out.build();
+        s.setImportance(r.getImportance());
+        s.setPinned(Lifecycle.pinned(r));
+        s.setVersion(emitted.getVersion());
+        s.setDerivedVersion(r.getVersion());
+        s.setUpdatedAt(r.getObservedAt());
+        state.strengths().put(key, s);
+        state.live().put(key, slim(emitted));
+        forward(emitted, timestamp);
+        if (strengthChanged) {
+            context.forward(new Record<>(owner, s, timestamp));
+        }
+    }
+
+    /** Forgets each of the owner's live memories whose strength, at the owner's clock, is below the threshold. */
+    private void forgetFaded(String owner, long timestamp) {
+        Instant now = state.clockOf(owner);
+        List<KeyValue<String, MemoryStrength>> faded = new ArrayList<>();
+        try (var mine = state.strengths().prefixScan(Lifecycle.key(owner, ""), new StringSerializer())) {
+            mine.forEachRemaining(kv -> {
+                MemoryStrength s = kv.value;
+                if (s.getForgottenAt() == null && !s.getPinned()
+                        && lifecycle.model().strength(Lifecycle.uses(s), now) < lifecycle.forgetBelow()) {
+                    faded.add(kv);
+                }
+            });
+        }
+        for (var kv : faded) {
+            forget(kv.key, kv.value, timestamp);
+        }
+    }
+
+    private void forget(String key, MemoryStrength s, long streamTime) {
+        String owner = Lifecycle.ownerOfKey(key);
+        Instant now = state.clockOf(owner);
+        var uses = Lifecycle.uses(s);
+        Instant at = lifecycle.model().fallsBelow(uses, lifecycle.forgetBelow(), Lifecycle.lastUse(s), now);
+        at = at == null ? now : at;
+        String reason = String.format(Locale.ROOT,
+                "strength fell below %.2f on %s: importance %.2f, %d use%s since it was observed on %s, the last on %s",
+                lifecycle.forgetBelow(), DAY.format(at), s.getImportance(), s.getUseCount(), s.getUseCount() == 1 ? "" : "s",
+                DAY.format(s.getBornAt()), DAY.format(Lifecycle.lastUse(s)));
+        s.setForgottenAt(at);
+        s.setVersion(s.getVersion() + 1);
+        s.setUpdatedAt(at);
+        MemoryRecord last = state.live().get(key);
+        state.strengths().put(key, s);
+        state.live().delete(key);
+        if (last != null) {
+            forward(MemoryRecord.newBuilder(last).setVersion(s.getVersion()).setChange(RecordChange.FORGOTTEN)
+                    .setChangeReason(reason).setForgottenAt(at)
+                    .setCreatedAt(lifecycle.clock().instant().truncatedTo(ChronoUnit.MILLIS)).build(), streamTime);
+        }
+        context.forward(new Record<>(owner, s, streamTime));
+    }
+
+    private void forward(MemoryRecord r, long timestamp) {
+        context.forward(new Record<>(Lifecycle.owner(r), r, timestamp));
+    }
+
+    /** The version without its embeddings: all a last, forgetting version needs, at a tenth of the size. */
+    private static MemoryRecord slim(MemoryRecord r) {
+        return MemoryRecord.newBuilder(r).setEmbedding(List.of()).setContextEmbedding(List.of()).build();
+    }
+}

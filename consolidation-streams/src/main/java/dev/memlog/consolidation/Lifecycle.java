@@ -1,0 +1,141 @@
+package dev.memlog.consolidation;
+
+import dev.memlog.common.config.Env;
+import dev.memlog.common.memory.StrengthModel;
+import dev.memlog.schemas.MemoryOwner;
+import dev.memlog.schemas.RecordKinds;
+import dev.memlog.schemas.Topics;
+import dev.memlog.schemas.avro.MemoryRecord;
+import dev.memlog.schemas.avro.MemoryStrength;
+import dev.memlog.schemas.registry.SchemaRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * How memories age, are reinforced and forgotten (FORGETTING, FORGET_BELOW, FORGET_CHECK_MINUTES and the strength
+ * model's STRENGTH_* parameters), and the state {@link DecayScheduler} keeps: each live memory's use history, its
+ * newest version without embeddings, and each owner's clock.
+ *
+ * @param forgetting  whether memories whose strength falls below {@code forgetBelow} are forgotten
+ * @param checkEvery  how much of an owner's time passes between checks of their memories for forgetting
+ */
+public record Lifecycle(StrengthModel model, boolean forgetting, double forgetBelow, Duration checkEvery, Clock clock) {
+    public static final String STRENGTHS = Topics.STRENGTHS.name();
+    public static final String LIVE = Topics.LIVE_RECORDS.name();
+    /**
+     * Each owner's clock, the event time of the newest thing that owner did (an event, a retrieval, feedback), and
+     * when their memories are next checked for forgetting.
+     */
+    public static final String CLOCKS = "owner-clock";
+    private static final String NEXT_CHECK = "\u001enext-check";
+    static final String[] STORES = {STRENGTHS, LIVE, CLOCKS};
+    /** Uses kept exactly per memory; older ones are counted and approximated. */
+    static final int RECENT_USES = 32;
+    private static final char SEP = '\u001f';
+
+    public Lifecycle {
+        if (forgetBelow <= 0 || forgetBelow >= 1 || checkEvery.isNegative() || checkEvery.isZero()) {
+            throw new IllegalArgumentException("FORGET_BELOW must be in (0, 1) and FORGET_CHECK_MINUTES positive");
+        }
+    }
+
+    public static Lifecycle from(Env env, Clock clock) {
+        return new Lifecycle(StrengthModel.from(env), Boolean.parseBoolean(env.string("FORGETTING", "true")), env.decimal("FORGET_BELOW", 0.05),
+                Duration.ofMinutes(env.integer("FORGET_CHECK_MINUTES", 60)), clock);
+    }
+
+    public static Lifecycle defaults(Clock clock) {
+        return new Lifecycle(StrengthModel.defaults(), true, 0.05, Duration.ofHours(1), clock);
+    }
+
+    public DecayScheduler decayScheduler() {
+        return new DecayScheduler(this);
+    }
+
+    public static List<StoreBuilder<?>> stores(SchemaRegistry registry) {
+        return List.of(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STRENGTHS), Serdes.String(),
+                        Topics.STRENGTHS.valueSerde(registry)),
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LIVE), Serdes.String(),
+                        Topics.LIVE_RECORDS.valueSerde(registry)),
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CLOCKS), Serdes.String(), Serdes.Long()));
+    }
+
+    /** The state of one stream task, as both processors see it. */
+    record State(KeyValueStore<String, MemoryStrength> strengths, KeyValueStore<String, MemoryRecord> live,
+                 KeyValueStore<String, Long> clocks) {
+        static State of(ProcessorContext<?, ?> context) {
+            return new State(context.getStateStore(STRENGTHS), context.getStateStore(LIVE), context.getStateStore(CLOCKS));
+        }
+
+        /** Moves the owner's clock forward to {@code at}; it never goes back. */
+        void advance(String owner, Instant at) {
+            Long now = clocks.get(owner);
+            if (now == null || now < at.toEpochMilli()) {
+                clocks.put(owner, at.toEpochMilli());
+            }
+        }
+
+        /** Whether the owner's clock has passed their next check; if so, the check after it is set one interval on. */
+        boolean checkDue(String owner, Duration every) {
+            Long now = clocks.get(owner);
+            Long next = clocks.get(owner + NEXT_CHECK);
+            if (now == null || next != null && now < next) {
+                return false;
+            }
+            clocks.put(owner + NEXT_CHECK, now + every.toMillis());
+            return next != null;
+        }
+
+        Instant clockOf(String owner) {
+            Long now = clocks.get(owner);
+            return now == null ? null : Instant.ofEpochMilli(now);
+        }
+    }
+
+    static String owner(MemoryRecord r) {
+        return MemoryOwner.of(r.getTenantId(), r.getUserId(), r.getAgentId()).key();
+    }
+
+    static String key(String owner, String recordId) {
+        return owner + SEP + recordId;
+    }
+
+    static String ownerOfKey(String key) {
+        return key.substring(0, key.lastIndexOf(SEP));
+    }
+
+    static boolean pinned(MemoryRecord r) {
+        return RecordKinds.pinned(r.getTier().name(), r.getMetadata());
+    }
+
+    /** A use at {@code at}: kept exactly among the most recent, counted always. */
+    static void addUse(MemoryStrength s, Instant at) {
+        List<Instant> uses = new ArrayList<>(s.getUses());
+        uses.add(at);
+        uses.sort(null);
+        if (uses.size() > RECENT_USES) {
+            uses = new ArrayList<>(uses.subList(uses.size() - RECENT_USES, uses.size()));
+        }
+        s.setUses(uses);
+        s.setUseCount(s.getUseCount() + 1);
+    }
+
+    static StrengthModel.Uses uses(MemoryStrength s) {
+        return new StrengthModel.Uses(s.getBornAt(), s.getUses(), s.getUseCount(), s.getImportance(), s.getPinned(),
+                s.getNotUseful());
+    }
+
+    /** The last time the memory was used, or first observed if never since. */
+    static Instant lastUse(MemoryStrength s) {
+        return s.getUses().isEmpty() ? s.getBornAt() : s.getUses().getLast();
+    }
+}

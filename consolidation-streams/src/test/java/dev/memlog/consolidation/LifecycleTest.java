@@ -1,0 +1,210 @@
+package dev.memlog.consolidation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.memlog.common.embedding.EmbeddingProvider;
+import dev.memlog.common.embedding.OnnxEmbeddingProvider;
+import dev.memlog.common.memory.StrengthModel;
+import dev.memlog.schemas.MemoryOwner;
+import dev.memlog.schemas.Topics;
+import dev.memlog.schemas.avro.AccessKind;
+import dev.memlog.schemas.avro.AccessedMemory;
+import dev.memlog.schemas.avro.EventKind;
+import dev.memlog.schemas.avro.MemoryAccess;
+import dev.memlog.schemas.avro.MemoryEvent;
+import dev.memlog.schemas.avro.MemoryRecord;
+import dev.memlog.schemas.avro.MemoryStrength;
+import dev.memlog.schemas.avro.MemoryTier;
+import dev.memlog.schemas.avro.RecordChange;
+import dev.memlog.schemas.registry.InMemorySchemaRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Decay, reinforcement and forgetting through the whole consolidation topology (facts on), with the real local model. */
+class LifecycleTest {
+    static final Instant T0 = Instant.parse("2024-01-01T09:00:00Z");
+    static final String OWNER = MemoryOwner.of("acme", "ann", null).key();
+    static final StrengthModel MODEL = StrengthModel.defaults();
+    static EmbeddingProvider model;
+    TopologyHarness harness;
+    TestInputTopic<String, MemoryAccess> access;
+    TestOutputTopic<String, MemoryStrength> strengths;
+
+    @BeforeAll
+    static void loadModel() {
+        model = OnnxEmbeddingProvider.fromSetting("bge-small-en-v1.5-q");
+    }
+
+    void start() {
+        var registry = new InMemorySchemaRegistry();
+        Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
+        var scorer = new SignalImportanceScorer();
+        var topology = ConsolidationService.topology(registry, ConsolidationService.Parts
+                .turns(new EpisodeRecorder(model, scorer, clock), false)
+                .withFacts(() -> FactChoice.of("rules").processor(model, scorer, clock))
+                .withLifecycle(Lifecycle.defaults(clock)));
+        harness = TopologyHarness.open(topology, registry, "lifecycle-test", T0);
+        var a = Topics.MEMORY_ACCESS;
+        var s = Topics.MEMORY_STRENGTH;
+        access = harness.driver().createInputTopic(a.name(), a.keySerde().serializer(), a.valueSerde(registry).serializer());
+        strengths = harness.driver().createOutputTopic(s.name(), s.keySerde().deserializer(), s.valueSerde(registry).deserializer());
+    }
+
+    @AfterEach
+    void stop() {
+        if (harness != null) {
+            harness.close();
+        }
+    }
+
+    static Instant day(int n) {
+        return T0.plus(Duration.ofDays(n));
+    }
+
+    void turn(String id, String text, Instant at) {
+        pipe(MemoryEvent.newBuilder().setEventId(id).setTenantId("acme").setUserId("ann").setSessionId("s-" + at.toEpochMilli())
+                .setKind(EventKind.TURN).setRole("user").setContent(text).setOccurredAt(at).setReceivedAt(at)
+                .setMetadata(Map.of("speaker", "Ann")).build());
+    }
+
+    void explicit(String id, String text, Instant at) {
+        pipe(MemoryEvent.newBuilder().setEventId(id).setTenantId("acme").setUserId("ann").setKind(EventKind.EXPLICIT_MEMORY)
+                .setContent(text).setOccurredAt(at).setReceivedAt(at).build());
+    }
+
+    void pipe(MemoryEvent event) {
+        harness.events().pipeInput(OWNER, event, event.getOccurredAt());
+    }
+
+    void access(String id, AccessKind kind, Instant at, String... recordIds) {
+        List<AccessedMemory> memories = new ArrayList<>();
+        for (int i = 0; i < recordIds.length; i++) {
+            memories.add(AccessedMemory.newBuilder().setRecordId(recordIds[i]).setRank(i + 1).setScore(1.0).build());
+        }
+        access.pipeInput(OWNER, MemoryAccess.newBuilder().setAccessId(id).setTenantId("acme").setUserId("ann").setKind(kind)
+                .setQuery("q").setOccurredAt(at).setMemories(memories).build(), at);
+    }
+
+    static String turnId(String eventId) {
+        return EpisodeRecorder.recordId("acme", eventId, MemoryTier.EPISODIC);
+    }
+
+    static StrengthModel.Uses uses(MemoryStrength s) {
+        return Lifecycle.uses(s);
+    }
+
+    /** Everything written to memory.records and memory.strength so far, in order. */
+    List<SpecificRecord> outputs() {
+        List<SpecificRecord> out = new ArrayList<>(harness.records().readValuesToList());
+        out.addAll(strengths.readValuesToList());
+        return out;
+    }
+
+    @Test
+    void strengthFallsWithoutUseAndRisesWithIt() {
+        start();
+        turn("e1", "The old harbour in Porto was lovely in the sun.", day(0));
+        turn("e2", "The new harbour in Vigo was busy in the rain.", day(0).plusSeconds(5));
+        access("a1", AccessKind.RETRIEVED, day(10), turnId("e1"));
+        access("a2", AccessKind.USED, day(40), turnId("e1"));
+        access("a2", AccessKind.USED, day(40), turnId("e1")); // the same access again: counted once
+        access("a3", AccessKind.RETRIEVED, day(40), "no-such-record");
+
+        List<MemoryStrength> out = strengths.readValuesToList();
+        assertThat(out).hasSize(2).allMatch(s -> s.getRecordId().equals(turnId("e1")));
+        MemoryStrength used = out.getLast();
+        assertThat(used.getUses()).containsExactly(day(10), day(40));
+        assertThat(used.getUseCount()).isEqualTo(2);
+        assertThat(used.getUsed()).isEqualTo(1);
+        assertThat(used.getLastSource()).isEqualTo("a2");
+
+        // the unused twin: same importance class, observed at the same time, never used
+        var unused = StrengthModel.Uses.unused(day(0), used.getImportance(), false);
+        assertThat(MODEL.strength(uses(used), day(100))).isGreaterThan(MODEL.strength(unused, day(100)));
+        assertThat(MODEL.strength(unused, day(100))).isLessThan(MODEL.strength(unused, day(50)));
+
+        access("a4", AccessKind.NOT_USEFUL, day(41), turnId("e1"));
+        MemoryStrength judged = strengths.readValuesToList().getLast();
+        assertThat(judged.getNotUseful()).isEqualTo(1);
+        assertThat(MODEL.strength(uses(judged), day(100))).isLessThan(MODEL.strength(uses(used), day(100)));
+    }
+
+    @Test
+    void aFadedMemoryIsForgottenOnceWithItsReasonAndPinnedOnesNeverAre() {
+        start();
+        turn("chat", "Okay, sounds good to me.", day(0));
+        explicit("m1", "Ann is allergic to peanuts", day(0).plusSeconds(1));
+        explicit("m2", "Always answer in French.", day(0).plusSeconds(2));
+        turn("fresh", "Booked the dentist for Tuesday at 10.", day(400));
+
+        var records = harness.records().readValuesToList();
+        var forgotten = records.stream().filter(r -> r.getChange() == RecordChange.FORGOTTEN).toList();
+        assertThat(forgotten).singleElement().satisfies(r -> {
+            assertThat(r.getRecordId()).isEqualTo(turnId("chat"));
+            assertThat(r.getVersion()).isEqualTo(2);
+            assertThat(r.getText()).isEqualTo("Okay, sounds good to me.");
+            assertThat(r.getForgottenAt()).isAfter(day(100)).isBefore(day(400));
+            assertThat(r.getChangeReason()).startsWith("strength fell below 0.05 on").contains("0 uses");
+        });
+        var tombstone = strengths.readValuesToList();
+        assertThat(tombstone).singleElement().satisfies(s -> assertThat(s.getForgottenAt()).isEqualTo(forgotten.getFirst().getForgottenAt()));
+
+        // years later the explicit memory and the instruction are still there, the fresh turn fades in its turn
+        turn("later", "Booked the dentist again.", day(4000));
+        turn("later2", "Booked the optician.", day(4001));
+        var after = harness.records().readValuesToList().stream().filter(r -> r.getChange() == RecordChange.FORGOTTEN)
+                .map(MemoryRecord::getRecordId).toList();
+        assertThat(after).containsExactly(turnId("fresh"));
+    }
+
+    @Test
+    void aForgottenFactRestatedComesBackAsANewerVersion() {
+        start();
+        turn("e1", "I live in Leeds.", day(0));
+        String fact = FactReconciler.recordId("acme", "e1", 0);
+        turn("e2", "Okay.", day(1500)); // the owner's clock moves on: the fact fades and is forgotten
+        var forgotten = harness.records().readValuesToList().stream()
+                .filter(r -> r.getRecordId().equals(fact) && r.getChange() == RecordChange.FORGOTTEN).toList();
+        assertThat(forgotten).singleElement().satisfies(r -> assertThat(r.getVersion()).isEqualTo(2));
+
+        turn("e3", "Anyway, I still live in Leeds.", day(1501));
+
+        var revived = harness.records().readValuesToList().stream().filter(r -> r.getRecordId().equals(fact)).toList();
+        assertThat(revived).singleElement().satisfies(r -> {
+            assertThat(r.getChange()).isEqualTo(RecordChange.REVIVED);
+            assertThat(r.getVersion()).as("after the forgetting version").isEqualTo(3);
+            assertThat(r.getForgottenAt()).isNull();
+            assertThat(r.getProvenance()).containsExactly("e1", "e3");
+        });
+    }
+
+    @Test
+    void replayingTheSameEventsAndAccessesGivesTheSameStrengthsAndTombstones() {
+        List<List<SpecificRecord>> runs = new ArrayList<>();
+        for (int run = 0; run < 2; run++) {
+            start();
+            turn("e1", "I adopted a cat called Miso.", day(0));
+            turn("e2", "Nice weather today.", day(0).plusSeconds(5));
+            access("a1", AccessKind.RETRIEVED, day(30), turnId("e1"), turnId("e2"));
+            access("a2", AccessKind.USED, day(60), turnId("e1"));
+            turn("e3", "Haha, right.", day(700));
+            turn("e4", "See you.", day(2000));
+            runs.add(outputs());
+            harness.close();
+            harness = null;
+        }
+        assertThat(runs.get(1)).isEqualTo(runs.get(0));
+        assertThat(runs.get(0)).anyMatch(r -> r instanceof MemoryRecord m && m.getChange() == RecordChange.FORGOTTEN);
+    }
+}

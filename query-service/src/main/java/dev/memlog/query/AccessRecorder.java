@@ -1,0 +1,147 @@
+package dev.memlog.query;
+
+import dev.memlog.schemas.MemoryOwner;
+import dev.memlog.schemas.Topics;
+import dev.memlog.schemas.avro.AccessKind;
+import dev.memlog.schemas.avro.AccessedMemory;
+import dev.memlog.schemas.avro.MemoryAccess;
+import dev.memlog.schemas.registry.SchemaRegistry;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What retrieval returned goes to memory.access after the response, on a thread of its own, so reinforcement never
+ * slows a search; what an agent reports using is appended and acknowledged like any event. Either way the access is
+ * one event per memory owner, keyed by the owner, so consolidation reads it beside that owner's memories.
+ */
+final class AccessRecorder implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AccessRecorder.class);
+    static final int MAX_QUERY_CHARS = 500;
+    private static final int QUEUE = 10_000;
+
+    /** One memory returned or judged: the owner it belongs to, its record id, and for retrievals its rank and score. */
+    record Accessed(String userId, String agentId, String recordId, Integer rank, Double score) {
+    }
+
+    private final KafkaProducer<String, MemoryAccess> producer;
+    private final ThreadPoolExecutor sender;
+    private final Counter recorded;
+    private final Counter dropped;
+
+    AccessRecorder(String bootstrapServers, SchemaRegistry registry, MeterRegistry metrics) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 45_000);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, "query-service-access");
+        var topic = Topics.MEMORY_ACCESS;
+        this.producer = new KafkaProducer<>(props, topic.keySerde().serializer(), topic.valueSerde(registry).serializer());
+        // a bounded queue: when Kafka is away, retrievals go on and the oldest news of them is not worth blocking for
+        this.sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUE),
+                Thread.ofVirtual().name("access-recorder").factory(), (task, pool) -> droppedOne());
+        this.recorded = Counter.builder("memlog_access_events_recorded").register(metrics);
+        this.dropped = Counter.builder("memlog_access_events_dropped")
+                .description("retrievals not recorded because the queue to Kafka was full or Kafka failed").register(metrics);
+    }
+
+    private void droppedOne() {
+        dropped.increment();
+    }
+
+    /** Records, after the caller has its answer, that these memories were retrieved for {@code query}. */
+    void retrieved(String tenant, String requestId, String query, List<Accessed> memories) {
+        if (memories.isEmpty()) {
+            return;
+        }
+        Instant at = Instant.now();
+        String q = query.length() > MAX_QUERY_CHARS ? query.substring(0, MAX_QUERY_CHARS) : query;
+        sender.execute(() -> {
+            for (MemoryAccess access : perOwner(tenant, AccessKind.RETRIEVED, requestId, q, at, memories)) {
+                producer.send(record(access), (meta, error) -> {
+                    if (error == null) {
+                        recorded.increment();
+                    } else {
+                        dropped.increment();
+                        log.warn("access event {} not recorded: {}", access.getAccessId(), error.toString());
+                    }
+                });
+            }
+        });
+    }
+
+    /**
+     * Appends an agent's report on memories and waits for Kafka to acknowledge it.
+     *
+     * @return the access id
+     * @throws IllegalStateException when Kafka does not acknowledge in time
+     */
+    String reported(String tenant, AccessKind kind, String requestId, Instant at, List<Accessed> memories) {
+        List<MemoryAccess> accesses = perOwner(tenant, kind, requestId, null, at, memories);
+        try {
+            for (MemoryAccess access : accesses) {
+                producer.send(record(access)).get(30, TimeUnit.SECONDS);
+                recorded.increment();
+            }
+        } catch (ExecutionException | TimeoutException | org.apache.kafka.common.KafkaException e) {
+            throw new IllegalStateException("the access log did not acknowledge the feedback: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while appending feedback", e);
+        }
+        return accesses.getFirst().getAccessId();
+    }
+
+    private static List<MemoryAccess> perOwner(String tenant, AccessKind kind, String requestId, String query, Instant at,
+                                               List<Accessed> memories) {
+        Map<MemoryOwner, List<AccessedMemory>> byOwner = new LinkedHashMap<>();
+        for (Accessed m : memories) {
+            byOwner.computeIfAbsent(MemoryOwner.of(tenant, m.userId(), m.agentId()), o -> new ArrayList<>())
+                    .add(AccessedMemory.newBuilder().setRecordId(m.recordId()).setRank(m.rank()).setScore(m.score()).build());
+        }
+        List<MemoryAccess> accesses = new ArrayList<>();
+        byOwner.forEach((owner, items) -> accesses.add(MemoryAccess.newBuilder().setAccessId(UUID.randomUUID().toString())
+                .setTenantId(tenant).setUserId(owner.kind() == MemoryOwner.Kind.USER ? owner.id() : null)
+                .setAgentId(owner.kind() == MemoryOwner.Kind.AGENT ? owner.id() : null).setKind(kind)
+                .setRequestId(requestId).setQuery(query).setOccurredAt(at).setMemories(items).build()));
+        return accesses;
+    }
+
+    private static ProducerRecord<String, MemoryAccess> record(MemoryAccess access) {
+        String owner = MemoryOwner.of(access.getTenantId(), access.getUserId(), access.getAgentId()).key();
+        return new ProducerRecord<>(Topics.MEMORY_ACCESS.name(), null, access.getOccurredAt().toEpochMilli(), owner, access);
+    }
+
+    @Override
+    public void close() {
+        sender.shutdown();
+        try {
+            sender.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producer.close(Duration.ofSeconds(10));
+    }
+}

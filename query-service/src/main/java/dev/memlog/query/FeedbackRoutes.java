@@ -1,0 +1,111 @@
+package dev.memlog.query;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.memlog.common.auth.ApiKeys;
+import dev.memlog.common.http.ApiException;
+import dev.memlog.common.http.Json;
+import dev.memlog.schemas.avro.AccessKind;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * An agent tells which memories it used (they are reinforced) or found not useful (they are weakened): appended to
+ * the access log for the caller's tenant, 202 once Kafka has it.
+ */
+final class FeedbackRoutes {
+    static final int MAX_RECORDS = 100;
+    private static final Pattern RECORD_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    private final ApiKeys apiKeys;
+    private final AccessRecorder access;
+
+    FeedbackRoutes(ApiKeys apiKeys, AccessRecorder access) {
+        this.apiKeys = apiKeys;
+        this.access = access;
+    }
+
+    void register(JavalinConfig config) {
+        config.routes.post("/v1/feedback", this::feedback);
+    }
+
+    private void feedback(Context ctx) {
+        String tenant = apiKeys.tenantOf(ctx);
+        JsonNode body = Json.body(ctx);
+        if (body == null || !body.isObject()) {
+            throw ApiException.badRequest(null, "request body must be a JSON object");
+        }
+        // the owner's fields are checked as every other scope is
+        var scope = SearchRequest.scope(text(body, "user_id"), text(body, "agent_id"), null);
+        if (scope.userId() == null && scope.agentId() == null) {
+            throw ApiException.badRequest("user_id", "user_id or agent_id is required");
+        }
+        AccessKind kind = switch (String.valueOf(text(body, "signal"))) {
+            case "used" -> AccessKind.USED;
+            case "not_useful" -> AccessKind.NOT_USEFUL;
+            default -> throw ApiException.badRequest("signal", "signal must be \"used\" or \"not_useful\"");
+        };
+        List<AccessRecorder.Accessed> memories = new ArrayList<>();
+        for (String id : recordIds(body)) {
+            memories.add(new AccessRecorder.Accessed(scope.userId(), scope.agentId(), id, null, null));
+        }
+        String requestId = text(body, "request_id");
+        if (requestId != null && !RECORD_ID.matcher(requestId).matches()) {
+            throw ApiException.badRequest("request_id", "request_id must be the request_id a search or context pack returned");
+        }
+        Instant at = timestamp(body);
+        String accessId;
+        try {
+            accessId = access.reported(tenant, kind, requestId, at, memories);
+        } catch (IllegalStateException e) {
+            throw new ApiException(503, "feedback not recorded, retry: " + e.getMessage(), null);
+        }
+        ctx.status(202).json(Map.of("access_id", accessId, "records", memories.size()));
+    }
+
+    private static Set<String> recordIds(JsonNode body) {
+        JsonNode ids = body.get("record_ids");
+        if (ids == null || !ids.isArray() || ids.isEmpty() || ids.size() > MAX_RECORDS) {
+            throw ApiException.badRequest("record_ids", "record_ids must be an array of 1 to " + MAX_RECORDS + " record ids");
+        }
+        Set<String> unique = new LinkedHashSet<>();
+        for (JsonNode id : ids) {
+            if (!id.isTextual() || !RECORD_ID.matcher(id.asText()).matches()) {
+                throw ApiException.badRequest("record_ids", "record_ids holds something that is not a record id: " + id);
+            }
+            unique.add(id.asText());
+        }
+        return unique;
+    }
+
+    /** When the agent used the memories: now, or the time it gives (for reports sent late or replayed). */
+    private static Instant timestamp(JsonNode body) {
+        String at = text(body, "timestamp");
+        if (at == null) {
+            return Instant.now();
+        }
+        try {
+            return OffsetDateTime.parse(at).toInstant();
+        } catch (DateTimeParseException e) {
+            throw ApiException.badRequest("timestamp", "timestamp must be an ISO-8601 date-time with offset, such as 2024-05-08T13:56:00Z");
+        }
+    }
+
+    private static String text(JsonNode body, String field) {
+        JsonNode node = body.get(field);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isTextual()) {
+            throw ApiException.badRequest(field, field + " must be a string");
+        }
+        return node.asText();
+    }
+}

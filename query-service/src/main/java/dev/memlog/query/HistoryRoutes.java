@@ -1,0 +1,68 @@
+package dev.memlog.query;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.memlog.common.auth.ApiKeys;
+import dev.memlog.common.http.ApiException;
+import dev.memlog.common.http.Json;
+import dev.memlog.common.memory.StrengthModel;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.Context;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Every version of one memory of the caller's tenant, oldest first, each with why it changed (derived, restated,
+ * superseded, forgotten, restated after forgetting) and the events behind it, and its use history with the strength
+ * that follows from it now: a forgotten or superseded memory still explains itself here.
+ */
+final class HistoryRoutes {
+    private static final Pattern RECORD_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    private final ApiKeys apiKeys;
+    private final LifecycleIndexes lifecycle;
+    private final StrengthModel model;
+
+    HistoryRoutes(ApiKeys apiKeys, LifecycleIndexes lifecycle, StrengthModel model) {
+        this.apiKeys = apiKeys;
+        this.lifecycle = lifecycle;
+        this.model = model;
+    }
+
+    void register(JavalinConfig config) {
+        config.routes.get("/v1/memories/{record_id}/history", this::history);
+    }
+
+    private void history(Context ctx) {
+        String tenant = apiKeys.tenantOf(ctx);
+        String id = ctx.pathParam("record_id");
+        if (!RECORD_ID.matcher(id).matches()) {
+            throw ApiException.badRequest("record_id", "record_id must be a record id as search returns it");
+        }
+        List<JsonNode> versions = lifecycle.versions(tenant, id);
+        if (versions.isEmpty()) {
+            throw new ApiException(404, "no memory " + id + " in this tenant", "record_id");
+        }
+        ObjectNode out = Json.mapper().createObjectNode();
+        out.put("record_id", id);
+        JsonNode last = versions.getLast();
+        boolean live = last.path("forgotten_at").isNull() || last.path("forgotten_at").isMissingNode();
+        out.put("live", live && (last.path("valid_to").isNull() || last.path("valid_to").isMissingNode()));
+        ArrayNode list = out.putArray("versions");
+        versions.forEach(list::add);
+        JsonNode strength = lifecycle.strengths(tenant, List.of(id)).get(id);
+        if (strength != null) {
+            ObjectNode s = out.putObject("strength");
+            s.setAll((ObjectNode) strength);
+            Map<String, String> metadata = new HashMap<>();
+            last.path("metadata").properties().forEach(e -> metadata.put(e.getKey(), e.getValue().asText()));
+            var uses = LifecycleIndexes.uses(strength, Instant.ofEpochMilli(last.path("valid_from").asLong()),
+                    last.path("importance").asDouble(), last.path("tier").asText(), metadata);
+            s.put("strength_now", model.strength(uses, Instant.now()));
+        }
+        ctx.json(out);
+    }
+}

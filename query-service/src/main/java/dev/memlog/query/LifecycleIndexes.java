@@ -1,0 +1,178 @@
+package dev.memlog.query;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.memlog.common.http.Json;
+import dev.memlog.common.memory.StrengthModel;
+import dev.memlog.schemas.RecordKinds;
+import dev.memlog.schemas.avro.MemoryRecord;
+import dev.memlog.schemas.avro.MemoryStrength;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Beside the live index, two more that the lifecycle needs: every version of every memory ever derived (history, kept
+ * when a memory is forgotten or superseded), and each memory's use history (strength), both without vectors.
+ */
+public final class LifecycleIndexes {
+    private final OpenSearchRest os;
+    private final String history;
+    private final String strength;
+
+    public LifecycleIndexes(OpenSearchRest os, String alias) {
+        this.os = os;
+        this.history = alias + "-history";
+        this.strength = alias + "-strength";
+    }
+
+    public String history() {
+        return history;
+    }
+
+    public String strength() {
+        return strength;
+    }
+
+    /** Creates either index if missing; fields added since are added to an existing one. */
+    public void ensure(int shards, int replicas) {
+        ensure(history, "/history-index.json", shards, replicas);
+        ensure(strength, "/strength-index.json", shards, replicas);
+    }
+
+    private void ensure(String index, String resource, int shards, int replicas) {
+        String definition = MemoryIndex.definition(resource, shards, replicas);
+        if (!os.exists("/" + index)) {
+            try {
+                os.call("PUT", "/" + index, definition);
+                return;
+            } catch (OpenSearchRest.OpenSearchException e) {
+                if (e.status() != 400 || !os.exists("/" + index)) {
+                    throw e; // another instance may have created it first; anything else is a real failure
+                }
+            }
+        }
+        JsonNode properties = parse(definition).path("mappings").path("properties");
+        os.call("PUT", "/" + index + "/_mapping", "{\"properties\":" + properties + "}");
+    }
+
+    private static JsonNode parse(String json) {
+        try {
+            return Json.mapper().readTree(json);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** A version of a memory as history keeps it: everything but the vectors. Its id is record id and version. */
+    static String historyId(MemoryRecord r) {
+        return r.getRecordId() + ":" + r.getVersion();
+    }
+
+    static Map<String, Object> historyDocument(MemoryRecord r) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("record_id", r.getRecordId());
+        doc.put("tenant_id", r.getTenantId());
+        doc.put("user_id", r.getUserId());
+        doc.put("agent_id", r.getAgentId());
+        doc.put("session_id", r.getSessionId());
+        doc.put("tier", r.getTier().name());
+        doc.put("version", r.getVersion());
+        doc.put("change", r.getChange().name());
+        doc.put("change_reason", r.getChangeReason());
+        doc.put("text", r.getText());
+        doc.put("importance", r.getImportance());
+        doc.put("observed_at", r.getObservedAt().toEpochMilli());
+        doc.put("created_at", r.getCreatedAt().toEpochMilli());
+        doc.put("valid_from", r.getValidFrom().toEpochMilli());
+        doc.put("valid_to", r.getValidTo() == null ? null : r.getValidTo().toEpochMilli());
+        doc.put("forgotten_at", r.getForgottenAt() == null ? null : r.getForgottenAt().toEpochMilli());
+        doc.put("provenance", r.getProvenance());
+        doc.put("metadata", r.getMetadata());
+        return doc;
+    }
+
+    static Map<String, Object> strengthDocument(MemoryStrength s) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("record_id", s.getRecordId());
+        doc.put("tenant_id", s.getTenantId());
+        doc.put("user_id", s.getUserId());
+        doc.put("agent_id", s.getAgentId());
+        doc.put("importance", s.getImportance());
+        doc.put("pinned", s.getPinned());
+        doc.put("born_at", s.getBornAt().toEpochMilli());
+        doc.put("uses", s.getUses().stream().map(Instant::toEpochMilli).toList());
+        doc.put("use_count", s.getUseCount());
+        doc.put("used", s.getUsed());
+        doc.put("not_useful", s.getNotUseful());
+        doc.put("last_source", s.getLastSource());
+        doc.put("version", s.getVersion());
+        doc.put("forgotten_at", s.getForgottenAt() == null ? null : s.getForgottenAt().toEpochMilli());
+        doc.put("updated_at", s.getUpdatedAt().toEpochMilli());
+        return doc;
+    }
+
+    /** The use histories of these memories of the tenant that have one, by record id, in one request. */
+    public Map<String, JsonNode> strengths(String tenant, Collection<String> recordIds) {
+        if (recordIds.isEmpty()) {
+            return Map.of();
+        }
+        ObjectNode body = Json.mapper().createObjectNode();
+        ArrayNode ids = body.putArray("ids");
+        recordIds.forEach(ids::add);
+        Map<String, JsonNode> found = new LinkedHashMap<>();
+        for (JsonNode doc : os.call("POST", "/" + strength + "/_mget", body.toString()).path("docs")) {
+            JsonNode src = doc.path("_source");
+            if (doc.path("found").asBoolean(false) && tenant.equals(src.path("tenant_id").asText())) {
+                found.put(doc.path("_id").asText(), src);
+            }
+        }
+        return found;
+    }
+
+    /** What strength is computed from: the memory's use history, or for one never used, its own record. */
+    static StrengthModel.Uses uses(JsonNode strengthDoc, Instant validFrom, double importance, String tier,
+                                   Map<String, String> metadata) {
+        if (strengthDoc == null) {
+            return StrengthModel.Uses.unused(validFrom, importance, RecordKinds.pinned(tier, metadata));
+        }
+        List<Instant> recent = new ArrayList<>();
+        strengthDoc.path("uses").forEach(u -> recent.add(Instant.ofEpochMilli(u.asLong())));
+        return new StrengthModel.Uses(Instant.ofEpochMilli(strengthDoc.path("born_at").asLong()), recent,
+                strengthDoc.path("use_count").asInt(), strengthDoc.path("importance").asDouble(),
+                strengthDoc.path("pinned").asBoolean(), strengthDoc.path("not_useful").asInt());
+    }
+
+    /** Every version of one memory of the tenant, oldest first; empty when the tenant has no such memory. */
+    public List<JsonNode> versions(String tenant, String recordId) {
+        ObjectNode body = Json.mapper().createObjectNode();
+        body.put("size", 1000);
+        body.putArray("sort").addObject().put("version", "asc");
+        ArrayNode filter = body.putObject("query").putObject("bool").putArray("filter");
+        filter.addObject().putObject("term").put("tenant_id", tenant);
+        filter.addObject().putObject("term").put("record_id", recordId);
+        List<JsonNode> versions = new ArrayList<>();
+        os.call("POST", "/" + history + "/_search", body.toString()).path("hits").path("hits")
+                .forEach(h -> versions.add(h.path("_source")));
+        return versions;
+    }
+
+    /** Memories of the tenant (in the scope) forgotten and not restated since. */
+    public long forgotten(String tenant, SearchRequest scope) {
+        ObjectNode body = Json.mapper().createObjectNode();
+        ArrayNode filter = body.putObject("query").putObject("bool").putArray("filter");
+        filter.addObject().putObject("term").put("tenant_id", tenant);
+        if (scope.userId() != null) {
+            filter.addObject().putObject("term").put("user_id", scope.userId());
+        }
+        if (scope.agentId() != null) {
+            filter.addObject().putObject("term").put("agent_id", scope.agentId());
+        }
+        filter.addObject().putObject("exists").put("field", "forgotten_at");
+        return os.call("POST", "/" + strength + "/_count", body.toString()).path("count").asLong();
+    }
+}
