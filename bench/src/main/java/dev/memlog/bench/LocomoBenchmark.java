@@ -47,10 +47,11 @@ public final class LocomoBenchmark {
     /** Conversations in the held-out check; the harness reports how subsets of this size spread on the file it runs. */
     static final int HELD_OUT = 3;
     /**
-     * What consolidation derives besides the turns, and whether retrieval weighs importance: "turns" (nothing),
-     * "summaries" (centrality session summaries), "facts" (facts by rules), "importance" (IMPORTANCE_WEIGHT 0.1), or
-     * several joined with '+'. Sessions close as in production (a 30-minute gap in event time), except that the last
-     * session of each conversation, which nothing follows, closes after 3 idle seconds instead of 30 minutes.
+     * What consolidation derives besides the turns, and what retrieval weighs: "turns" (nothing), "summaries"
+     * (centrality session summaries), "facts" (facts by rules), "importance" (IMPORTANCE_WEIGHT 0.1), "strength"
+     * (forgetting on, STRENGTH_WEIGHT 0.1), or several joined with '+'. Sessions close as in production (a 30-minute
+     * gap in event time), except that the last session of each conversation, which nothing follows, closes after 3
+     * idle seconds instead of 30 minutes.
      */
     record Consolidation(String label, Map<String, String> settings) {
         static final int IDLE_SECONDS = 3;
@@ -58,16 +59,17 @@ public final class LocomoBenchmark {
                 "summaries", Map.of("SUMMARIZER", "centrality", "SESSION_GAP_MINUTES", "30",
                         "SESSION_IDLE_SECONDS", Integer.toString(IDLE_SECONDS)),
                 "facts", Map.of("FACT_EXTRACTOR", "rules"),
-                "importance", Map.of("IMPORTANCE_WEIGHT", "0.1"));
+                "importance", Map.of("IMPORTANCE_WEIGHT", "0.1"),
+                "strength", Map.of("FORGETTING", "true", "STRENGTH_WEIGHT", "0.1"));
 
         static Consolidation parse(String label) {
             Map<String, String> settings = new LinkedHashMap<>(Map.of("SUMMARIZER", "none", "FACT_EXTRACTOR", "none",
-                    "IMPORTANCE_WEIGHT", "0"));
+                    "IMPORTANCE_WEIGHT", "0", "FORGETTING", "false", "STRENGTH_WEIGHT", "0"));
             if (!label.equals("turns")) {
                 for (String part : label.split("\\+")) {
                     if (!PARTS.containsKey(part)) {
-                        throw new IllegalArgumentException("--consolidation takes turns, or summaries, facts and importance"
-                                + " joined with +; got " + label);
+                        throw new IllegalArgumentException("--consolidation takes turns, or summaries, facts, importance and"
+                                + " strength joined with +; got " + label);
                     }
                     settings.putAll(PARTS.get(part));
                 }
@@ -141,7 +143,7 @@ public final class LocomoBenchmark {
         Map<String, Object> models = new LinkedHashMap<>();
         for (String model : options.models()) {
             for (Consolidation setting : options.consolidation()) {
-                String run = setting.derives() ? model + " + " + setting.label() : model;
+                String run = setting.label().equals("turns") ? model : model + " + " + setting.label();
                 models.put(run, evaluate(model, setting, conversations));
             }
         }
@@ -288,6 +290,14 @@ public final class LocomoBenchmark {
         return turns;
     }
 
+    /**
+     * Every question is asked as of the day after its conversation's last session, the benchmark's own frame: time is
+     * the conversation's (for recency and strength), and asking does not reinforce what it retrieves.
+     */
+    static Instant askedAt(LocomoFile.Conversation c) {
+        return c.sessions().getLast().startedAt().plus(Duration.ofDays(1));
+    }
+
     static boolean scored(LocomoFile.Question q) {
         return q.category() >= 1 && q.category() <= 4 && !q.evidence().isEmpty();
     }
@@ -297,7 +307,7 @@ public final class LocomoBenchmark {
         // the plain hybrid row never reranks, so it means the same whether or not the stack has a reranker
         ObjectNode request = Json.mapper().createObjectNode().put("query", q.question()).put("k", SESSION_K)
                 .put("mode", mode.equals(RERANKED) ? "hybrid" : mode).put("user_id", Demo.ownerOf(c))
-                .put("rerank", mode.equals(RERANKED));
+                .put("rerank", mode.equals(RERANKED)).put("as_of", askedAt(c).toString());
         long t = System.nanoTime();
         JsonNode hits = client.search(request).path("hits");
         latency.add((System.nanoTime() - t) / 1e6);
@@ -344,7 +354,7 @@ public final class LocomoBenchmark {
                         break outer;
                     }
                     ObjectNode request = Json.mapper().createObjectNode().put("query", q.question()).put("k", TURN_K)
-                            .put("user_id", Demo.ownerOf(c)).put("rerank", false);
+                            .put("user_id", Demo.ownerOf(c)).put("rerank", false).put("as_of", askedAt(c).toString());
                     long t = System.nanoTime();
                     client.search(request);
                     http.add((System.nanoTime() - t) / 1e6);

@@ -69,12 +69,14 @@ public final class Demo {
         return n;
     }
 
-    /** Polls the live count until the owner has the expected number of memories; returns how long it took. */
+    /** Polls the counts until the owner has the expected number of memories, live or forgotten; returns how long it took. */
     public Duration awaitSearchable(String owner, long expected, Duration timeout) throws IOException, InterruptedException {
         long started = System.nanoTime();
         long seen = -1;
         while (System.nanoTime() - started < timeout.toNanos()) {
-            long count = client.count(owner);
+            // what consolidation has done with them: searchable now, or already forgotten
+            JsonNode stats = client.stats(owner);
+            long count = stats.path("records").asLong() + stats.path("forgotten").asLong();
             if (count != seen) {
                 out.printf("      %s: %d/%d searchable%n", owner, count, expected);
                 seen = count;

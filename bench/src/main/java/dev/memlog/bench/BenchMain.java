@@ -1,0 +1,20 @@
+package dev.memlog.bench;
+
+import java.util.Arrays;
+import java.util.List;
+
+/** {@code ./benchmark [options]}: LoCoMo retrieval; {@code ./benchmark lifecycle [options]}: the synthetic lifecycle workload. */
+public final class BenchMain {
+
+    private BenchMain() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("lifecycle")) {
+            List<String> rest = Arrays.asList(args).subList(1, args.length);
+            new LifecycleBenchmark(LifecycleBenchmark.Options.parse(rest)).run();
+            System.exit(0);
+        }
+        LocomoBenchmark.main(args);
+    }
+}
