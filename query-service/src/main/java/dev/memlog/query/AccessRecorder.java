@@ -95,11 +95,16 @@ final class AccessRecorder implements AutoCloseable {
     /**
      * Appends an agent's report on memories and waits for Kafka to acknowledge it.
      *
+     * @param feedbackId the client's idempotency key, or null
      * @return the access id
      * @throws IllegalStateException when Kafka does not acknowledge in time
      */
-    String reported(String tenant, AccessKind kind, String requestId, Instant at, List<Accessed> memories) {
+    String reported(String tenant, AccessKind kind, String requestId, String feedbackId, Instant at, List<Accessed> memories) {
         List<MemoryAccess> accesses = perOwner(tenant, kind, requestId, null, at, memories);
+        if (feedbackId != null && accesses.size() == 1) {
+            // the client's id, so a retried report is recognised downstream as the same access
+            accesses = List.of(MemoryAccess.newBuilder(accesses.getFirst()).setAccessId(tenant + ":" + feedbackId).build());
+        }
         try {
             for (MemoryAccess access : accesses) {
                 producer.send(record(access)).get(30, TimeUnit.SECONDS);

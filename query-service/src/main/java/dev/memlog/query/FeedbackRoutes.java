@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
 
 /**
  * An agent tells which memories it used (they are reinforced) or found not useful (they are weakened): appended to
- * the access log for the caller's tenant, 202 once Kafka has it.
+ * the access log for the caller's tenant, 202 once Kafka has it. A retry with the same {@code feedback_id} counts once.
  */
 final class FeedbackRoutes {
     static final int MAX_RECORDS = 100;
@@ -60,10 +60,14 @@ final class FeedbackRoutes {
         if (requestId != null && !RECORD_ID.matcher(requestId).matches()) {
             throw ApiException.badRequest("request_id", "request_id must be the request_id a search or context pack returned");
         }
+        String feedbackId = text(body, "feedback_id");
+        if (feedbackId != null && !RECORD_ID.matcher(feedbackId).matches()) {
+            throw ApiException.badRequest("feedback_id", "feedback_id must be 1-128 letters, digits and . _ : -");
+        }
         Instant at = timestamp(body);
         String accessId;
         try {
-            accessId = access.reported(tenant, kind, requestId, at, memories);
+            accessId = access.reported(tenant, kind, requestId, feedbackId, at, memories);
         } catch (IllegalStateException e) {
             throw new ApiException(503, "feedback not recorded, retry: " + e.getMessage(), null);
         }

@@ -430,6 +430,7 @@ class QueryServiceIT {
             bad record id   | {"user_id":"u","record_ids":[" "],"signal":"used"}            | record_ids
             unknown signal  | {"user_id":"u","record_ids":["r"],"signal":"loved"}           | signal
             bad timestamp   | {"user_id":"u","record_ids":["r"],"signal":"used","timestamp":"later"} | timestamp
+            bad feedback id | {"user_id":"u","record_ids":["r"],"signal":"used","feedback_id":"a b"} | feedback_id
             """)
     void badFeedbackIsA400NamingTheField(String name, String body, String field) throws Exception {
         var response = post("/v1/feedback", "key-a", body);
