@@ -48,18 +48,11 @@ class FactReconcilerTest {
     }
 
     void turn(String id, String text, Instant at) {
-        pipe(MemoryEvent.newBuilder().setEventId(id).setTenantId("acme").setUserId("ann").setSessionId("s-" + at.toEpochMilli())
-                .setKind(EventKind.TURN).setRole("user").setContent(text).setOccurredAt(at).setReceivedAt(at)
-                .setMetadata(Map.of("speaker", "Ann")).build());
+        harness.turn(id, text, at);
     }
 
     void explicit(String id, String text, Instant at) {
-        pipe(MemoryEvent.newBuilder().setEventId(id).setTenantId("acme").setUserId("ann").setKind(EventKind.EXPLICIT_MEMORY)
-                .setContent(text).setOccurredAt(at).setReceivedAt(at).build());
-    }
-
-    void pipe(MemoryEvent event) {
-        harness.events().pipeInput(MemoryOwner.of("acme", "ann", null).key(), event, event.getOccurredAt());
+        harness.explicit(id, text, at);
     }
 
     /** Every fact or instruction version written so far, in order. */

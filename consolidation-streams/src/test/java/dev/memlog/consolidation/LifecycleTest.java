@@ -73,18 +73,11 @@ class LifecycleTest {
     }
 
     void turn(String id, String text, Instant at) {
-        pipe(MemoryEvent.newBuilder().setEventId(id).setTenantId("acme").setUserId("ann").setSessionId("s-" + at.toEpochMilli())
-                .setKind(EventKind.TURN).setRole("user").setContent(text).setOccurredAt(at).setReceivedAt(at)
-                .setMetadata(Map.of("speaker", "Ann")).build());
+        harness.turn(id, text, at);
     }
 
     void explicit(String id, String text, Instant at) {
-        pipe(MemoryEvent.newBuilder().setEventId(id).setTenantId("acme").setUserId("ann").setKind(EventKind.EXPLICIT_MEMORY)
-                .setContent(text).setOccurredAt(at).setReceivedAt(at).build());
-    }
-
-    void pipe(MemoryEvent event) {
-        harness.events().pipeInput(OWNER, event, event.getOccurredAt());
+        harness.explicit(id, text, at);
     }
 
     void access(String id, AccessKind kind, Instant at, String... recordIds) {

@@ -1,10 +1,13 @@
 package dev.memlog.consolidation;
 
+import dev.memlog.schemas.MemoryOwner;
 import dev.memlog.schemas.Topics;
+import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.avro.MemoryRecord;
 import dev.memlog.schemas.registry.SchemaRegistry;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
@@ -27,6 +30,27 @@ record TopologyHarness(TopologyTestDriver driver, TestInputTopic<String, MemoryE
         return new TopologyHarness(driver,
                 driver.createInputTopic(e.name(), e.keySerde().serializer(), e.valueSerde(registry).serializer()),
                 driver.createOutputTopic(r.name(), r.keySerde().deserializer(), r.valueSerde(registry).deserializer()));
+    }
+
+    static final String TENANT = "acme";
+    static final String USER = "ann";
+
+    /** A turn Ann says in a session of its own, at {@code at}. */
+    void turn(String id, String text, Instant at) {
+        pipe(MemoryEvent.newBuilder().setEventId(id).setTenantId(TENANT).setUserId(USER).setSessionId("s-" + at.toEpochMilli())
+                .setKind(EventKind.TURN).setRole("user").setContent(text).setOccurredAt(at).setReceivedAt(at)
+                .setMetadata(Map.of("speaker", "Ann")).build());
+    }
+
+    /** Something an agent asks to be remembered about Ann. */
+    void explicit(String id, String text, Instant at) {
+        pipe(MemoryEvent.newBuilder().setEventId(id).setTenantId(TENANT).setUserId(USER).setKind(EventKind.EXPLICIT_MEMORY)
+                .setContent(text).setOccurredAt(at).setReceivedAt(at).build());
+    }
+
+    void pipe(MemoryEvent event) {
+        events.pipeInput(MemoryOwner.of(event.getTenantId(), event.getUserId(), event.getAgentId()).key(), event,
+                event.getOccurredAt());
     }
 
     @Override

@@ -6,11 +6,9 @@ import dev.memlog.schemas.registry.SchemaRegistryClient;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
@@ -19,18 +17,7 @@ final class EventAppender implements AutoCloseable {
     private final KafkaProducer<String, MemoryEvent> producer;
 
     EventAppender(String bootstrapServers, SchemaRegistryClient registry) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 2);
-        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 45_000);
-        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "ingest-service");
-        var topic = Topics.MEMORY_EVENTS;
-        this.producer = new KafkaProducer<>(props, topic.keySerde().serializer(), topic.valueSerde(registry).serializer());
+        this.producer = Topics.MEMORY_EVENTS.producer(bootstrapServers, registry, "ingest-service", 2);
     }
 
     /** Sends all events and waits for Kafka's acknowledgement of each; order within an owner is preserved. */

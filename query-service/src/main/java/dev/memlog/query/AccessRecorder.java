@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutionException;
@@ -22,7 +21,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,18 +45,7 @@ final class AccessRecorder implements AutoCloseable {
     private final Counter dropped;
 
     AccessRecorder(String bootstrapServers, SchemaRegistry registry, MeterRegistry metrics) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
-        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 45_000);
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "query-service-access");
-        var topic = Topics.MEMORY_ACCESS;
-        this.producer = new KafkaProducer<>(props, topic.keySerde().serializer(), topic.valueSerde(registry).serializer());
+        this.producer = Topics.MEMORY_ACCESS.producer(bootstrapServers, registry, "query-service-access", 20);
         // a bounded queue: when Kafka is away, retrievals go on and the oldest news of them is not worth blocking for
         this.sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUE),
                 Thread.ofVirtual().name("access-recorder").factory(), (task, pool) -> droppedOne());

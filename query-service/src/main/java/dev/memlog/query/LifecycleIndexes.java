@@ -74,25 +74,11 @@ public final class LifecycleIndexes {
     }
 
     static Map<String, Object> historyDocument(MemoryRecord r) {
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("record_id", r.getRecordId());
-        doc.put("tenant_id", r.getTenantId());
-        doc.put("user_id", r.getUserId());
-        doc.put("agent_id", r.getAgentId());
-        doc.put("session_id", r.getSessionId());
-        doc.put("tier", r.getTier().name());
-        doc.put("version", r.getVersion());
+        Map<String, Object> doc = new LinkedHashMap<>(MemoryIndex.document(r));
+        doc.keySet().removeAll(List.of("embedding", "context_embedding", "search_text"));
         doc.put("change", r.getChange().name());
         doc.put("change_reason", r.getChangeReason());
-        doc.put("text", r.getText());
-        doc.put("importance", r.getImportance());
-        doc.put("observed_at", r.getObservedAt().toEpochMilli());
-        doc.put("created_at", r.getCreatedAt().toEpochMilli());
-        doc.put("valid_from", r.getValidFrom().toEpochMilli());
-        doc.put("valid_to", r.getValidTo() == null ? null : r.getValidTo().toEpochMilli());
         doc.put("forgotten_at", r.getForgottenAt() == null ? null : r.getForgottenAt().toEpochMilli());
-        doc.put("provenance", r.getProvenance());
-        doc.put("metadata", r.getMetadata());
         return doc;
     }
 

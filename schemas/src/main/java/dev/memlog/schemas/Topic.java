@@ -3,10 +3,13 @@ package dev.memlog.schemas;
 import dev.memlog.schemas.registry.SchemaRegistry;
 import dev.memlog.schemas.serde.AvroSerde;
 import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 
-/** A topic with its key serde, value type and creation settings: services never spell a topic name. */
+/** A topic with its key serde, value type, creation settings and how it is written: services never spell a topic name. */
 public record Topic<K, V extends SpecificRecord>(
         String name, Serde<K> keySerde, Class<V> valueType, Map<String, String> config) {
 
@@ -18,5 +21,25 @@ public record Topic<K, V extends SpecificRecord>(
     /** A value serde bound to the given registry, registering the schema under {@link #valueSubject()}. */
     public AvroSerde<V> valueSerde(SchemaRegistry registry) {
         return new AvroSerde<>(registry, valueType, valueSubject());
+    }
+
+    /**
+     * A producer whose sends are acknowledged only once every in-sync replica has them (acks=all), never duplicated
+     * by its own retries (idempotence), and that gives up within bounded times rather than hanging a caller.
+     *
+     * @param lingerMs how long a send may wait to join a batch
+     */
+    public KafkaProducer<K, V> producer(String bootstrapServers, SchemaRegistry registry, String clientId, int lingerMs) {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, lingerMs);
+        props.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 45_000);
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        return new KafkaProducer<>(props, keySerde.serializer(), valueSerde(registry).serializer());
     }
 }
