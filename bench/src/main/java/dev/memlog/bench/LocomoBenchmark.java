@@ -49,7 +49,7 @@ public final class LocomoBenchmark {
     /**
      * What consolidation derives besides the turns, and what retrieval weighs: "turns" (nothing), "summaries"
      * (centrality session summaries), "facts" (facts by rules), "importance" (IMPORTANCE_WEIGHT 0.1), "strength"
-     * (forgetting on, STRENGTH_WEIGHT 0.1), or several joined with '+'. Sessions close as in production (a 30-minute
+     * (forgetting on, STRENGTH_WEIGHT 0.1), "forgetting" (forgetting alone), or several joined with '+'. Sessions close as in production (a 30-minute
      * gap in event time), except that the last session of each conversation, which nothing follows, closes after 3
      * idle seconds instead of 30 minutes.
      */
@@ -60,7 +60,8 @@ public final class LocomoBenchmark {
                         "SESSION_IDLE_SECONDS", Integer.toString(IDLE_SECONDS)),
                 "facts", Map.of("FACT_EXTRACTOR", "rules"),
                 "importance", Map.of("IMPORTANCE_WEIGHT", "0.1"),
-                "strength", Map.of("FORGETTING", "true", "STRENGTH_WEIGHT", "0.1"));
+                "strength", Map.of("FORGETTING", "true", "STRENGTH_WEIGHT", "0.1"),
+                "forgetting", Map.of("FORGETTING", "true"));
 
         static Consolidation parse(String label) {
             Map<String, String> settings = new LinkedHashMap<>(Map.of("SUMMARIZER", "none", "FACT_EXTRACTOR", "none",
@@ -68,8 +69,8 @@ public final class LocomoBenchmark {
             if (!label.equals("turns")) {
                 for (String part : label.split("\\+")) {
                     if (!PARTS.containsKey(part)) {
-                        throw new IllegalArgumentException("--consolidation takes turns, or summaries, facts, importance and"
-                                + " strength joined with +; got " + label);
+                        throw new IllegalArgumentException("--consolidation takes turns, or summaries, facts, importance,"
+                                + " strength and forgetting joined with +; got " + label);
                     }
                     settings.putAll(PARTS.get(part));
                 }

@@ -61,7 +61,9 @@ final class HistoryRoutes {
             last.path("metadata").properties().forEach(e -> metadata.put(e.getKey(), e.getValue().asText()));
             var uses = LifecycleIndexes.uses(strength, Instant.ofEpochMilli(last.path("valid_from").asLong()),
                     last.path("importance").asDouble(), last.path("tier").asText(), metadata);
-            s.put("strength_now", model.strength(uses, Instant.now()));
+            Instant now = Instant.now();
+            s.put("strength_now", model.strength(uses, now));
+            s.put("reinforcement_now", model.reinforcement(uses, now));
         }
         ctx.json(out);
     }

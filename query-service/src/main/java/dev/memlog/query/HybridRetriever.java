@@ -72,7 +72,7 @@ public final class HybridRetriever {
     private final LifecycleIndexes lifecycle;
     private final StrengthModel strengthModel;
 
-    /** Without use histories: every memory counts as at full strength. */
+    /** Without use histories: nothing counts as reinforced. */
     public HybridRetriever(OpenSearchRest os, MemoryIndex index, EmbeddingProvider embeddings, Tuning tuning) {
         this(os, index, embeddings, tuning, null, null);
     }
@@ -281,17 +281,21 @@ public final class HybridRetriever {
         return shaped;
     }
 
-    /** The memory's strength at the reference time, from its use history; 1 without one to read. */
+    /**
+     * What use has added to the memory's strength at the reference time (its reinforcement): 0 for a memory nobody
+     * used, and without use histories to read; age and importance have shaping components of their own.
+     */
     private double strength(JsonNode hit, Map<String, JsonNode> uses, Instant reference) {
-        if (lifecycle == null || strengthModel == null) {
-            return 1.0;
+        JsonNode history = uses.get(hit.path("_id").asText());
+        if (lifecycle == null || strengthModel == null || history == null) {
+            return 0.0;
         }
         JsonNode src = hit.path("_source");
         Map<String, String> metadata = new LinkedHashMap<>();
         src.path("metadata").properties().forEach(e -> metadata.put(e.getKey(), e.getValue().asText()));
-        var history = LifecycleIndexes.uses(uses.get(hit.path("_id").asText()), Instant.ofEpochMilli(src.path("valid_from").asLong()),
+        var used = LifecycleIndexes.uses(history, Instant.ofEpochMilli(src.path("valid_from").asLong()),
                 src.path("importance").asDouble(0.5), src.path("tier").asText(), metadata);
-        return strengthModel.strength(history, reference);
+        return strengthModel.reinforcement(used, reference);
     }
 
     /** Adds the reranker's judgement; if the reranker fails, the hits keep their shaped order and say so in the log. */

@@ -88,6 +88,15 @@ public record StrengthModel(double decay, double importanceWeight, double thresh
     }
 
     /**
+     * What use has done to the memory's strength at {@code at}: its strength minus the strength it would have had if
+     * nobody had used it or reported on it, in [-1, 1]; 0 for a memory never used and for a pinned one. Retrieval weighs
+     * this, since age and importance are shaping components of their own.
+     */
+    public double reinforcement(Uses u, Instant at) {
+        return strength(u, at) - strength(Uses.unused(u.born(), u.importance(), u.pinned()), at);
+    }
+
+    /**
      * The moment strength falls below {@code level} if the memory is not used again, searched between {@code from}
      * and {@code until} (strength only falls between uses); null if it is still at or above it at {@code until}.
      */

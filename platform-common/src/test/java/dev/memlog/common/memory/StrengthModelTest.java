@@ -65,6 +65,18 @@ class StrengthModelTest {
     }
 
     @Test
+    void reinforcementIsWhatUseAddedWhateverTheAgeOrImportance() {
+        for (double importance : new double[] {0.1, 0.5, 0.9}) {
+            assertThat(MODEL.reinforcement(StrengthModel.Uses.unused(BORN, importance, false), day(300))).isZero();
+        }
+        var used = new StrengthModel.Uses(BORN, List.of(day(290), day(299)), 2, 0.3, false, 0);
+        var judged = new StrengthModel.Uses(BORN, List.of(), 0, 0.3, false, 1);
+        assertThat(MODEL.reinforcement(used, day(300))).isPositive();
+        assertThat(MODEL.reinforcement(judged, day(300))).isNegative();
+        assertThat(MODEL.reinforcement(StrengthModel.Uses.unused(BORN, 0.3, true), day(300))).isZero();
+    }
+
+    @Test
     void pinnedMemoriesNeverFade() {
         var pinned = StrengthModel.Uses.unused(BORN, 0.0, true);
         assertThat(MODEL.strength(pinned, day(100_000))).isEqualTo(1.0);
