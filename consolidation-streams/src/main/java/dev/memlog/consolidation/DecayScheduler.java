@@ -10,11 +10,14 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -43,6 +46,9 @@ public final class DecayScheduler implements Processor<String, SpecificRecord, S
     public void init(ProcessorContext<String, SpecificRecord> context) {
         this.context = context;
         this.state = Lifecycle.State.of(context);
+        if (lifecycle.forgetting()) {
+            context.schedule(Lifecycle.DORMANT_SWEEP_EVERY, PunctuationType.STREAM_TIME, this::sweepDormant);
+        }
     }
 
     @Override
@@ -135,13 +141,42 @@ public final class DecayScheduler implements Processor<String, SpecificRecord, S
             });
         }
         for (var kv : faded) {
-            forget(kv.key, kv.value, timestamp);
+            forget(kv.key, kv.value, now, timestamp);
         }
     }
 
-    private void forget(String key, MemoryStrength s, long streamTime) {
+    /**
+     * Time goes on for an owner who has gone quiet too: once the partition's stream time is more than the dormancy
+     * grace past an owner's own clock, their memories are aged to that point (stream time less the grace), so an
+     * owner who never comes back does not keep their memories forever. Runs on a punctuation of stream time.
+     */
+    private void sweepDormant(long streamTime) {
+        Instant horizon = Instant.ofEpochMilli(streamTime).minus(lifecycle.dormantAfter());
+        Map<String, Boolean> dormant = new HashMap<>();
+        List<KeyValue<String, MemoryStrength>> faded = new ArrayList<>();
+        try (var all = state.strengths().all()) {
+            all.forEachRemaining(kv -> {
+                MemoryStrength s = kv.value;
+                if (s.getForgottenAt() != null || s.getPinned()) {
+                    return;
+                }
+                boolean quiet = dormant.computeIfAbsent(Lifecycle.ownerOfKey(kv.key), o -> {
+                    Instant clock = state.clockOf(o);
+                    return clock != null && clock.isBefore(horizon);
+                });
+                if (quiet && lifecycle.model().strength(Lifecycle.uses(s), horizon) < lifecycle.forgetBelow()) {
+                    faded.add(kv);
+                }
+            });
+        }
+        for (var kv : faded) {
+            forget(kv.key, kv.value, horizon, streamTime);
+        }
+    }
+
+    /** @param now the moment the memory is judged at: its owner's clock, or for a dormant owner the dormancy horizon */
+    private void forget(String key, MemoryStrength s, Instant now, long streamTime) {
         String owner = Lifecycle.ownerOfKey(key);
-        Instant now = state.clockOf(owner);
         var uses = Lifecycle.uses(s);
         Instant at = lifecycle.model().fallsBelow(uses, lifecycle.forgetBelow(), Lifecycle.lastUse(s), now);
         at = at == null ? now : at;

@@ -20,14 +20,17 @@ import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * How memories age, are reinforced and forgotten (FORGETTING, FORGET_BELOW, FORGET_CHECK_MINUTES and the strength
+ * How memories age, are reinforced and forgotten (FORGETTING, FORGET_BELOW, FORGET_CHECK_MINUTES,
+ * FORGET_DORMANT_AFTER_DAYS and the strength
  * model's STRENGTH_* parameters), and the state {@link DecayScheduler} keeps: each live memory's use history, its
  * newest version without embeddings, and each owner's clock.
  *
  * @param forgetting  whether memories whose strength falls below {@code forgetBelow} are forgotten
  * @param checkEvery  how much of an owner's time passes between checks of their memories for forgetting
+ * @param dormantAfter how far an owner's clock may lag the partition's stream time before their memories age anyway
  */
-public record Lifecycle(StrengthModel model, boolean forgetting, double forgetBelow, Duration checkEvery, Clock clock) {
+public record Lifecycle(StrengthModel model, boolean forgetting, double forgetBelow, Duration checkEvery,
+                        Duration dormantAfter, Clock clock) {
     public static final String STRENGTHS = Topics.STRENGTHS.name();
     public static final String LIVE = Topics.LIVE_RECORDS.name();
     /**
@@ -37,23 +40,27 @@ public record Lifecycle(StrengthModel model, boolean forgetting, double forgetBe
     public static final String CLOCKS = "owner-clock";
     private static final String NEXT_CHECK = "\u001enext-check";
     static final String[] STORES = {STRENGTHS, LIVE, CLOCKS};
+    /** How often, in stream time, the memories of owners gone quiet are checked. */
+    static final Duration DORMANT_SWEEP_EVERY = Duration.ofDays(1);
     /** Uses kept exactly per memory; older ones are counted and approximated. */
     static final int RECENT_USES = 32;
     private static final char SEP = '\u001f';
 
     public Lifecycle {
-        if (forgetBelow <= 0 || forgetBelow >= 1 || checkEvery.isNegative() || checkEvery.isZero()) {
-            throw new IllegalArgumentException("FORGET_BELOW must be in (0, 1) and FORGET_CHECK_MINUTES positive");
+        if (forgetBelow <= 0 || forgetBelow >= 1 || !checkEvery.isPositive() || !dormantAfter.isPositive()) {
+            throw new IllegalArgumentException("FORGET_BELOW must be in (0, 1), FORGET_CHECK_MINUTES and"
+                    + " FORGET_DORMANT_AFTER_DAYS positive");
         }
     }
 
     public static Lifecycle from(Env env, Clock clock) {
-        return new Lifecycle(StrengthModel.from(env), Boolean.parseBoolean(env.string("FORGETTING", "true")), env.decimal("FORGET_BELOW", 0.05),
-                Duration.ofMinutes(env.integer("FORGET_CHECK_MINUTES", 60)), clock);
+        return new Lifecycle(StrengthModel.from(env), Boolean.parseBoolean(env.string("FORGETTING", "true")),
+                env.decimal("FORGET_BELOW", 0.05), Duration.ofMinutes(env.integer("FORGET_CHECK_MINUTES", 60)),
+                Duration.ofDays(env.integer("FORGET_DORMANT_AFTER_DAYS", 365)), clock);
     }
 
     public static Lifecycle defaults(Clock clock) {
-        return new Lifecycle(StrengthModel.defaults(), true, 0.05, Duration.ofHours(1), clock);
+        return new Lifecycle(StrengthModel.defaults(), true, 0.05, Duration.ofHours(1), Duration.ofDays(365), clock);
     }
 
     public DecayScheduler decayScheduler() {

@@ -162,6 +162,30 @@ class LifecycleTest {
     }
 
     @Test
+    void aDormantOwnersMemoriesAgeOnceTheirSilenceOutlastsTheGrace() {
+        start();
+        turn("chat", "Okay, sounds good to me.", day(0));
+        // another owner of the same partition goes on talking; Ann says nothing more
+        bo("b1", day(100));
+        assertThat(harness.records().readValuesToList()).noneMatch(r -> r.getChange() == RecordChange.FORGOTTEN);
+
+        bo("b2", day(800)); // 435 days past Ann's clock, more than the year of grace
+
+        // (Bo's own first turn, 700 days old on his clock, goes by the ordinary check)
+        assertThat(harness.records().readValuesToList()).filteredOn(r -> r.getChange() == RecordChange.FORGOTTEN)
+                .filteredOn(r -> r.getUserId().equals("ann")).singleElement().satisfies(r -> {
+                    assertThat(r.getRecordId()).isEqualTo(turnId("chat"));
+                    assertThat(r.getForgottenAt()).isAfter(day(150)).isBefore(day(435));
+                });
+    }
+
+    void bo(String id, Instant at) {
+        harness.pipe(MemoryEvent.newBuilder().setEventId(id).setTenantId("acme").setUserId("bo").setSessionId("b")
+                .setKind(EventKind.TURN).setRole("user").setContent("Booked the dentist again.").setOccurredAt(at)
+                .setReceivedAt(at).build());
+    }
+
+    @Test
     void aForgottenFactRestatedComesBackAsANewerVersion() {
         start();
         turn("e1", "I live in Leeds.", day(0));

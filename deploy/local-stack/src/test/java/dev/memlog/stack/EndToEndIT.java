@@ -38,10 +38,11 @@ class EndToEndIT {
     static void start() throws Exception {
         var keys = ApiKeys.of(Map.of("acme-key", "acme", "globex-key", "globex"));
         var free = LocalStack.Config.freePorts(dir, keys);
-        // retrieval weighs strength, so reinforcement shows in the order; no session summaries, because they appear
-        // whenever another test's timestamps move stream time past a session's gap, which would make counts race
+        // retrieval weighs strength, so reinforcement shows in the order. Each test's owner lives in its own years:
+        // no session summaries and no ageing of quiet owners, both of which other tests' timestamps would set off
+        // (they move stream time past sessions' gaps and owners' clocks) and make counts race
         stack = new LocalStack(new LocalStack.Config(dir, 0, 0, 0, 0, 0, 0, keys, free.embeddingModel(), free.partitions(),
-                Map.of("STRENGTH_WEIGHT", "0.2", "SUMMARIZER", "none")), line -> { });
+                Map.of("STRENGTH_WEIGHT", "0.2", "SUMMARIZER", "none", "FORGET_DORMANT_AFTER_DAYS", "36500")), line -> { });
         acme = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), "acme-key");
         globex = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), "globex-key");
     }
