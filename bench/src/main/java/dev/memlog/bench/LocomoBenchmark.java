@@ -47,39 +47,39 @@ public final class LocomoBenchmark {
     /** Conversations in the held-out check; the harness reports how subsets of this size spread on the file it runs. */
     static final int HELD_OUT = 3;
     /**
-     * What consolidation derives besides the turns, and what retrieval weighs: "turns" (nothing), "summaries"
-     * (centrality session summaries), "facts" (facts by rules), "importance" (IMPORTANCE_WEIGHT 0.1), "strength"
-     * (forgetting on, STRENGTH_WEIGHT 0.1), "forgetting" (forgetting alone), or several joined with '+'. Sessions close as in production (a 30-minute
-     * gap in event time), except that the last session of each conversation, which nothing follows, closes after 3
-     * idle seconds instead of 30 minutes.
+     * What consolidation derives besides the turns, and what retrieval weighs: "defaults" (the services' own defaults),
+     * "turns" (nothing derived, no shaping from importance or strength), or parts added to "turns" and joined with '+':
+     * "summaries" (centrality session summaries), "facts" (facts by rules), "importance" (IMPORTANCE_WEIGHT 0.1),
+     * "strength" (forgetting on, STRENGTH_WEIGHT 0.1), "forgetting" (forgetting alone). Sessions close as in production
+     * (a 30-minute gap in event time), except that the last session of each conversation, which nothing follows,
+     * closes after 3 idle seconds instead of 30 minutes.
      */
     record Consolidation(String label, Map<String, String> settings) {
         static final int IDLE_SECONDS = 3;
         private static final Map<String, Map<String, String>> PARTS = Map.of(
-                "summaries", Map.of("SUMMARIZER", "centrality", "SESSION_GAP_MINUTES", "30",
-                        "SESSION_IDLE_SECONDS", Integer.toString(IDLE_SECONDS)),
+                "summaries", Map.of("SUMMARIZER", "centrality", "SESSION_GAP_MINUTES", "30"),
                 "facts", Map.of("FACT_EXTRACTOR", "rules"),
                 "importance", Map.of("IMPORTANCE_WEIGHT", "0.1"),
                 "strength", Map.of("FORGETTING", "true", "STRENGTH_WEIGHT", "0.1"),
                 "forgetting", Map.of("FORGETTING", "true"));
 
         static Consolidation parse(String label) {
-            Map<String, String> settings = new LinkedHashMap<>(Map.of("SUMMARIZER", "none", "FACT_EXTRACTOR", "none",
-                    "IMPORTANCE_WEIGHT", "0", "FORGETTING", "false", "STRENGTH_WEIGHT", "0"));
+            Map<String, String> settings = new LinkedHashMap<>(Map.of("SESSION_IDLE_SECONDS", Integer.toString(IDLE_SECONDS)));
+            if (label.equals("defaults")) {
+                return new Consolidation(label, Map.copyOf(settings));
+            }
+            settings.putAll(Map.of("SUMMARIZER", "none", "FACT_EXTRACTOR", "none", "IMPORTANCE_WEIGHT", "0",
+                    "FORGETTING", "false", "STRENGTH_WEIGHT", "0"));
             if (!label.equals("turns")) {
                 for (String part : label.split("\\+")) {
                     if (!PARTS.containsKey(part)) {
-                        throw new IllegalArgumentException("--consolidation takes turns, or summaries, facts, importance,"
-                                + " strength and forgetting joined with +; got " + label);
+                        throw new IllegalArgumentException("--consolidation takes defaults, turns, or summaries, facts,"
+                                + " importance, strength and forgetting joined with +; got " + label);
                     }
                     settings.putAll(PARTS.get(part));
                 }
             }
             return new Consolidation(label, Map.copyOf(settings));
-        }
-
-        boolean derives() {
-            return !settings.get("SUMMARIZER").equals("none") || !settings.get("FACT_EXTRACTOR").equals("none");
         }
     }
 
@@ -88,7 +88,7 @@ public final class LocomoBenchmark {
         static Options parse(String[] args) {
             Path file = Path.of("../shared/data/locomo-dev.json");
             List<String> models = List.of("bge-small-en-v1.5-q");
-            List<Consolidation> consolidation = List.of(Consolidation.parse("turns"));
+            List<Consolidation> consolidation = List.of(Consolidation.parse("defaults"));
             Path out = Path.of("bench/results");
             String name = "locomo-latest";
             int limit = Integer.MAX_VALUE;
@@ -106,7 +106,7 @@ public final class LocomoBenchmark {
                     case "--sample" -> sample = Integer.parseInt(args[++i]);
                     case "--threads" -> threads = Integer.parseInt(args[++i]);
                     default -> throw new IllegalArgumentException("unknown option " + args[i]
-                            + "; use --file F --models m1,m2 --consolidation turns,summaries+facts --out DIR --name NAME --limit N"
+                            + "; use --file F --models m1,m2 --consolidation defaults,turns,summaries+facts --out DIR --name NAME --limit N"
                             + " --sample EVERY_NTH --threads N");
                 }
             }
@@ -144,7 +144,7 @@ public final class LocomoBenchmark {
         Map<String, Object> models = new LinkedHashMap<>();
         for (String model : options.models()) {
             for (Consolidation setting : options.consolidation()) {
-                String run = setting.label().equals("turns") ? model : model + " + " + setting.label();
+                String run = setting.label().equals("defaults") ? model : model + " + " + setting.label();
                 models.put(run, evaluate(model, setting, conversations));
             }
         }
@@ -195,7 +195,7 @@ public final class LocomoBenchmark {
             double searchableSeconds = (System.nanoTime() - started) / 1e9;
             out.printf("   ingested %d turns over HTTP in %.1f s; all searchable after %.1f s (%.0f turns/s end to end)%n",
                     turns, appendSeconds, searchableSeconds, turns / searchableSeconds);
-            long derived = setting.derives() ? awaitDerived(client, conversations, turns) : 0;
+            long derived = awaitDerived(client, conversations, turns);
 
             List<String> methods = new ArrayList<>(MODES);
             if (!"none".equals(QueryService.Config.from(stack.env()).reranker().kind())) {
