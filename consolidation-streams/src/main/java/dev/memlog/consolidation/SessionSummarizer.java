@@ -45,8 +45,12 @@ public final class SessionSummarizer implements Processor<String, MemoryRecord, 
     public static final String STORE = Topics.SESSION_BUFFERS.name();
     public static final String KIND = RecordKinds.SESSION_SUMMARY;
     static final String LINE_SOURCES = RecordKinds.LINE_SOURCES;
-    /** A summary stands for a whole stretch of conversation: worth more than an average turn, less than a pinned memory. */
-    static final double SUMMARY_IMPORTANCE = 0.6;
+    /**
+     * A summary is worth its weightiest turn and a little more, for standing for a whole stretch, but never more than
+     * this: less than an explicit memory. A stretch of small talk stays small talk and fades like it.
+     */
+    static final double SUMMARY_IMPORTANCE_CAP = 0.6;
+    static final double SUMMARY_IMPORTANCE_LIFT = 0.1;
     private static final Encoding TOKENS = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
 
     /**
@@ -54,12 +58,14 @@ public final class SessionSummarizer implements Processor<String, MemoryRecord, 
      * @param idle a session with no new turn for this long on the wall clock is summarized even if nothing else arrives
      * @param maxTokens a session buffered past this many tokens is summarized at once
      * @param checkEvery how often quiet sessions are looked for
+     * @param minTurns a stretch of fewer turns is not summarized: its turns say it themselves
      */
-    public record Settings(Duration gap, Duration idle, int maxTokens, Duration checkEvery) {
+    public record Settings(Duration gap, Duration idle, int maxTokens, Duration checkEvery, int minTurns) {
         public Settings {
             if (gap.isNegative() || gap.isZero() || idle.isNegative() || idle.isZero() || maxTokens < 1
-                    || checkEvery.isNegative() || checkEvery.isZero()) {
-                throw new IllegalArgumentException("session gap, idle time, token bound and check interval must be positive");
+                    || checkEvery.isNegative() || checkEvery.isZero() || minTurns < 1) {
+                throw new IllegalArgumentException(
+                        "session gap, idle time, token bound, check interval and minimum turns must be positive");
             }
         }
     }
@@ -119,7 +125,8 @@ public final class SessionSummarizer implements Processor<String, MemoryRecord, 
         }
         buffer.getTurns().add(BufferedTurn.newBuilder().setEventId(turn.getProvenance().getFirst())
                 .setSpeaker(turn.getMetadata().get("speaker")).setText(turn.getText())
-                .setOccurredAt(turn.getObservedAt()).setEmbedding(turn.getEmbedding()).build());
+                .setOccurredAt(turn.getObservedAt()).setEmbedding(turn.getEmbedding())
+                .setImportance(turn.getImportance()).build());
         buffer.setLastBufferedAt(Instant.ofEpochMilli(context.currentSystemTimeMs()));
         if (tokens(buffer) >= settings.maxTokens()) {
             emit(buffer);
@@ -147,6 +154,9 @@ public final class SessionSummarizer implements Processor<String, MemoryRecord, 
 
     private void emit(SessionBuffer buffer) {
         List<BufferedTurn> turns = buffer.getTurns();
+        if (turns.size() < settings.minTurns()) {
+            return;
+        }
         Summarizer.Summary summary;
         String by;
         try {
@@ -178,7 +188,7 @@ public final class SessionSummarizer implements Processor<String, MemoryRecord, 
                 .setText(text)
                 .setEmbedding(Vectors.toList(embeddings.embedDocuments(List.of(text)).getFirst()))
                 .setEmbeddingModel(embeddings.modelId())
-                .setImportance(SUMMARY_IMPORTANCE)
+                .setImportance(importance(turns))
                 .setObservedAt(last)
                 .setCreatedAt(clock.instant().truncatedTo(ChronoUnit.MILLIS))
                 .setValidFrom(turns.getFirst().getOccurredAt())
@@ -188,6 +198,11 @@ public final class SessionSummarizer implements Processor<String, MemoryRecord, 
                 .setMetadata(metadata)
                 .build();
         context.forward(new Record<>(owner, record, last.toEpochMilli()));
+    }
+
+    static double importance(List<BufferedTurn> turns) {
+        double weightiest = turns.stream().mapToDouble(BufferedTurn::getImportance).max().orElse(0);
+        return Math.min(SUMMARY_IMPORTANCE_CAP, weightiest + SUMMARY_IMPORTANCE_LIFT);
     }
 
     /**

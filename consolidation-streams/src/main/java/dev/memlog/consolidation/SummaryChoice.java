@@ -32,13 +32,14 @@ public record SummaryChoice(String kind, SessionSummarizer.Settings settings, Ll
     }
 
     static SessionSummarizer.Settings defaults() {
-        return new SessionSummarizer.Settings(Duration.ofMinutes(30), Duration.ofMinutes(30), 2000, Duration.ofSeconds(30));
+        return new SessionSummarizer.Settings(Duration.ofMinutes(30), Duration.ofMinutes(30), 2000, Duration.ofSeconds(30), 3);
     }
 
     public static SummaryChoice from(Env env) {
         var settings = new SessionSummarizer.Settings(Duration.ofMinutes(env.integer("SESSION_GAP_MINUTES", 30)),
                 Duration.ofSeconds(env.integer("SESSION_IDLE_SECONDS", 1800)), env.integer("SUMMARY_MAX_TOKENS", 2000),
-                Duration.ofSeconds(Math.min(30, Math.max(1, env.integer("SESSION_IDLE_SECONDS", 1800) / 4))));
+                Duration.ofSeconds(Math.min(30, Math.max(1, env.integer("SESSION_IDLE_SECONDS", 1800) / 4))),
+                env.integer("SUMMARY_MIN_TURNS", 3));
         return new SummaryChoice(env.string("SUMMARIZER", "centrality").toLowerCase(Locale.ROOT), settings, LlmEndpoint.from(env));
     }
 

@@ -68,7 +68,7 @@ class ConsolidationRestartIT {
     /** @param idle how long a session waits on the wall clock; long before the restart, so only event time closes sessions */
     ConsolidationService consolidation(Path stateDir, Duration idle) throws Exception {
         var summaries = new SummaryChoice("centrality",
-                new SessionSummarizer.Settings(Duration.ofMinutes(30), idle, 2000, Duration.ofSeconds(1)), null);
+                new SessionSummarizer.Settings(Duration.ofMinutes(30), idle, 2000, Duration.ofSeconds(1), 3), null);
         return new ConsolidationService(new ConsolidationService.Config("restart-test", kafka.bootstrapServers(),
                 registry.url(), stateDir, "127.0.0.1", 0, model.modelId(), 3, (short) 1, true, summaries,
                 FactChoice.of("rules"), new SignalImportanceScorer(), 2000, Lifecycle.defaults(java.time.Clock.systemUTC()), null), model);

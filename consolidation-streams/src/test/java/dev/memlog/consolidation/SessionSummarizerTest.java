@@ -45,7 +45,7 @@ class SessionSummarizerTest {
 
     void start(Summarizer summarizer, int maxTokens) {
         var registry = new InMemorySchemaRegistry();
-        var settings = new SessionSummarizer.Settings(GAP, Duration.ofMinutes(10), maxTokens, Duration.ofMinutes(1));
+        var settings = new SessionSummarizer.Settings(GAP, Duration.ofMinutes(10), maxTokens, Duration.ofMinutes(1), 3);
         Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
         var topology = ConsolidationService.topology(registry, ConsolidationService.Parts.turns(
                 new EpisodeRecorder(model, new SignalImportanceScorer(), clock), true)
@@ -137,8 +137,30 @@ class SessionSummarizerTest {
 
         assertThat(summaries()).singleElement().satisfies(s -> assertThat(s.getProvenance()).containsExactly("e1", "e2", "e3"));
         turn("e6", "s1", "Ann", "Yes, on Tuesday.", T0.plus(Duration.ofHours(3)).plusSeconds(30));
+        turn("e7", "s1", "Bo", "Good, it was cold last winter.", T0.plus(Duration.ofHours(3)).plusSeconds(60));
         driver.advanceWallClockTime(Duration.ofMinutes(12));
-        assertThat(summaries()).singleElement().satisfies(s -> assertThat(s.getProvenance()).containsExactly("e5", "e6"));
+        assertThat(summaries()).singleElement().satisfies(s -> assertThat(s.getProvenance()).containsExactly("e5", "e6", "e7"));
+    }
+
+    @Test
+    void aStretchTooShortToNeedASummaryHasNoneAndSmallTalkIsSummarizedAsSmallTalk() {
+        start(extractive(), 2000);
+        flatSession();
+        turn("a1", "s3", "Ann", "My sister Jane lives in Oslo now.", T0.plusSeconds(200));
+        turn("a2", "s3", "Bo", "Oh nice.", T0.plusSeconds(230));
+        turn("b1", "s2", "Ann", "Okay, thanks!", T0.plus(Duration.ofHours(1)));
+        turn("b2", "s2", "Bo", "Thank you!", T0.plus(Duration.ofHours(1)).plusSeconds(30));
+        turn("b3", "s2", "Ann", "Bye!", T0.plus(Duration.ofHours(1)).plusSeconds(60));
+        driver.advanceWallClockTime(Duration.ofMinutes(12));
+
+        List<MemoryRecord> out = summaries();
+        assertThat(out).as("two turns say it themselves: only the three-turn stretches are summarized")
+                .extracting(MemoryRecord::getSessionId).containsExactlyInAnyOrder("s1", "s2");
+        assertThat(out).allSatisfy(r -> assertThat(r.getProvenance()).hasSize(3));
+        MemoryRecord smallTalk = out.stream().filter(r -> r.getSessionId().equals("s2")).findFirst().orElseThrow();
+        MemoryRecord move = out.stream().filter(r -> r.getSessionId().equals("s1")).findFirst().orElseThrow();
+        assertThat(smallTalk.getImportance()).as("its weightiest turn's importance and a little more").isLessThan(0.3);
+        assertThat(move.getImportance()).isEqualTo(SessionSummarizer.SUMMARY_IMPORTANCE_CAP);
     }
 
     @Test
