@@ -45,7 +45,7 @@ public final class QueryService implements AutoCloseable {
                             env.decimal("NAMED_SPEAKER_BOOST", 0.2)),
                     new ScoreShaper(env.decimal("RECENCY_WEIGHT", 0),
                             java.time.Duration.ofDays(env.integer("RECENCY_HALF_LIFE_DAYS", 30)),
-                            env.decimal("IMPORTANCE_WEIGHT", 0.1), env.decimal("STRENGTH_WEIGHT", 0.1)),
+                            env.decimal("IMPORTANCE_WEIGHT", 0.1), env.decimal("STRENGTH_WEIGHT", 0)),
                     null, 0);
         }
 

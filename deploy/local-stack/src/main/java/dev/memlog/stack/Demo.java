@@ -78,7 +78,7 @@ public final class Demo {
             JsonNode stats = client.stats(owner);
             long count = stats.path("records").asLong() + stats.path("forgotten").asLong();
             if (count != seen) {
-                out.printf("      %s: %d/%d searchable%n", owner, count, expected);
+                out.printf("      %s: %d memories searchable of %d turns appended%n", owner, count, expected);
                 seen = count;
             }
             if (count >= expected) {
