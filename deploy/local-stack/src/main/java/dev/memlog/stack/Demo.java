@@ -107,9 +107,13 @@ public final class Demo {
                 String dia = hit.path("metadata").path("dia_id").asText();
                 boolean isEvidence = evidence.contains(dia);
                 found |= isEvidence;
-                out.printf("   %d. %.3f %s [%s, %s] %s: %s%n", rank++, hit.path("score").asDouble(), isEvidence ? "*" : " ",
-                        dia, hit.path("metadata").path("session_date").asText(), hit.path("metadata").path("speaker").asText(),
-                        abbreviate(hit.path("text").asText(), 110));
+                JsonNode meta = hit.path("metadata");
+                // a turn shows where it stands in the conversation; a derived record (summary, fact) what it is and when
+                String source = dia.isEmpty()
+                        ? "[" + meta.path("kind").asText(hit.path("tier").asText()) + ", " + day(hit.path("observed_at").asText()) + "]"
+                        : "[" + dia + ", " + meta.path("session_date").asText() + "] " + meta.path("speaker").asText() + ":";
+                out.printf("   %d. %.3f %s %s %s%n", rank++, hit.path("score").asDouble(), isEvidence ? "*" : " ", source,
+                        abbreviate(hit.path("text").asText().replace('\n', ' '), 110));
             }
             out.printf("   (%d ms)%n", response.path("took_ms").asLong());
             if (found) {
@@ -117,6 +121,10 @@ public final class Demo {
             }
         }
         out.printf("%nEvidence turn in the top %d for %d of %d questions (* marks evidence).%n", k, hitAtK, asked.size());
+    }
+
+    private static String day(String instant) {
+        return instant.length() >= 10 ? instant.substring(0, 10) : instant;
     }
 
     private static String abbreviate(String text, int max) {
