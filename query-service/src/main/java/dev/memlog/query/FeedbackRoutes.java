@@ -8,8 +8,6 @@ import dev.memlog.schemas.avro.AccessKind;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -23,7 +21,7 @@ import java.util.regex.Pattern;
  */
 final class FeedbackRoutes {
     static final int MAX_RECORDS = 100;
-    private static final Pattern RECORD_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    private static final Pattern RECORD_ID = SearchRequest.RECORD_ID;
     private final ApiKeys apiKeys;
     private final AccessRecorder access;
 
@@ -91,15 +89,8 @@ final class FeedbackRoutes {
 
     /** When the agent used the memories: now, or the time it gives (for reports sent late or replayed). */
     private static Instant timestamp(JsonNode body) {
-        String at = text(body, "timestamp");
-        if (at == null) {
-            return Instant.now();
-        }
-        try {
-            return OffsetDateTime.parse(at).toInstant();
-        } catch (DateTimeParseException e) {
-            throw ApiException.badRequest("timestamp", "timestamp must be an ISO-8601 date-time with offset, such as 2024-05-08T13:56:00Z");
-        }
+        Instant at = SearchRequest.instant(body, "timestamp", "timestamp");
+        return at == null ? Instant.now() : at;
     }
 
     private static String text(JsonNode body, String field) {

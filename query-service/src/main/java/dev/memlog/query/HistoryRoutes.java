@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * that follows from it now: a forgotten or superseded memory still explains itself here.
  */
 final class HistoryRoutes {
-    private static final Pattern RECORD_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    private static final Pattern RECORD_ID = SearchRequest.RECORD_ID;
     private final ApiKeys apiKeys;
     private final LifecycleIndexes lifecycle;
     private final StrengthModel model;

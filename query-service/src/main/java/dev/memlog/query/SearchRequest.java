@@ -28,6 +28,8 @@ public record SearchRequest(String query, int k, Mode mode, String userId, Strin
     private static final Pattern METADATA_KEY = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     static final int MAX_QUERY_CHARS = 2000;
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:@/+-]{1,128}");
+    /** A memory record id (and the request and feedback ids that travel with it), as search returns it. */
+    static final Pattern RECORD_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
     /** How candidates are matched. */
     public enum Mode { HYBRID, BM25, VECTOR }
@@ -137,7 +139,8 @@ public record SearchRequest(String query, int k, Mode mode, String userId, Strin
         return node.asBoolean();
     }
 
-    private static Instant instant(JsonNode body, String name, String field) {
+    /** An ISO-8601 date-time with offset in {@code body.name}, or null; a 400 naming {@code field} if it is not one. */
+    static Instant instant(JsonNode body, String name, String field) {
         JsonNode node = body.get(name);
         if (node == null || node.isNull()) {
             return null;
