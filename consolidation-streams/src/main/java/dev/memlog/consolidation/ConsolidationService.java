@@ -3,37 +3,44 @@ package dev.memlog.consolidation;
 import dev.memlog.common.config.Env;
 import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
+import dev.memlog.common.http.Health;
 import dev.memlog.common.http.Metrics;
-import dev.memlog.common.llm.LlmEndpoint;
 import dev.memlog.common.http.ServiceServer;
+import dev.memlog.common.llm.LlmEndpoint;
+import dev.memlog.schemas.TopicSettings;
 import dev.memlog.schemas.Topics;
+import dev.memlog.schemas.avro.MemoryRecord;
+import dev.memlog.schemas.avro.MemoryStrength;
+import dev.memlog.schemas.avro.MemoryTier;
 import dev.memlog.schemas.registry.SchemaRegistry;
 import dev.memlog.schemas.registry.SchemaRegistryClient;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
-import dev.memlog.schemas.avro.MemoryRecord;
-import dev.memlog.schemas.avro.MemoryStrength;
-import dev.memlog.schemas.avro.MemoryTier;
-import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,31 +49,48 @@ import org.slf4j.LoggerFactory;
 public final class ConsolidationService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ConsolidationService.class);
 
-    /** Settings, each from an environment variable with a default that works on the local stack. */
+    /**
+     * Settings, each from an environment variable with a default for a production cluster (the local stack and tests
+     * lower the replication settings for their one broker).
+     *
+     * @param streamsReplication replication of the changelog and repartition topics Kafka Streams creates
+     * @param standbyReplicas warm copies of each task's state on other instances, so a failover need not restore
+     * @param transactionTimeout how long one exactly-once transaction may stay open; LLM calls are bounded well below
+     * @param maxThreadReplacements stream threads replaced within ten minutes past which the instance reports itself dead
+     * @param groupInstanceId static group membership (a StatefulSet pod name): a restart within the session timeout
+     *                        gets its tasks back without a rebalance; null for dynamic membership
+     */
     public record Config(String applicationId, String bootstrapServers, String schemaRegistryUrl, Path stateDir,
-                         String host, int port, String embeddingModel, int partitions, short replicationFactor,
-                         boolean embedPreviousTurn, SummaryChoice summaries, FactChoice facts, ImportanceScorer importance,
-                         int workingMemoryTokens, Lifecycle lifecycle, String advertisedServer) {
+                         String host, int port, String embeddingModel, TopicSettings topics, int streamsReplication,
+                         int standbyReplicas, boolean embedPreviousTurn, SummaryChoice summaries, FactChoice facts,
+                         ImportanceScorer importance, int workingMemoryTokens, Lifecycle lifecycle, String advertisedServer,
+                         Duration sessionStateTtl, int maxEventContentChars, Duration transactionTimeout,
+                         int maxThreadReplacements, String groupInstanceId) {
         public static Config from(Env env) {
+            var topics = TopicSettings.from(env::optional);
             return new Config(env.string("STREAMS_APPLICATION_ID", "memlog-consolidation"),
                     env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
                     env.string("SCHEMA_REGISTRY_URL", "http://127.0.0.1:8081"),
                     Path.of(env.string("STREAMS_STATE_DIR", System.getProperty("java.io.tmpdir") + "/memlog-streams")),
                     env.string("HTTP_HOST", "0.0.0.0"), env.integer("CONSOLIDATION_PORT", 8082),
-                    env.string("EMBEDDING_MODEL", "bge-small-en-v1.5-q"),
-                    env.integer("TOPIC_PARTITIONS", 6), (short) env.integer("TOPIC_REPLICATION_FACTOR", 1),
+                    env.string("EMBEDDING_MODEL", "bge-small-en-v1.5-q"), topics,
+                    env.integer("STREAMS_REPLICATION_FACTOR", topics.replicationFactor()),
+                    env.integer("STREAMS_STANDBY_REPLICAS", 1),
                     Boolean.parseBoolean(env.string("EMBED_PREVIOUS_TURN", "true")), SummaryChoice.from(env),
                     FactChoice.from(env), importance(env), env.integer("WORKING_MEMORY_TOKENS", 2000),
-                    Lifecycle.from(env, Clock.systemUTC()), env.optional("CONSOLIDATION_ADVERTISED_SERVER"));
+                    Lifecycle.from(env, Clock.systemUTC()), env.optional("CONSOLIDATION_ADVERTISED_SERVER"),
+                    ConsolidationService.sessionStateTtl(env), env.integer("MAX_EVENT_CONTENT_CHARS", 65_536),
+                    env.duration("STREAMS_TRANSACTION_TIMEOUT_MS", Duration.ofSeconds(60)),
+                    env.integer("MAX_STREAM_THREAD_REPLACEMENTS", 5), env.optional("STREAMS_GROUP_INSTANCE_ID"));
         }
 
         /** IMPORTANCE_SCORER: signals (offline, the default) or llm (the LLM_* endpoint, signals when it fails). */
         static ImportanceScorer importance(Env env) {
             var signals = new SignalImportanceScorer();
-            return switch (env.string("IMPORTANCE_SCORER", "signals").toLowerCase(java.util.Locale.ROOT)) {
+            return switch (env.string("IMPORTANCE_SCORER", "signals").toLowerCase(Locale.ROOT)) {
                 case "signals" -> signals;
                 case "llm" -> {
-                    var llm = LlmEndpoint.from(env);
+                    var llm = llm(env);
                     if (llm == null) {
                         throw new IllegalArgumentException("IMPORTANCE_SCORER=llm needs LLM_BASE_URL (and LLM_MODEL, LLM_API_KEY)");
                     }
@@ -77,36 +101,62 @@ public final class ConsolidationService implements AutoCloseable {
         }
     }
 
+    /**
+     * The LLM endpoint, if any, with calls bounded for a Kafka transaction: 2 s by default, at most 5 s, no retry, and
+     * a circuit breaker that turns a failing or slow endpoint into the offline fallback at once. With at most three
+     * calls per event (facts, importance, and a summary when a session closes), a task cannot keep a transaction open
+     * near its timeout.
+     */
+    static LlmEndpoint llm(Env env) {
+        return LlmEndpoint.from(env, Duration.ofSeconds(2), Duration.ofSeconds(5));
+    }
+
+    /** SESSION_STATE_TTL_DAYS: how long per-session state outlives a session's last turn, in platform time. */
+    static Duration sessionStateTtl(Env env) {
+        return Duration.ofDays(env.integer("SESSION_STATE_TTL_DAYS", 30));
+    }
+
     private final KafkaStreams streams;
     private final ServiceServer http;
     private final KafkaStreamsMetrics streamsMetrics;
+    private final StreamsHealth health;
+    private final boolean staticMember;
 
     public ConsolidationService(Config config, EmbeddingProvider embeddings) throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
-            Topics.ensureCreated(admin, config.partitions(), config.replicationFactor());
+            Topics.ensureCreated(admin, config.topics());
         }
         var registry = new SchemaRegistryClient(config.schemaRegistryUrl());
         var summaries = config.summaries();
         var clock = Clock.systemUTC();
         var parts = Parts.turns(new EpisodeRecorder(embeddings, config.importance(), clock), config.embedPreviousTurn())
+                .withLimits(config.sessionStateTtl(), config.maxEventContentChars())
                 .withFacts(() -> config.facts().processor(embeddings, config.importance(), clock))
-                .withWorkingMemory(() -> new WorkingMemory(config.workingMemoryTokens()))
+                .withWorkingMemory(() -> new WorkingMemory(config.workingMemoryTokens(), config.sessionStateTtl()))
                 .withLifecycle(config.lifecycle());
         var topology = topology(registry, summaries.enabled()
                 ? parts.withSummaries(() -> summaries.processor(embeddings, clock)) : parts);
-        this.streams = new KafkaStreams(topology, streamsConfig(config));
-        var metrics = Metrics.registry("consolidation-streams");
+        PrometheusMeterRegistry metrics = Metrics.registry("consolidation-streams");
+        this.streams = new KafkaStreams(topology, streamsConfig(config, metrics));
         this.streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(metrics);
+        this.health = new StreamsHealth(streams, config.maxThreadReplacements(), Duration.ofMinutes(10));
+        this.staticMember = config.groupInstanceId() != null;
+        Counter replaced = Counter.builder("memlog_stream_threads_replaced")
+                .description("stream threads that died of an error and were replaced").register(metrics);
+        streams.setStateListener(health::transition);
         streams.setUncaughtExceptionHandler(e -> {
             log.error("stream thread failed; replacing it", e);
-            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+            replaced.increment();
+            health.threadReplaced();
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
         });
         streams.start();
         var workingMemory = new WorkingMemoryQueries(streams,
                 config.advertisedServer() == null ? null : HostInfo.buildFromEndpoint(config.advertisedServer()));
         this.http = ServiceServer.start("consolidation-streams", config.host(), config.port(), 1 << 16, metrics,
-                Map.of("streams", () -> streams.state() == KafkaStreams.State.RUNNING), workingMemory::register);
+                new Health(Map.of("streams", health::liveness), Map.of("streams", health::readiness), health::started),
+                workingMemory::register);
         log.info("consolidation-streams started: application.id={}, model={}, summarizer={}, facts={}, forgetting={}",
                 config.applicationId(), embeddings.modelId(), summaries.kind(), config.facts().kind(),
                 config.lifecycle().forgetting() ? "below " + config.lifecycle().forgetBelow() : "off");
@@ -115,30 +165,42 @@ public final class ConsolidationService implements AutoCloseable {
     /**
      * What a consolidation derives: every turn always; the rest when given (facts, session summaries, working memory,
      * and the lifecycle of decay, reinforcement and forgetting).
+     *
+     * @param sessionStateTtl how long per-session state outlives the session's last turn
+     * @param maxEventContentChars an event longer than this is a dead letter
      */
-    public record Parts(EpisodeRecorder episodes, boolean embedPreviousTurn,
+    public record Parts(EpisodeRecorder episodes, boolean embedPreviousTurn, Duration sessionStateTtl, int maxEventContentChars,
                         ProcessorSupplier<String, MemoryRecord, String, MemoryRecord> facts,
                         ProcessorSupplier<String, MemoryRecord, String, MemoryRecord> summaries,
                         ProcessorSupplier<String, MemoryRecord, Void, Void> workingMemory, Lifecycle lifecycle) {
 
         public static Parts turns(EpisodeRecorder episodes, boolean embedPreviousTurn) {
-            return new Parts(episodes, embedPreviousTurn, null, null, null, null);
+            return new Parts(episodes, embedPreviousTurn, Duration.ofDays(30), 65_536, null, null, null, null);
+        }
+
+        public Parts withLimits(Duration newSessionStateTtl, int newMaxEventContentChars) {
+            return new Parts(episodes, embedPreviousTurn, newSessionStateTtl, newMaxEventContentChars, facts, summaries,
+                    workingMemory, lifecycle);
         }
 
         public Parts withFacts(ProcessorSupplier<String, MemoryRecord, String, MemoryRecord> newFacts) {
-            return new Parts(episodes, embedPreviousTurn, newFacts, summaries, workingMemory, lifecycle);
+            return new Parts(episodes, embedPreviousTurn, sessionStateTtl, maxEventContentChars, newFacts, summaries,
+                    workingMemory, lifecycle);
         }
 
         public Parts withSummaries(ProcessorSupplier<String, MemoryRecord, String, MemoryRecord> newSummaries) {
-            return new Parts(episodes, embedPreviousTurn, facts, newSummaries, workingMemory, lifecycle);
+            return new Parts(episodes, embedPreviousTurn, sessionStateTtl, maxEventContentChars, facts, newSummaries,
+                    workingMemory, lifecycle);
         }
 
         public Parts withWorkingMemory(ProcessorSupplier<String, MemoryRecord, Void, Void> newWorkingMemory) {
-            return new Parts(episodes, embedPreviousTurn, facts, summaries, newWorkingMemory, lifecycle);
+            return new Parts(episodes, embedPreviousTurn, sessionStateTtl, maxEventContentChars, facts, summaries,
+                    newWorkingMemory, lifecycle);
         }
 
         public Parts withLifecycle(Lifecycle newLifecycle) {
-            return new Parts(episodes, embedPreviousTurn, facts, summaries, workingMemory, newLifecycle);
+            return new Parts(episodes, embedPreviousTurn, sessionStateTtl, maxEventContentChars, facts, summaries,
+                    workingMemory, newLifecycle);
         }
     }
 
@@ -147,16 +209,17 @@ public final class ConsolidationService implements AutoCloseable {
      * the facts found in turns when asked, are reconciled with what the owner already has; each session's turns are
      * buffered and summarized once the session goes quiet, and its latest turns kept as working memory; with a
      * lifecycle, every derived record passes the decay scheduler on its way out (versions, forgetting), and the
-     * access log reinforces what retrieval returned.
+     * access log reinforces what retrieval returned. Every record carries the platform time of the input it came from.
      */
     public static Topology topology(SchemaRegistry registry, Parts parts) {
         var events = Topics.MEMORY_EVENTS;
         var records = Topics.MEMORY_RECORDS;
         var builder = new StreamsBuilder();
-        builder.addStateStore(TurnContext.store());
+        TurnContext.stores().forEach(builder::addStateStore);
         KStream<String, MemoryRecord> turns = builder
                 .stream(events.name(), Consumed.with(events.keySerde(), events.valueSerde(registry)))
-                .processValues(() -> new TurnContext(parts.episodes(), parts.embedPreviousTurn()), TurnContext.STORE);
+                .processValues(() -> new TurnContext(parts.episodes(), parts.embedPreviousTurn(), parts.sessionStateTtl(),
+                        parts.maxEventContentChars()), TurnContext.STORES);
         List<KStream<String, MemoryRecord>> derived = new ArrayList<>();
         if (parts.facts() == null) {
             derived.add(turns);
@@ -167,12 +230,12 @@ public final class ConsolidationService implements AutoCloseable {
             derived.add(turns.process(parts.facts(), FactReconciler.FACTS, FactReconciler.KEYS));
         }
         if (parts.summaries() != null) {
-            builder.addStateStore(SessionSummarizer.store(registry));
-            derived.add(turns.process(parts.summaries(), SessionSummarizer.STORE));
+            SessionSummarizer.stores(registry).forEach(builder::addStateStore);
+            derived.add(turns.process(parts.summaries(), SessionSummarizer.STORES));
         }
         if (parts.workingMemory() != null) {
-            builder.addStateStore(WorkingMemory.store(registry));
-            turns.process(parts.workingMemory(), WorkingMemory.STORE);
+            WorkingMemory.stores(registry).forEach(builder::addStateStore);
+            turns.process(parts.workingMemory(), WorkingMemory.STORES);
         }
         KStream<String, MemoryRecord> all = derived.stream().reduce(KStream::merge).orElseThrow();
         var toRecords = Produced.with(records.keySerde(), records.valueSerde(registry));
@@ -194,22 +257,31 @@ public final class ConsolidationService implements AutoCloseable {
         return builder.build();
     }
 
-    static Properties streamsConfig(Config config) {
+    static Properties streamsConfig(Config config, PrometheusMeterRegistry metrics) {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.replicationFactor());
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.streamsReplication());
+        props.put(StreamsConfig.topicPrefix(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG),
+                Integer.toString(Math.min(config.topics().minInsyncReplicas(), config.streamsReplication())));
+        props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.standbyReplicas());
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
         if (config.advertisedServer() != null) {
             // where other instances forward working-memory reads for the partitions this one owns
             props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, config.advertisedServer());
         }
+        if (config.groupInstanceId() != null) {
+            props.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), config.groupInstanceId());
+        }
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
-        // an unreadable event goes to the dead-letter topic instead of stopping consolidation for everyone
-        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, LogAndContinueExceptionHandler.class);
-        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, Topics.CONSOLIDATION_DEAD_LETTERS);
-        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), (int) config.transactionTimeout().toMillis());
+        // a record that cannot be read, processed or written goes to the dead-letter topic; the partition goes on
+        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, Topics.CONSOLIDATION_DEAD_LETTERS.name());
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+        props.put(DeadLetterHandler.METRICS_CONFIG, metrics);
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 200);
         return props;
@@ -225,10 +297,12 @@ public final class ConsolidationService implements AutoCloseable {
 
     @Override
     public void close() {
+        health.closing();
+        // leave the group, so the others take the partitions at once instead of after the session timeout; a static
+        // member stays, because it is being restarted and will take its own tasks back without a rebalance
+        streams.close(CloseOptions.timeout(Duration.ofSeconds(30)).withGroupMembershipOperation(staticMember
+                ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
         http.close();
-        // leave the group, so a restarted instance gets its partitions at once instead of after the session timeout
-        streams.close(CloseOptions.timeout(Duration.ofSeconds(30))
-                .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
         streamsMetrics.close();
     }
 

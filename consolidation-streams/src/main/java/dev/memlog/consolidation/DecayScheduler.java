@@ -27,8 +27,9 @@ import org.apache.kafka.streams.processor.api.Record;
  * forgotten: a last version with {@code forgotten_at} and the reason, never a silent loss. Every derived record and
  * every access passes through here: records on their way out, so each memory's versions are numbered in one place and
  * a memory forgotten and then restated comes back as a newer version; accesses to reinforce what they name. Time is
- * each owner's own clock (the event time of the newest thing they did), and an owner's memories are checked whenever
- * that clock passes the next check, so a replay of the same events forgets the same memories at the same moments.
+ * each owner's own clock ({@link Lifecycle.State}), and an owner's memories are checked whenever that clock passes the
+ * next check, so a replay of the same events forgets the same memories at the same moments, and a memory is never
+ * forgotten because the platform learned of it late.
  */
 public final class DecayScheduler implements Processor<String, SpecificRecord, String, SpecificRecord> {
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("d MMM yyyy", Locale.ENGLISH).withZone(ZoneOffset.UTC);
@@ -47,7 +48,8 @@ public final class DecayScheduler implements Processor<String, SpecificRecord, S
         this.context = context;
         this.state = Lifecycle.State.of(context);
         if (lifecycle.forgetting()) {
-            context.schedule(Lifecycle.DORMANT_SWEEP_EVERY, PunctuationType.STREAM_TIME, this::sweepDormant);
+            // stream time is platform time: records carry when the platform received them, which no client can move
+            context.schedule(Lifecycle.SWEEP_STEP_EVERY, PunctuationType.STREAM_TIME, this::sweepDormant);
         }
     }
 
@@ -60,8 +62,10 @@ public final class DecayScheduler implements Processor<String, SpecificRecord, S
             }
             case MemoryAccess a -> {
                 String o = MemoryOwner.of(a.getTenantId(), a.getUserId(), a.getAgentId()).key();
-                state.advance(o, a.getOccurredAt());
-                reinforcer.reinforce(a, state).forEach(s -> context.forward(new Record<>(o, s, record.timestamp())));
+                // a report dated by the client is on the owner's timeline; a retrieval happens at the owner's time now
+                Instant at = a.getEventTime() != null ? state.observe(o, a.getEventTime(), record.timestamp())
+                        : state.touch(o, record.timestamp());
+                reinforcer.reinforce(a, at, state).forEach(s -> context.forward(new Record<>(o, s, record.timestamp())));
                 yield o;
             }
             default -> throw new IllegalArgumentException("not a record or an access: " + record.value().getClass());
@@ -74,7 +78,7 @@ public final class DecayScheduler implements Processor<String, SpecificRecord, S
     private void derived(MemoryRecord r, long timestamp) {
         String owner = Lifecycle.owner(r);
         String key = Lifecycle.key(owner, r.getRecordId());
-        state.advance(owner, r.getObservedAt());
+        state.observe(owner, r.getObservedAt(), timestamp);
         MemoryStrength known = state.strengths().get(key);
         if (known != null && r.getVersion() <= known.getDerivedVersion()) {
             return; // a version already accounted for: a retried append or a re-derivation, nothing new
@@ -146,31 +150,61 @@ public final class DecayScheduler implements Processor<String, SpecificRecord, S
     }
 
     /**
-     * Time goes on for an owner who has gone quiet too: once the partition's stream time is more than the dormancy
-     * grace past an owner's own clock, their memories are aged to that point (stream time less the grace), so an
-     * owner who never comes back does not keep their memories forever. Runs on a punctuation of stream time.
+     * Time goes on for an owner who has gone quiet too: once an owner has been silent for longer than the dormancy grace
+     * in platform time, their memories are aged to their own time less the grace, so an owner who never comes back
+     * does not keep their memories forever. One pass a day of platform time, worked through in steps of a bounded
+     * number of memories, so no punctuation holds the stream thread for long; where a pass has got to is state, so a
+     * replay steps alike.
      */
-    private void sweepDormant(long streamTime) {
-        Instant horizon = Instant.ofEpochMilli(streamTime).minus(lifecycle.dormantAfter());
-        Map<String, Boolean> dormant = new HashMap<>();
+    private void sweepDormant(long platformTime) {
+        String cursor = state.sweep().get("cursor");
+        String passStarted = state.sweep().get("pass-started");
+        if (cursor == null) {
+            if (passStarted != null && platformTime < Long.parseLong(passStarted) + Lifecycle.DORMANT_SWEEP_EVERY.toMillis()) {
+                return; // the last pass finished; the next begins a day after it began
+            }
+            state.sweep().put("pass-started", Long.toString(platformTime));
+            cursor = "";
+        }
+        long grace = lifecycle.dormantAfter().toMillis();
+        Map<String, Instant> horizons = new HashMap<>();
         List<KeyValue<String, MemoryStrength>> faded = new ArrayList<>();
-        try (var all = state.strengths().all()) {
-            all.forEachRemaining(kv -> {
+        String last = null;
+        int seen = 0;
+        try (var step = state.strengths().range(cursor.isEmpty() ? null : cursor, null)) {
+            while (step.hasNext() && seen < Lifecycle.SWEEP_STEP_SIZE) {
+                var kv = step.next();
+                if (kv.key.equals(cursor)) {
+                    continue;
+                }
+                last = kv.key;
+                seen++;
                 MemoryStrength s = kv.value;
                 if (s.getForgottenAt() != null || s.getPinned()) {
-                    return;
+                    continue;
                 }
-                boolean quiet = dormant.computeIfAbsent(Lifecycle.ownerOfKey(kv.key), o -> {
-                    Instant clock = state.clockOf(o);
-                    return clock != null && clock.isBefore(horizon);
+                Instant horizon = horizons.computeIfAbsent(Lifecycle.ownerOfKey(kv.key), o -> {
+                    Long silentSince = state.lastSeen(o);
+                    if (silentSince == null || platformTime - silentSince <= grace) {
+                        return Instant.MAX;
+                    }
+                    return state.ownerTimeAt(o, platformTime).minusMillis(grace);
                 });
-                if (quiet && lifecycle.model().strength(Lifecycle.uses(s), horizon) < lifecycle.forgetBelow()) {
+                if (!horizon.equals(Instant.MAX) && lifecycle.model().strength(Lifecycle.uses(s), horizon) < lifecycle.forgetBelow()) {
                     faded.add(kv);
                 }
-            });
+            }
+            if (!step.hasNext()) {
+                last = null; // the pass is complete
+            }
+        }
+        if (last == null) {
+            state.sweep().delete("cursor");
+        } else {
+            state.sweep().put("cursor", last);
         }
         for (var kv : faded) {
-            forget(kv.key, kv.value, horizon, streamTime);
+            forget(kv.key, kv.value, horizons.get(Lifecycle.ownerOfKey(kv.key)), platformTime);
         }
     }
 
@@ -188,7 +222,9 @@ public final class DecayScheduler implements Processor<String, SpecificRecord, S
         s.setVersion(s.getVersion() + 1);
         s.setUpdatedAt(at);
         MemoryRecord last = state.live().get(key);
-        state.strengths().put(key, s);
+        // a forgotten memory is remembered only for what recognises a re-derivation and numbers a revival: its uses
+        // are published below and need not be kept, and a restatement revives it from a fresh start
+        state.strengths().put(key, MemoryStrength.newBuilder(s).setUses(List.of()).setUseCount(0).build());
         state.live().delete(key);
         if (last != null) {
             forward(MemoryRecord.newBuilder(last).setVersion(s.getVersion()).setChange(RecordChange.FORGOTTEN)

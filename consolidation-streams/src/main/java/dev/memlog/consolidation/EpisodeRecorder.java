@@ -2,6 +2,7 @@ package dev.memlog.consolidation;
 
 import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.embedding.Vectors;
+import dev.memlog.schemas.RecordKinds;
 import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.avro.MemoryRecord;
@@ -73,7 +74,8 @@ public final class EpisodeRecorder {
                 .setValidTo(null)
                 .setProvenance(List.of(event.getEventId()))
                 .setVersion(1)
-                .setMetadata(event.getMetadata())
+                // what a client sent, never the keys consolidation reserves (an event written past ingest may carry them)
+                .setMetadata(RecordKinds.clientMetadata(event.getMetadata()))
                 .setFollows(previous == null ? null : previous.recordId())
                 .build();
     }

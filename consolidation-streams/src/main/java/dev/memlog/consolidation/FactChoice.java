@@ -35,7 +35,7 @@ public record FactChoice(String kind, FactReconciler.Settings settings, LlmEndpo
     public static FactChoice from(Env env) {
         var settings = new FactReconciler.Settings(env.decimal("FACT_DUPLICATE_SIMILARITY", 0.95),
                 env.decimal("FACT_CONTRADICTION_SIMILARITY", 0.9));
-        return new FactChoice(env.string("FACT_EXTRACTOR", "rules").toLowerCase(Locale.ROOT), settings, LlmEndpoint.from(env));
+        return new FactChoice(env.string("FACT_EXTRACTOR", "rules").toLowerCase(Locale.ROOT), settings, ConsolidationService.llm(env));
     }
 
     /** A new processor for one stream task. */

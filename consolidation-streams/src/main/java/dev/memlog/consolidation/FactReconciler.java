@@ -41,6 +41,8 @@ public final class FactReconciler implements Processor<String, MemoryRecord, Str
     public static final String KEYS = "fact-keys";
     public static final String KIND = RecordKinds.FACT;
     private static final char SEP = '\u001f';
+    /** Event ids a fact keeps as its provenance: its first statement and its latest restatements. */
+    static final int MAX_PROVENANCE = 64;
 
     /**
      * @param duplicateSimilarity a keyless fact at least this similar to a known one of the same polarity restates it
@@ -107,7 +109,8 @@ public final class FactReconciler implements Processor<String, MemoryRecord, Str
             // "yesterday" means nothing once the fact has left its conversation: each fact names the date it meant
             LocalDate said = LocalDate.ofInstant(source.getObservedAt(), ZoneOffset.UTC);
             List<Fact> found = turnFacts.extract(new FactExtractor.Utterance(speaker, source.getRole(), source.getText(), false))
-                    .stream().map(f -> f.withStatement(TemporalAnchors.anchor(f.statement(), said))).toList();
+                    .stream().map(f -> f.withStatement(TemporalAnchors.anchor(f.statement(), said)))
+                    .map(f -> f.tier() == MemoryTier.PROCEDURAL ? request(f, speaker) : f).toList();
             if (found.isEmpty()) {
                 return;
             }
@@ -117,6 +120,18 @@ public final class FactReconciler implements Processor<String, MemoryRecord, Str
                 reconcile(owner, fromTurn(source, fact, i, vectors.get(i)), fact, record.timestamp());
             }
         }
+    }
+
+    /**
+     * An instruction said in conversation is kept as what it is, a fact that someone asked for something ("Ann asked the
+     * assistant: always answer in French."), never as a standing instruction: those come only from an agent's explicit
+     * memories, or any user could plant a prompt that leads every context pack forever. It fades like other facts, and a
+     * later request with the same key supersedes it.
+     */
+    static Fact request(Fact instruction, String speaker) {
+        String who = speaker == null || speaker.isBlank() ? "The user" : speaker.strip();
+        return new Fact(MemoryTier.SEMANTIC, instruction.subject(), instruction.attribute(), instruction.value(),
+                who + " asked the assistant: " + instruction.statement(), instruction.negated());
     }
 
     /** An explicit memory is kept as the agent said it; its facts only tell its key and whether it is an instruction. */
@@ -260,8 +275,15 @@ public final class FactReconciler implements Processor<String, MemoryRecord, Str
     private MemoryRecord reinforced(MemoryRecord known, MemoryRecord again) {
         Set<String> provenance = new LinkedHashSet<>(known.getProvenance());
         provenance.addAll(again.getProvenance());
+        int mentions = Math.max(provenance.size(), parseInt(known.getMetadata().get("mentions"), known.getProvenance().size()) + 1);
+        if (provenance.size() > MAX_PROVENANCE) {
+            // a fact said every day would carry every event forever: keep where it began and its latest restatements
+            List<String> all = new ArrayList<>(provenance);
+            provenance = new LinkedHashSet<>(all.subList(0, 1));
+            provenance.addAll(all.subList(all.size() - (MAX_PROVENANCE - 1), all.size()));
+        }
         Map<String, String> metadata = new LinkedHashMap<>(known.getMetadata());
-        metadata.put("mentions", Integer.toString(provenance.size()));
+        metadata.put("mentions", Integer.toString(mentions));
         return MemoryRecord.newBuilder(known)
                 .setVersion(known.getVersion() + 1)
                 .setChange(RecordChange.REINFORCED)
@@ -291,6 +313,14 @@ public final class FactReconciler implements Processor<String, MemoryRecord, Str
         Map<String, String> metadata = new LinkedHashMap<>(record.getMetadata());
         metadata.put("supersedes", supersedes);
         return MemoryRecord.newBuilder(record).setMetadata(metadata).build();
+    }
+
+    private static int parseInt(String s, int fallback) {
+        try {
+            return s == null ? fallback : Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
     }
 
     private Instant now() {

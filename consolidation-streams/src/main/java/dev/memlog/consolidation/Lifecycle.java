@@ -27,21 +27,27 @@ import org.apache.kafka.streams.state.Stores;
  *
  * @param forgetting  whether memories whose strength falls below {@code forgetBelow} are forgotten
  * @param checkEvery  how much of an owner's time passes between checks of their memories for forgetting
- * @param dormantAfter how far an owner's clock may lag the partition's stream time before their memories age anyway
+ * @param dormantAfter how long an owner may be silent, in platform time, before their memories age anyway
  */
 public record Lifecycle(StrengthModel model, boolean forgetting, double forgetBelow, Duration checkEvery,
                         Duration dormantAfter, Clock clock) {
     public static final String STRENGTHS = Topics.STRENGTHS.name();
     public static final String LIVE = Topics.LIVE_RECORDS.name();
     /**
-     * Each owner's clock, the event time of the newest thing that owner did (an event, a retrieval, feedback), and
-     * when their memories are next checked for forgetting.
+     * Each owner's clock: the owner's own time (the event time of the newest thing they did, carried on at the pace of
+     * real time since), the platform time it was last set at, and when their memories are next checked for forgetting.
      */
     public static final String CLOCKS = "owner-clock";
+    /** Where the sweep of dormant owners has got to, and when its current pass began. */
+    public static final String SWEEP = "owner-sweep";
+    private static final String SEEN = "\u001eseen";
     private static final String NEXT_CHECK = "\u001enext-check";
-    static final String[] STORES = {STRENGTHS, LIVE, CLOCKS};
-    /** How often, in stream time, the memories of owners gone quiet are checked. */
+    static final String[] STORES = {STRENGTHS, LIVE, CLOCKS, SWEEP};
+    /** How often, in platform time, a pass over the memories of owners gone quiet begins. */
     static final Duration DORMANT_SWEEP_EVERY = Duration.ofDays(1);
+    /** How often, in platform time, the sweep resumes, and how many memories it looks at each time. */
+    static final Duration SWEEP_STEP_EVERY = Duration.ofMinutes(10);
+    static final int SWEEP_STEP_SIZE = 5_000;
     /** Uses kept exactly per memory; older ones are counted and approximated. */
     static final int RECENT_USES = 32;
     private static final char SEP = '\u001f';
@@ -73,22 +79,63 @@ public record Lifecycle(StrengthModel model, boolean forgetting, double forgetBe
                         Topics.STRENGTHS.valueSerde(registry)),
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LIVE), Serdes.String(),
                         Topics.LIVE_RECORDS.valueSerde(registry)),
-                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CLOCKS), Serdes.String(), Serdes.Long()));
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CLOCKS), Serdes.String(), Serdes.Long()),
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SWEEP), Serdes.String(), Serdes.String()));
     }
 
-    /** The state of one stream task, as both processors see it. */
+    /**
+     * The state of one stream task, as both processors see it. An owner's time is the event time of the newest thing
+     * they did, and between their events it goes on at the pace of the platform's time: so a history appended years
+     * after it happened is aged by its own timeline, its owner's later searches happen a moment after its end, and the
+     * years between the history and its loading never count as years its memories went unused.
+     */
     record State(KeyValueStore<String, MemoryStrength> strengths, KeyValueStore<String, MemoryRecord> live,
-                 KeyValueStore<String, Long> clocks) {
+                 KeyValueStore<String, Long> clocks, KeyValueStore<String, String> sweep) {
         static State of(ProcessorContext<?, ?> context) {
-            return new State(context.getStateStore(STRENGTHS), context.getStateStore(LIVE), context.getStateStore(CLOCKS));
+            return new State(context.getStateStore(STRENGTHS), context.getStateStore(LIVE), context.getStateStore(CLOCKS),
+                    context.getStateStore(SWEEP));
         }
 
-        /** Moves the owner's clock forward to {@code at}; it never goes back. */
-        void advance(String owner, Instant at) {
-            Long now = clocks.get(owner);
-            if (now == null || now < at.toEpochMilli()) {
-                clocks.put(owner, at.toEpochMilli());
+        /** The owner's time at platform time {@code platform}, or null for an owner never seen. */
+        Instant ownerTimeAt(String owner, long platform) {
+            Long clock = clocks.get(owner);
+            if (clock == null) {
+                return null;
             }
+            Long seen = clocks.get(owner + SEEN);
+            return Instant.ofEpochMilli(clock + Math.max(0, platform - (seen == null ? platform : seen)));
+        }
+
+        /** Platform time of the owner's last event or access; null for an owner never seen. */
+        Long lastSeen(String owner) {
+            return clocks.get(owner + SEEN);
+        }
+
+        /**
+         * The owner did something at {@code eventTime} by their own account (an event, or feedback dated by the client),
+         * received at platform time {@code platform}: their clock goes to the later of that and where it had run to.
+         */
+        Instant observe(String owner, Instant eventTime, long platform) {
+            Instant ran = ownerTimeAt(owner, platform);
+            long now = ran == null ? eventTime.toEpochMilli() : Math.max(ran.toEpochMilli(), eventTime.toEpochMilli());
+            set(owner, now, platform);
+            return Instant.ofEpochMilli(now);
+        }
+
+        /** Something happened for the owner at platform time {@code platform} (a retrieval): their clock runs to it. */
+        Instant touch(String owner, long platform) {
+            Instant ran = ownerTimeAt(owner, platform);
+            if (ran == null) {
+                ran = Instant.ofEpochMilli(platform);
+            }
+            set(owner, ran.toEpochMilli(), platform);
+            return ran;
+        }
+
+        private void set(String owner, long clock, long platform) {
+            clocks.put(owner, clock);
+            Long seen = clocks.get(owner + SEEN);
+            clocks.put(owner + SEEN, seen == null ? platform : Math.max(seen, platform));
         }
 
         /** Whether the owner's clock has passed their next check; if so, the check after it is set one interval on. */

@@ -2,6 +2,7 @@ package dev.memlog.consolidation;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Sentences of an utterance, and a sentence retold about its speaker, so it reads the same out of its conversation. */
@@ -30,22 +31,27 @@ final class Sentences {
         return TO_THE_LISTENER.matcher(sentence).find();
     }
 
-    /** "I love my garden" said by Ann reads "Ann loves Ann's garden": the sentence names who it is about. */
+    /** First-person forms, each retold in the third person; one pass, so a name put in is never rewritten again. */
+    private static final Pattern FIRST_PERSON_FORMS = Pattern.compile(
+            "\\b(?:(I'm|I am)|(I've|I have)|(I'd)|(I'll)|(I was)|I (love|like|enjoy|prefer|hate|want|need|live|work|plan|"
+                    + "think|feel|hope|know)|([Mm]yself)|([Mm]y)|(I))\\b|(?<=\\s)me\\b");
+
+    /**
+     * "I love my garden" said by Ann reads "Ann loves Ann's garden": the sentence names who it is about. The speaker's
+     * name is a client's string: it is inserted as it is, never read as a replacement pattern ({@code $1}, a backslash).
+     */
     static String aboutSpeaker(String sentence, String speaker) {
         if (speaker == null || speaker.isBlank()) {
             return sentence;
         }
-        String s = sentence;
-        s = s.replaceAll("\\bI'm\\b|\\bI am\\b", speaker + " is");
-        s = s.replaceAll("\\bI've\\b|\\bI have\\b", speaker + " has");
-        s = s.replaceAll("\\bI'd\\b", speaker + " would");
-        s = s.replaceAll("\\bI'll\\b", speaker + " will");
-        s = s.replaceAll("\\bI was\\b", speaker + " was");
-        s = s.replaceAll("\\bI (love|like|enjoy|prefer|hate|want|need|live|work|plan|think|feel|hope|know)\\b", speaker + " $1s");
-        s = s.replaceAll("\\bI\\b", speaker);
-        s = s.replaceAll("\\b[Mm]y\\b", speaker + "'s");
-        s = s.replaceAll("\\b[Mm]yself\\b", speaker);
-        s = s.replaceAll("(?<=\\s)me\\b", speaker);
-        return s;
+        return FIRST_PERSON_FORMS.matcher(sentence).replaceAll(m -> Matcher.quoteReplacement(
+                m.group(1) != null ? speaker + " is"
+                        : m.group(2) != null ? speaker + " has"
+                        : m.group(3) != null ? speaker + " would"
+                        : m.group(4) != null ? speaker + " will"
+                        : m.group(5) != null ? speaker + " was"
+                        : m.group(6) != null ? speaker + " " + m.group(6) + "s"
+                        : m.group(8) != null ? speaker + "'s"
+                        : speaker));
     }
 }

@@ -23,9 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.function.Predicate;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -37,14 +36,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A session's turns are buffered until it goes quiet (no turn for the inactivity gap, in event time or on the wall
- * clock) or outgrows a token bound; then one summary record covers them, their event ids as its provenance.
+ * A session's turns are buffered until it goes quiet or outgrows a token bound; then one summary record covers them,
+ * their event ids as its provenance. Quiet means either of two things, both read from the log so that a replay closes
+ * every session where the live run did: no turn in the session for the gap in its owner's own time (the event time of
+ * the owner's newest turn, in any session), or none for the idle time in platform time (when the platform received
+ * records; no client's clock moves it). A task that receives nothing at all closes its idle sessions on the wall
+ * clock: with nothing received in between, that is the stretch a replay closes at the next record too.
  */
 public final class SessionSummarizer implements Processor<String, MemoryRecord, String, MemoryRecord> {
     private static final Logger log = LoggerFactory.getLogger(SessionSummarizer.class);
     public static final String STORE = Topics.SESSION_BUFFERS.name();
+    /** When each open session is due to close for idleness, and each closed one's remains to be dropped. */
+    public static final String DEADLINES = "session-buffer-deadlines";
+    /** The event time of each open session's last turn, read by owner to close the sessions their time has left. */
+    public static final String CLOCKS = "session-buffer-clocks";
     public static final String KIND = RecordKinds.SESSION_SUMMARY;
     static final String LINE_SOURCES = RecordKinds.LINE_SOURCES;
+    static final String CLOSE = "close";
+    static final String DROP = "drop";
+    /** Deadlines handled per record or punctuation: a backlog is worked off across calls, never in one long stall. */
+    static final int DUE_PER_CALL = 16;
+    /** Event ids of the last summarized stretch kept for recognising retried appends. */
+    static final int CLOSED_IDS_KEPT = 200;
     /**
      * A summary is worth its weightiest turn and a little more, for standing for a whole stretch, but never more than
      * this: less than an explicit memory. A stretch of small talk stays small talk and fades like it.
@@ -52,21 +65,27 @@ public final class SessionSummarizer implements Processor<String, MemoryRecord, 
     static final double SUMMARY_IMPORTANCE_CAP = 0.6;
     static final double SUMMARY_IMPORTANCE_LIFT = 0.1;
     private static final Encoding TOKENS = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
+    private static final char SEP = '\u001f';
 
     /**
-     * @param gap a later turn this long after the last one starts a new stretch of the session (event time)
-     * @param idle a session with no new turn for this long on the wall clock is summarized even if nothing else arrives
+     * @param gap a later turn of the owner this long after a session's last one (event time) closes that session
+     * @param idle a session with no new turn for this long in platform time is summarized
      * @param maxTokens a session buffered past this many tokens is summarized at once
-     * @param checkEvery how often quiet sessions are looked for
+     * @param checkEvery how often a task that receives nothing looks for idle sessions on the wall clock
      * @param minTurns a stretch of fewer turns is not summarized: its turns say it themselves
+     * @param keepClosed how long a summarized session's last event ids are kept, to recognise retried appends
      */
-    public record Settings(Duration gap, Duration idle, int maxTokens, Duration checkEvery, int minTurns) {
+    public record Settings(Duration gap, Duration idle, int maxTokens, Duration checkEvery, int minTurns, Duration keepClosed) {
         public Settings {
             if (gap.isNegative() || gap.isZero() || idle.isNegative() || idle.isZero() || maxTokens < 1
-                    || checkEvery.isNegative() || checkEvery.isZero() || minTurns < 1) {
+                    || checkEvery.isNegative() || checkEvery.isZero() || minTurns < 1 || !keepClosed.isPositive()) {
                 throw new IllegalArgumentException(
-                        "session gap, idle time, token bound, check interval and minimum turns must be positive");
+                        "session gap, idle time, token bound, check interval, minimum turns and retention must be positive");
             }
+        }
+
+        public Settings(Duration gap, Duration idle, int maxTokens, Duration checkEvery, int minTurns) {
+            this(gap, idle, maxTokens, checkEvery, minTurns, Duration.ofDays(30));
         }
     }
 
@@ -77,6 +96,14 @@ public final class SessionSummarizer implements Processor<String, MemoryRecord, 
     private final Clock clock;
     private ProcessorContext<String, MemoryRecord> context;
     private KeyValueStore<String, SessionBuffer> buffers;
+    private KeyValueStore<String, Long> sessionClocks;
+    private Deadlines deadlines;
+    /**
+     * Wall-clock time this task last received a record, and the newest platform time it has seen: not state, since
+     * they only measure a quiet spell, which a restart starts measuring afresh.
+     */
+    private long lastReceivedWall;
+    private long lastPlatformTime = Long.MIN_VALUE;
 
     /** @param fallback writes the summary when {@code summarizer} fails (a model endpoint down), so no session is lost */
     public SessionSummarizer(Summarizer summarizer, Summarizer fallback, EmbeddingProvider embeddings, Settings settings,
@@ -88,71 +115,132 @@ public final class SessionSummarizer implements Processor<String, MemoryRecord, 
         this.clock = clock;
     }
 
-    public static StoreBuilder<KeyValueStore<String, SessionBuffer>> store(SchemaRegistry registry) {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
-                Topics.SESSION_BUFFERS.valueSerde(registry));
+    public static List<StoreBuilder<?>> stores(SchemaRegistry registry) {
+        return List.of(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
+                        Topics.SESSION_BUFFERS.valueSerde(registry)),
+                Deadlines.store(DEADLINES),
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CLOCKS), Serdes.String(), Serdes.Long()));
     }
+
+    static final String[] STORES = {STORE, DEADLINES, CLOCKS};
 
     @Override
     public void init(ProcessorContext<String, MemoryRecord> context) {
         this.context = context;
         this.buffers = context.getStateStore(STORE);
-        context.schedule(settings.checkEvery(), PunctuationType.STREAM_TIME, streamTime ->
-                close(b -> last(b).getOccurredAt().plus(settings.gap()).toEpochMilli() <= streamTime));
-        context.schedule(settings.checkEvery(), PunctuationType.WALL_CLOCK_TIME, now ->
-                close(b -> b.getLastBufferedAt().plus(settings.idle()).toEpochMilli() <= now));
+        this.sessionClocks = context.getStateStore(CLOCKS);
+        this.deadlines = new Deadlines(context.getStateStore(DEADLINES));
+        this.lastReceivedWall = context.currentSystemTimeMs();
+        context.schedule(settings.checkEvery(), PunctuationType.WALL_CLOCK_TIME, now -> {
+            long quiet = now - lastReceivedWall;
+            if (quiet >= settings.idle().toMillis() && lastPlatformTime != Long.MIN_VALUE) {
+                // nothing has arrived: platform time goes on at the wall clock's pace
+                closeDue(lastPlatformTime + quiet);
+            }
+        });
     }
 
     @Override
     public void process(Record<String, MemoryRecord> record) {
+        lastReceivedWall = context.currentSystemTimeMs();
+        long received = record.timestamp();
+        lastPlatformTime = Math.max(lastPlatformTime, received);
+        closeDue(received);
         MemoryRecord turn = record.value();
         if (turn.getTier() != MemoryTier.EPISODIC || turn.getSessionId() == null
                 || KIND.equals(turn.getMetadata().get("kind")) || turn.getProvenance().isEmpty()) {
             return;
         }
-        String key = MemoryOwner.of(turn.getTenantId(), turn.getUserId(), turn.getAgentId()).key() + '\u001f'
-                + turn.getSessionId();
+        String owner = MemoryOwner.of(turn.getTenantId(), turn.getUserId(), turn.getAgentId()).key();
+        String key = owner + SEP + turn.getSessionId();
+        closeLeftBehind(owner, key, turn.getObservedAt(), received);
         SessionBuffer buffer = buffers.get(key);
-        if (buffer != null && last(buffer).getOccurredAt().plus(settings.gap()).isBefore(turn.getObservedAt())) {
+        String eventId = turn.getProvenance().getFirst();
+        if (buffer != null && (buffer.getClosedEventIds().contains(eventId)
+                || buffer.getTurns().stream().anyMatch(t -> t.getEventId().equals(eventId)))) {
+            return; // a retried append: already buffered or already summarized
+        }
+        if (buffer != null && !buffer.getTurns().isEmpty()
+                && last(buffer).getOccurredAt().plus(settings.gap()).isBefore(turn.getObservedAt())) {
             // the session resumed after a quiet spell: what came before is one stretch, summarized on its own
-            emit(buffer);
-            buffer = null;
+            buffer = close(key, buffer, received);
         }
         if (buffer == null) {
             buffer = SessionBuffer.newBuilder().setTenantId(turn.getTenantId()).setUserId(turn.getUserId())
                     .setAgentId(turn.getAgentId()).setSessionId(turn.getSessionId()).setTurns(new ArrayList<>())
-                    .setLastBufferedAt(Instant.EPOCH).build();
+                    .setLastBufferedAt(Instant.EPOCH).setClosedEventIds(List.of()).build();
         }
-        buffer.getTurns().add(BufferedTurn.newBuilder().setEventId(turn.getProvenance().getFirst())
+        List<BufferedTurn> turns = new ArrayList<>(buffer.getTurns());
+        turns.add(BufferedTurn.newBuilder().setEventId(eventId)
                 .setSpeaker(turn.getMetadata().get("speaker")).setText(turn.getText())
                 .setOccurredAt(turn.getObservedAt()).setEmbedding(turn.getEmbedding())
                 .setImportance(turn.getImportance()).build());
-        buffer.setLastBufferedAt(Instant.ofEpochMilli(context.currentSystemTimeMs()));
+        buffer.setTurns(turns);
+        buffer.setLastBufferedAt(Instant.ofEpochMilli(received));
         if (tokens(buffer) >= settings.maxTokens()) {
-            emit(buffer);
-            buffers.delete(key);
+            close(key, buffer, received);
         } else {
             buffers.put(key, buffer);
+            sessionClocks.put(key, last(buffer).getOccurredAt().toEpochMilli());
+            deadlines.set(key, received + settings.idle().toMillis(), CLOSE);
         }
     }
 
-    /** Summarizes and forgets every buffered session the rule calls quiet. */
-    private void close(Predicate<SessionBuffer> quiet) {
-        List<KeyValue<String, SessionBuffer>> closing = new ArrayList<>();
-        try (var all = buffers.all()) {
-            all.forEachRemaining(kv -> {
-                if (quiet.test(kv.value)) {
-                    closing.add(kv);
+    /** Closes the owner's other sessions that have been quiet for the gap by the owner's own newest time. */
+    private void closeLeftBehind(String owner, String current, Instant ownerTime, long received) {
+        List<String> quiet = new ArrayList<>();
+        try (var sessions = sessionClocks.prefixScan(owner + SEP, new StringSerializer())) {
+            sessions.forEachRemaining(kv -> {
+                if (!kv.key.equals(current) && kv.value + settings.gap().toMillis() < ownerTime.toEpochMilli()) {
+                    quiet.add(kv.key);
                 }
             });
         }
-        for (var kv : closing) {
-            emit(kv.value);
-            buffers.delete(kv.key);
+        for (String key : quiet) {
+            SessionBuffer buffer = buffers.get(key);
+            if (buffer != null) {
+                close(key, buffer, received);
+            } else {
+                sessionClocks.delete(key);
+            }
         }
     }
 
-    private void emit(SessionBuffer buffer) {
+    /** Acts on the deadlines that have passed by {@code now}: idle sessions are summarized, old remains dropped. */
+    private void closeDue(long now) {
+        for (Deadlines.Due due : deadlines.takeDue(now, DUE_PER_CALL)) {
+            SessionBuffer buffer = buffers.get(due.key());
+            if (buffer == null) {
+                continue;
+            }
+            if (CLOSE.equals(due.action()) && !buffer.getTurns().isEmpty()) {
+                close(due.key(), buffer, now);
+            } else if (DROP.equals(due.action()) && buffer.getTurns().isEmpty()) {
+                buffers.delete(due.key());
+            }
+        }
+    }
+
+    /**
+     * Summarizes the buffered stretch and keeps only what recognises its turns if they are appended again, until
+     * {@code keepClosed} has passed; returns that remainder.
+     */
+    private SessionBuffer close(String key, SessionBuffer buffer, long at) {
+        emit(buffer, at);
+        List<String> closed = buffer.getTurns().stream().map(BufferedTurn::getEventId).toList();
+        if (closed.size() > CLOSED_IDS_KEPT) {
+            closed = closed.subList(closed.size() - CLOSED_IDS_KEPT, closed.size());
+        }
+        SessionBuffer remainder = SessionBuffer.newBuilder(buffer).setTurns(new ArrayList<>())
+                .setClosedEventIds(new ArrayList<>(closed)).build();
+        buffers.put(key, remainder);
+        sessionClocks.delete(key);
+        deadlines.set(key, at + settings.keepClosed().toMillis(), DROP);
+        return remainder;
+    }
+
+    private void emit(SessionBuffer buffer, long at) {
         List<BufferedTurn> turns = buffer.getTurns();
         if (turns.size() < settings.minTurns()) {
             return;
@@ -197,7 +285,7 @@ public final class SessionSummarizer implements Processor<String, MemoryRecord, 
                 .setVersion(1)
                 .setMetadata(metadata)
                 .build();
-        context.forward(new Record<>(owner, record, last.toEpochMilli()));
+        context.forward(new Record<>(owner, record, at));
     }
 
     static double importance(List<BufferedTurn> turns) {

@@ -39,8 +39,8 @@ public record SummaryChoice(String kind, SessionSummarizer.Settings settings, Ll
         var settings = new SessionSummarizer.Settings(Duration.ofMinutes(env.integer("SESSION_GAP_MINUTES", 30)),
                 Duration.ofSeconds(env.integer("SESSION_IDLE_SECONDS", 1800)), env.integer("SUMMARY_MAX_TOKENS", 2000),
                 Duration.ofSeconds(Math.min(30, Math.max(1, env.integer("SESSION_IDLE_SECONDS", 1800) / 4))),
-                env.integer("SUMMARY_MIN_TURNS", 3));
-        return new SummaryChoice(env.string("SUMMARIZER", "centrality").toLowerCase(Locale.ROOT), settings, LlmEndpoint.from(env));
+                env.integer("SUMMARY_MIN_TURNS", 3), ConsolidationService.sessionStateTtl(env));
+        return new SummaryChoice(env.string("SUMMARIZER", "centrality").toLowerCase(Locale.ROOT), settings, ConsolidationService.llm(env));
     }
 
     public boolean enabled() {

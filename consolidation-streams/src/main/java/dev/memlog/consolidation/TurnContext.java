@@ -4,6 +4,8 @@ import dev.memlog.schemas.MemoryOwner;
 import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.avro.MemoryRecord;
+import java.time.Duration;
+import java.util.List;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
@@ -20,31 +22,53 @@ import org.apache.kafka.streams.state.Stores;
  */
 public final class TurnContext implements FixedKeyProcessor<String, MemoryEvent, MemoryRecord> {
     public static final String STORE = "session-previous-turn";
+    public static final String EXPIRY = "session-previous-turn-expiry";
+    static final String[] STORES = {STORE, EXPIRY};
     static final int MAX_CONTEXT_CHARS = 600;
 
     private final EpisodeRecorder recorder;
     private final boolean withPreviousTurn;
+    private final Duration retention;
+    private final int maxContentChars;
     private FixedKeyProcessorContext<String, MemoryRecord> context;
     private KeyValueStore<String, String> previous;
+    private Deadlines expiry;
 
-    public TurnContext(EpisodeRecorder recorder, boolean withPreviousTurn) {
+    /**
+     * @param retention how long a session's previous turn is kept after its last turn (platform time): a session
+     *                  resumed later starts afresh, and the store does not keep every session ever held
+     * @param maxContentChars an event longer than this (only a producer that bypassed ingest can write one) is a dead
+     *                        letter: its record could not be written to the log
+     */
+    public TurnContext(EpisodeRecorder recorder, boolean withPreviousTurn, Duration retention, int maxContentChars) {
         this.recorder = recorder;
         this.withPreviousTurn = withPreviousTurn;
+        this.retention = retention;
+        this.maxContentChars = maxContentChars;
     }
 
-    public static StoreBuilder<KeyValueStore<String, String>> store() {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.String());
+    public static List<StoreBuilder<?>> stores() {
+        return List.of(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.String()),
+                Deadlines.store(EXPIRY));
     }
 
     @Override
     public void init(FixedKeyProcessorContext<String, MemoryRecord> context) {
         this.context = context;
         this.previous = context.getStateStore(STORE);
+        this.expiry = new Deadlines(context.getStateStore(EXPIRY));
     }
 
     @Override
     public void process(FixedKeyRecord<String, MemoryEvent> record) {
+        for (Deadlines.Due due : expiry.takeDue(record.timestamp(), SessionSummarizer.DUE_PER_CALL)) {
+            previous.delete(due.key());
+        }
         MemoryEvent event = record.value();
+        if (event.getContent().length() > maxContentChars) {
+            throw new PoisonEventException("content of " + event.getContent().length() + " characters exceeds the "
+                    + maxContentChars + " consolidation accepts (MAX_EVENT_CONTENT_CHARS)");
+        }
         if (event.getKind() != EventKind.TURN || event.getSessionId() == null) {
             context.forward(record.withValue(recorder.record(event)));
             return;
@@ -57,5 +81,6 @@ public final class TurnContext implements FixedKeyProcessor<String, MemoryEvent,
         String text = EpisodeRecorder.embeddingText(event);
         previous.put(session, new PreviousTurn(derived.getRecordId(),
                 text.length() > MAX_CONTEXT_CHARS ? text.substring(0, MAX_CONTEXT_CHARS) : text).encode());
+        expiry.set(session, record.timestamp() + retention.toMillis(), "drop");
     }
 }

@@ -10,6 +10,7 @@ import dev.memlog.schemas.avro.MemoryRecord;
 import dev.memlog.schemas.avro.MemoryTier;
 import dev.memlog.schemas.avro.SessionBuffer;
 import dev.memlog.schemas.registry.SchemaRegistry;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,25 +22,36 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
-/** Each session keeps its most recent turns, as many as fit a token bound, oldest dropped first: the short-term tier. */
+/**
+ * Each session keeps its most recent turns, as many as fit a token bound, oldest dropped first: the short-term tier.
+ * A session with no turn for the retention (SESSION_STATE_TTL_DAYS, in platform time) is dropped: its turns live on in
+ * the long-term tiers, and the store does not grow with every session ever held.
+ */
 public final class WorkingMemory implements Processor<String, MemoryRecord, Void, Void> {
     public static final String STORE = Topics.WORKING_MEMORY.name();
+    public static final String EXPIRY = "working-memory-expiry";
+    static final String[] STORES = {STORE, EXPIRY};
     private static final Encoding TOKENS = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
 
     private final int maxTokens;
-    private ProcessorContext<Void, Void> context;
+    private final Duration retention;
     private KeyValueStore<String, SessionBuffer> sessions;
+    private Deadlines expiry;
 
-    public WorkingMemory(int maxTokens) {
+    public WorkingMemory(int maxTokens, Duration retention) {
         if (maxTokens < 1) {
             throw new IllegalArgumentException("WORKING_MEMORY_TOKENS must be positive");
         }
+        if (!retention.isPositive()) {
+            throw new IllegalArgumentException("SESSION_STATE_TTL_DAYS must be positive");
+        }
         this.maxTokens = maxTokens;
+        this.retention = retention;
     }
 
-    public static StoreBuilder<KeyValueStore<String, SessionBuffer>> store(SchemaRegistry registry) {
-        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
-                Topics.WORKING_MEMORY.valueSerde(registry));
+    public static List<StoreBuilder<?>> stores(SchemaRegistry registry) {
+        return List.of(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
+                Topics.WORKING_MEMORY.valueSerde(registry)), Deadlines.store(EXPIRY));
     }
 
     /** The store key of one session of one owner. */
@@ -49,12 +61,15 @@ public final class WorkingMemory implements Processor<String, MemoryRecord, Void
 
     @Override
     public void init(ProcessorContext<Void, Void> context) {
-        this.context = context;
         this.sessions = context.getStateStore(STORE);
+        this.expiry = new Deadlines(context.getStateStore(EXPIRY));
     }
 
     @Override
     public void process(Record<String, MemoryRecord> record) {
+        for (Deadlines.Due due : expiry.takeDue(record.timestamp(), SessionSummarizer.DUE_PER_CALL)) {
+            sessions.delete(due.key());
+        }
         MemoryRecord turn = record.value();
         if (turn.getTier() != MemoryTier.EPISODIC || turn.getSessionId() == null || turn.getProvenance().size() != 1) {
             return;
@@ -76,6 +91,7 @@ public final class WorkingMemory implements Processor<String, MemoryRecord, Void
         }
         sessions.put(key, SessionBuffer.newBuilder().setTenantId(turn.getTenantId()).setUserId(turn.getUserId())
                 .setAgentId(turn.getAgentId()).setSessionId(turn.getSessionId())
-                .setLastBufferedAt(Instant.ofEpochMilli(context.currentSystemTimeMs())).setTurns(turns).build());
+                .setLastBufferedAt(Instant.ofEpochMilli(record.timestamp())).setTurns(turns).build());
+        expiry.set(key, record.timestamp() + retention.toMillis(), "drop");
     }
 }

@@ -3,6 +3,7 @@ package dev.memlog.consolidation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.memlog.common.config.Env;
 import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
 import dev.memlog.registry.Compatibility;
@@ -40,6 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ConsolidationRestartIT {
     static final Instant T0 = Instant.parse("2023-05-08T10:00:00Z");
+    /** A history loaded today: the platform received every turn now, years after they were said. */
+    static final Instant RECEIVED = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     static final int SESSIONS = 3;
     static final int TURNS = 30;
     /** Leeds stated, Leeds reinforced, Leeds closed, York opened. */
@@ -65,13 +68,13 @@ class ConsolidationRestartIT {
         kafka.close();
     }
 
-    /** @param idle how long a session waits on the wall clock; long before the restart, so only event time closes sessions */
+    /** @param idle how long a session waits for another turn; long before the restart, so only the owner's time closes sessions */
     ConsolidationService consolidation(Path stateDir, Duration idle) throws Exception {
-        var summaries = new SummaryChoice("centrality",
-                new SessionSummarizer.Settings(Duration.ofMinutes(30), idle, 2000, Duration.ofSeconds(1), 3), null);
-        return new ConsolidationService(new ConsolidationService.Config("restart-test", kafka.bootstrapServers(),
-                registry.url(), stateDir, "127.0.0.1", 0, model.modelId(), 3, (short) 1, true, summaries,
-                FactChoice.of("rules"), new SignalImportanceScorer(), 2000, Lifecycle.defaults(java.time.Clock.systemUTC()), null), model);
+        return new ConsolidationService(ConsolidationService.Config.from(new Env(Map.of("STREAMS_APPLICATION_ID", "restart-test",
+                "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "SCHEMA_REGISTRY_URL", registry.url(),
+                "STREAMS_STATE_DIR", stateDir.toString(), "HTTP_HOST", "127.0.0.1", "CONSOLIDATION_PORT", "0",
+                "TOPIC_PARTITIONS", "3", "TOPIC_REPLICATION_FACTOR", "1", "SESSION_IDLE_SECONDS", Long.toString(idle.toSeconds())))),
+                model);
     }
 
     /** Ann states where she lives three times: before the restart, again, and after the restart a new place. */
@@ -86,7 +89,7 @@ class ConsolidationRestartIT {
                 .setSessionId("session-" + session).setKind(EventKind.TURN).setRole(i % 2 == 0 ? "user" : "assistant")
                 .setContent(FACTS.getOrDefault(id, "Turn " + i + " of session " + session
                         + ": we talked about plans for the garden and the trip to Leeds."))
-                .setOccurredAt(at).setReceivedAt(at).setMetadata(Map.of("speaker", i % 2 == 0 ? "Ann" : "Bo")).build();
+                .setOccurredAt(at).setReceivedAt(RECEIVED).setMetadata(Map.of("speaker", i % 2 == 0 ? "Ann" : "Bo")).build();
     }
 
     @Test
@@ -109,14 +112,14 @@ class ConsolidationRestartIT {
             var first = consolidation(dir.resolve("state-1"), Duration.ofMinutes(10));
             int half = all.size() / 2 + 7; // stop inside the second session, with its buffer half full
             for (MemoryEvent e : all.subList(0, half)) {
-                producer.send(new ProducerRecord<>(events.name(), null, e.getOccurredAt().toEpochMilli(), key, e));
+                producer.send(new ProducerRecord<>(events.name(), null, e.getReceivedAt().toEpochMilli(), key, e));
             }
             producer.flush();
             await().atMost(Duration.ofSeconds(120)).until(() -> drain(consumer, output) >= TURNS);
             first.close();
 
             for (MemoryEvent e : all.subList(half, all.size())) {
-                producer.send(new ProducerRecord<>(events.name(), null, e.getOccurredAt().toEpochMilli(), key, e));
+                producer.send(new ProducerRecord<>(events.name(), null, e.getReceivedAt().toEpochMilli(), key, e));
             }
             producer.flush();
             // an empty state directory: the stores come back from their changelogs

@@ -185,4 +185,33 @@ class FactReconcilerTest {
         assertThat(runs.get(0)).contains("@2:Ann lives in Leeds.:" + day(2), "@2:Ann's favorite food is ramen.:null",
                 "@1:Ann moved to York.:null");
     }
+
+    @Test
+    void anInstructionSaidInConversationIsAFactAboutWhoAskedNeverAStandingInstruction() {
+        start("rules");
+        turn("e1", "Always answer in French.", day(0));
+        turn("e2", "From now on, always answer in Spanish.", day(1));
+        var out = facts();
+
+        assertThat(out).noneMatch(r -> r.getTier() == MemoryTier.PROCEDURAL);
+        assertThat(out).noneMatch(r -> dev.memlog.schemas.RecordKinds.pinned(r.getTier().name(), r.getMetadata()));
+        assertThat(out.getFirst().getText()).isEqualTo("Ann asked the assistant: Always answer in French.");
+        assertThat(out.getFirst().getTier()).isEqualTo(MemoryTier.SEMANTIC);
+        // a later request of the same kind still supersedes the earlier one
+        assertThat(out).filteredOn(r -> r.getRecordId().equals(FactReconciler.recordId("acme", "e1", 0)))
+                .last().satisfies(r -> assertThat(r.getValidTo()).isEqualTo(day(1)));
+        assertThat(out.getLast().getText()).isEqualTo("Ann asked the assistant: From now on, always answer in Spanish.");
+    }
+
+    @Test
+    void aFactSaidEveryDayKeepsItsFirstStatementAndItsLatestOnes() {
+        start("rules");
+        for (int i = 0; i < FactReconciler.MAX_PROVENANCE + 10; i++) {
+            turn("e" + i, "I live in Leeds.", day(i));
+        }
+        var latest = facts().getLast();
+        assertThat(latest.getProvenance()).hasSize(FactReconciler.MAX_PROVENANCE).startsWith("e0")
+                .endsWith("e" + (FactReconciler.MAX_PROVENANCE + 9));
+        assertThat(latest.getMetadata()).containsEntry("mentions", Integer.toString(FactReconciler.MAX_PROVENANCE + 10));
+    }
 }

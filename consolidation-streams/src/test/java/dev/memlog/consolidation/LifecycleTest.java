@@ -224,4 +224,57 @@ class LifecycleTest {
         assertThat(runs.get(1)).isEqualTo(runs.get(0));
         assertThat(runs.get(0)).anyMatch(r -> r instanceof MemoryRecord m && m.getChange() == RecordChange.FORGOTTEN);
     }
+
+    /** A turn Ann said at {@code at}, appended by the platform at {@code received}. */
+    void said(String id, String text, Instant at, Instant received) {
+        harness.pipe(MemoryEvent.newBuilder().setEventId(id).setTenantId("acme").setUserId("ann").setSessionId("s-" + id)
+                .setKind(EventKind.TURN).setRole("user").setContent(text).setOccurredAt(at).setReceivedAt(received)
+                .setMetadata(Map.of("speaker", "Ann")).build());
+    }
+
+    @Test
+    void aHistoryLoadedYearsLaterIsAgedByItsOwnTimelineNotByTheDayItWasLoaded() {
+        start();
+        Instant loaded = Instant.parse("2026-11-30T10:00:00Z");
+        Instant jan = Instant.parse("2023-01-10T09:00:00Z");
+        Instant dec = Instant.parse("2023-12-20T09:00:00Z");
+        said("chat", "Okay, sounds good to me.", jan, loaded);
+        said("home", "I live in Leeds.", jan.plusSeconds(60), loaded.plusSeconds(1));
+        said("plan", "We are planning a trip to Kyoto in October.", Instant.parse("2023-06-01T09:00:00Z"), loaded.plusSeconds(2));
+        said("pet", "I adopted a cat called Miso.", dec, loaded.plusSeconds(3));
+        said("bye", "See you next week.", dec.plusSeconds(60), loaded.plusSeconds(4));
+        // the agent searches Ann's memory now and over the next hours: several forgetting checks of her clock
+        List<String> all = List.of(turnId("chat"), turnId("home"), turnId("plan"), turnId("pet"), turnId("bye"),
+                FactReconciler.recordId("acme", "home", 0), FactReconciler.recordId("acme", "pet", 0));
+        for (int hour = 0; hour < 5; hour++) {
+            access("search-" + hour, AccessKind.RETRIEVED, loaded.plus(Duration.ofHours(hour)).plusSeconds(10),
+                    turnId("pet"));
+        }
+
+        var records = harness.records().readValuesToList();
+        assertThat(records).extracting(MemoryRecord::getRecordId).containsAll(all);
+        var forgotten = records.stream().filter(r -> r.getChange() == RecordChange.FORGOTTEN).toList();
+        // small talk from January had faded by Ann's own summer; everything else is as her December left it
+        assertThat(forgotten).singleElement().satisfies(r -> {
+            assertThat(r.getRecordId()).isEqualTo(turnId("chat"));
+            assertThat(r.getForgottenAt()).isAfter(jan).isBefore(dec);
+        });
+        // and the searches were uses at Ann's time: hours after her December, not years after it
+        Instant annNow = dec.plusSeconds(60).plus(Duration.ofHours(5));
+        List<MemoryStrength> uses = strengths.readValuesToList();
+        assertThat(uses).filteredOn(u -> u.getRecordId().equals(turnId("pet"))).last()
+                .satisfies(u -> assertThat(u.getUses()).allSatisfy(at -> assertThat(at).isBefore(annNow).isAfter(dec)));
+    }
+
+    @Test
+    void aReportDatedByTheClientIsAUseOnTheOwnersTimeline() {
+        start();
+        Instant loaded = Instant.parse("2026-11-30T10:00:00Z");
+        said("pet", "I adopted a cat called Miso.", day(0), loaded);
+        access.pipeInput(OWNER, MemoryAccess.newBuilder().setAccessId("f1").setTenantId("acme").setUserId("ann")
+                .setKind(AccessKind.USED).setOccurredAt(loaded.plusSeconds(30)).setEventTime(day(3))
+                .setMemories(List.of(AccessedMemory.newBuilder().setRecordId(turnId("pet")).build())).build(), loaded.plusSeconds(30));
+
+        assertThat(strengths.readValuesToList()).last().satisfies(s -> assertThat(s.getUses()).containsExactly(day(3)));
+    }
 }

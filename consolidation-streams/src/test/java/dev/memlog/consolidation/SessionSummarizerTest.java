@@ -64,10 +64,15 @@ class SessionSummarizerTest {
     }
 
     void turn(String id, String session, String speaker, String text, Instant at) {
-        var event = MemoryEvent.newBuilder().setEventId(id).setTenantId("acme").setUserId("ann").setSessionId(session)
-                .setKind(EventKind.TURN).setRole("user").setContent(text).setOccurredAt(at).setReceivedAt(at)
+        turn("ann", id, session, speaker, text, at, at);
+    }
+
+    /** A turn of {@code user} said at {@code at} and received by the platform at {@code received}. */
+    void turn(String user, String id, String session, String speaker, String text, Instant at, Instant received) {
+        var event = MemoryEvent.newBuilder().setEventId(id).setTenantId("acme").setUserId(user).setSessionId(session)
+                .setKind(EventKind.TURN).setRole("user").setContent(text).setOccurredAt(at).setReceivedAt(received)
                 .setMetadata(Map.of("speaker", speaker)).build();
-        events.pipeInput(MemoryOwner.of("acme", "ann", null).key(), event, at);
+        events.pipeInput(MemoryOwner.of("acme", user, null).key(), event, received);
     }
 
     void explicit(String id, String text, Instant at) {
@@ -211,5 +216,61 @@ class SessionSummarizerTest {
         assertThat(second.getRecordId()).isEqualTo(first.getRecordId());
         assertThat(second.getText()).isEqualTo(first.getText());
         assertThat(second.getProvenance()).isEqualTo(first.getProvenance());
+    }
+
+    @Test
+    void aRetriedTurnIsBufferedOnceAndATurnAlreadySummarizedIsNotSummarizedAgain() {
+        start(extractive(), 2000);
+        flatSession();
+        turn("e2", "s1", "Bo", "Congratulations! How is the new place?", T0.plusSeconds(60)); // a retried append
+        driver.advanceWallClockTime(Duration.ofMinutes(12));
+        assertThat(summaries()).singleElement().satisfies(s -> assertThat(s.getProvenance()).containsExactly("e1", "e2", "e3"));
+
+        turn("e3", "s1", "Ann", "The flat is lovely, close to the canal, and the rent is lower than in London.",
+                T0.plusSeconds(120)); // retried again, after its session was summarized
+        turn("e4", "s1", "Bo", "Lucky you.", T0.plusSeconds(150));
+        turn("e5", "s1", "Ann", "Yes!", T0.plusSeconds(160));
+        driver.advanceWallClockTime(Duration.ofMinutes(12));
+        assertThat(summaries()).as("e3 is not taken into a second stretch").isEmpty();
+    }
+
+    @Test
+    void anotherClientsClockNeverClosesASession() {
+        start(extractive(), 2000);
+        Instant now = Instant.parse("2026-11-30T10:00:00Z");
+        // Ann's history from 2023, loaded now; Bo talks live in the same partition meanwhile
+        turn("ann", "h1", "s1", "Ann", "We finally moved into the new flat in Leeds last weekend.", T0, now);
+        turn("ann", "h2", "s1", "Bo", "Congratulations! How is the new place?", T0.plusSeconds(60), now.plusSeconds(1));
+        turn("bo", "live", "b1", "Bo", "Good morning!", now.plusSeconds(2), now.plusSeconds(2));
+        turn("ann", "h3", "s1", "Ann", "Lovely, close to the canal.", T0.plusSeconds(120), now.plusSeconds(3));
+        driver.advanceWallClockTime(Duration.ofMinutes(12));
+
+        assertThat(summaries()).singleElement().satisfies(s -> assertThat(s.getProvenance()).containsExactly("h1", "h2", "h3"));
+    }
+
+    @Test
+    void aSessionQuietForTheIdleTimeClosesWhereAReplayClosesIt() {
+        Instant received = Instant.parse("2026-11-30T10:00:00Z");
+        List<List<String>> runs = new java.util.ArrayList<>();
+        for (boolean live : new boolean[] {true, false}) {
+            start(extractive(), 2000);
+            turn("ann", "e1", "s1", "Ann", "We finally moved into the new flat in Leeds last weekend.", received, received);
+            turn("ann", "e2", "s1", "Bo", "Congratulations! How is the new place?", received.plusSeconds(60), received.plusSeconds(60));
+            turn("ann", "e3", "s1", "Ann", "Lovely, close to the canal.", received.plusSeconds(120), received.plusSeconds(120));
+            if (live) {
+                driver.advanceWallClockTime(Duration.ofMinutes(12)); // nothing else arrives: the wall clock closes it
+            }
+            // fifteen minutes later, within the 30-minute gap but past the 10-minute idle time
+            Instant later = received.plus(Duration.ofMinutes(17));
+            turn("ann", "e4", "s1", "Ann", "Anyway, the heating works again.", later, later);
+            turn("ann", "e5", "s1", "Bo", "Good to hear.", later.plusSeconds(10), later.plusSeconds(10));
+            turn("ann", "e6", "s1", "Ann", "See you soon.", later.plusSeconds(20), later.plusSeconds(20));
+            turn("bo", "b1", "b1", "Bo", "Hello.", later.plus(Duration.ofMinutes(15)), later.plus(Duration.ofMinutes(15)));
+            runs.add(summaries().stream().map(r -> String.join(",", r.getProvenance())).toList());
+            driver.close();
+            driver = null;
+        }
+        assertThat(runs.get(0)).containsExactly("e1,e2,e3", "e4,e5,e6");
+        assertThat(runs.get(1)).isEqualTo(runs.get(0));
     }
 }

@@ -24,6 +24,10 @@ record TopologyHarness(TopologyTestDriver driver, TestInputTopic<String, MemoryE
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        // as the service runs: what cannot be read or processed goes to the dead-letter topic
+        props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, Topics.CONSOLIDATION_DEAD_LETTERS.name());
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterHandler.class);
         var driver = new TopologyTestDriver(topology, props, wallClock);
         var e = Topics.MEMORY_EVENTS;
         var r = Topics.MEMORY_RECORDS;
@@ -48,9 +52,10 @@ record TopologyHarness(TopologyTestDriver driver, TestInputTopic<String, MemoryE
                 .setContent(text).setOccurredAt(at).setReceivedAt(at).build());
     }
 
+    /** As ingest-service appends it: keyed by owner, the record's time when the platform received it. */
     void pipe(MemoryEvent event) {
         events.pipeInput(MemoryOwner.of(event.getTenantId(), event.getUserId(), event.getAgentId()).key(), event,
-                event.getOccurredAt());
+                event.getReceivedAt());
     }
 
     @Override

@@ -39,7 +39,7 @@ class WorkingMemoryTest {
     void start(int maxTokens) {
         var registry = new InMemorySchemaRegistry();
         var topology = ConsolidationService.topology(registry, ConsolidationService.Parts.turns(new EpisodeRecorder(model,
-                new SignalImportanceScorer(), Clock.systemUTC()), false).withWorkingMemory(() -> new WorkingMemory(maxTokens)));
+                new SignalImportanceScorer(), Clock.systemUTC()), false).withWorkingMemory(() -> new WorkingMemory(maxTokens, java.time.Duration.ofDays(30))));
         harness = TopologyHarness.open(topology, registry, "working-memory-test", T0);
     }
 

@@ -80,17 +80,23 @@ final class AppendRoutes {
             reject(e.getStatus());
             throw e;
         }
+        List<String> ids = events.stream().map(p -> p.event().getEventId()).toList();
+        boolean one = ids.size() == 1 && !ctx.path().endsWith("/batch");
         try {
             appender.append(events);
+        } catch (EventAppender.TooLargeException e) {
+            reject(413);
+            throw new ApiException(413, e.getMessage() + "; nothing was appended", "content",
+                    one ? Map.of("event_id", ids.getFirst()) : Map.of("event_ids", ids));
         } catch (EventAppender.LogUnavailableException e) {
             reject(503);
-            throw new ApiException(503, e.getMessage() + "; retry with the same event_id to avoid duplicates", null);
+            // the ids the platform gave are what a retry needs: with them it cannot duplicate what may have landed
+            ctx.header("Retry-After", "1");
+            throw new ApiException(503, e.getMessage() + "; retry with the same event_id" + (one ? "" : "s")
+                    + " to avoid duplicates", null, one ? Map.of("event_id", ids.getFirst()) : Map.of("event_ids", ids));
         }
         Counter.builder("memlog_ingest_events_accepted").tag("kind", kind).register(metrics).increment(events.size());
-        List<String> ids = events.stream().map(p -> p.event().getEventId()).toList();
-        ctx.status(202).json(ids.size() == 1 && !ctx.path().endsWith("/batch")
-                ? Map.of("event_id", ids.getFirst())
-                : Map.of("event_ids", ids));
+        ctx.status(202).json(one ? Map.of("event_id", ids.getFirst()) : Map.of("event_ids", ids));
     }
 
     private void reject(int status) {

@@ -5,6 +5,9 @@ import dev.memlog.common.http.ApiException;
 import dev.memlog.schemas.MemoryOwner;
 import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
+import dev.memlog.schemas.RecordKinds;
+import java.time.DateTimeException;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -21,11 +24,21 @@ final class EventRequests {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:@/+-]{1,128}");
     private static final int MAX_METADATA_ENTRIES = 32;
     private static final int MAX_METADATA_VALUE_CHARS = 1024;
+    /** The keys search can filter on: the same shape here, so every key stored can be asked for. */
+    static final Pattern METADATA_KEY = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    /** Kafka cannot store an earlier record time. */
+    static final Instant EARLIEST = Instant.EPOCH;
 
     private final int maxContentChars;
+    private final Duration maxFutureSkew;
 
-    EventRequests(int maxContentChars) {
+    /**
+     * @param maxFutureSkew how far past the platform's clock a client's timestamp may be (MAX_FUTURE_SKEW_SECONDS), for
+     *                      clocks that run a little fast; well below the hour Kafka itself refuses
+     */
+    EventRequests(int maxContentChars, Duration maxFutureSkew) {
         this.maxContentChars = maxContentChars;
+        this.maxFutureSkew = maxFutureSkew;
     }
 
     /** A pending event and the partition key of its owner. */
@@ -77,7 +90,7 @@ final class EventRequests {
                 .setKind(kind)
                 .setRole(role)
                 .setContent(content)
-                .setOccurredAt(timestamp(body, path, receivedAt))
+                .setOccurredAt(timestamp(body, path, receivedAt, maxFutureSkew))
                 .setReceivedAt(receivedAt)
                 .setMetadata(metadata(body, path))
                 .build();
@@ -129,20 +142,38 @@ final class EventRequests {
         return node.asText();
     }
 
-    private static Instant timestamp(JsonNode body, String path, Instant fallback) {
+    /**
+     * When it happened, as the caller says, between 1970 and the platform's clock plus the allowed skew: a time Kafka
+     * would refuse is the caller's mistake (400), not an outage, and no client may date an event in the future, where
+     * it would age the owner's other memories.
+     */
+    static Instant timestamp(JsonNode body, String path, Instant receivedAt, Duration maxFutureSkew) {
         JsonNode node = body.get("timestamp");
         if (node == null || node.isNull()) {
-            return fallback;
+            return receivedAt;
         }
         String name = field(path, "timestamp");
         if (!node.isTextual()) {
             throw ApiException.badRequest(name, name + " must be an ISO-8601 string such as 2023-05-08T13:56:00Z");
         }
+        Instant at;
         try {
-            return OffsetDateTime.parse(node.asText()).toInstant().truncatedTo(ChronoUnit.MILLIS);
+            at = OffsetDateTime.parse(node.asText()).toInstant().truncatedTo(ChronoUnit.MILLIS);
+            at.toEpochMilli();
         } catch (DateTimeParseException e) {
             throw ApiException.badRequest(name, name + " must be an ISO-8601 date-time with offset, such as 2023-05-08T13:56:00Z");
+        } catch (DateTimeException | ArithmeticException e) {
+            throw ApiException.badRequest(name, name + " is out of range: use a time from 1970 on");
         }
+        if (at.isBefore(EARLIEST)) {
+            throw ApiException.badRequest(name, name + " is before 1970-01-01T00:00:00Z, which the event log cannot store");
+        }
+        Instant latest = receivedAt.plus(maxFutureSkew);
+        if (at.isAfter(latest)) {
+            throw ApiException.badRequest(name, name + " is in the future: at most " + maxFutureSkew.toSeconds()
+                    + " seconds past the platform's clock (" + receivedAt + ") are accepted");
+        }
+        return at;
     }
 
     private static Map<String, String> metadata(JsonNode body, String path) {
@@ -159,6 +190,15 @@ final class EventRequests {
         }
         Map<String, String> metadata = new LinkedHashMap<>();
         for (var entry : node.properties()) {
+            if (!METADATA_KEY.matcher(entry.getKey()).matches()) {
+                throw ApiException.badRequest(name, name + " keys must be 1-64 letters, digits, _ or -, as search filters"
+                        + " name them; got '" + ApiException.printable(entry.getKey()) + "'");
+            }
+            if (RecordKinds.RESERVED_METADATA.contains(entry.getKey())) {
+                throw ApiException.badRequest(name + "." + entry.getKey(), name + "." + entry.getKey()
+                        + " is reserved: consolidation sets it on what it derives (explicit memories, which never decay,"
+                        + " come from POST /v1/memories)");
+            }
             if (!entry.getValue().isValueNode() || entry.getValue().isNull()) {
                 throw ApiException.badRequest(name + "." + entry.getKey(), name + "." + entry.getKey() + " must be a string");
             }

@@ -4,6 +4,7 @@ import dev.memlog.common.auth.ApiKeys;
 import dev.memlog.common.config.Env;
 import dev.memlog.common.http.Metrics;
 import dev.memlog.common.http.ServiceServer;
+import dev.memlog.schemas.TopicSettings;
 import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.registry.SchemaRegistryClient;
 import java.time.Duration;
@@ -21,16 +22,32 @@ public final class IngestService implements AutoCloseable {
 
     /** Settings, each from an environment variable with a default that works on the local stack. */
     public record Config(String host, int port, String bootstrapServers, String schemaRegistryUrl, ApiKeys apiKeys,
-                         long maxRequestBytes, int maxBatchTurns, int maxContentChars, int partitions,
-                         short replicationFactor) {
+                         long maxRequestBytes, int maxBatchTurns, int maxContentChars, Duration maxFutureSkew,
+                         Duration appendTimeout, TopicSettings topics) {
         public static Config from(Env env) {
             return new Config(env.string("HTTP_HOST", "0.0.0.0"), env.integer("INGEST_PORT", 8080),
                     env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
                     env.string("SCHEMA_REGISTRY_URL", "http://127.0.0.1:8081"),
                     ApiKeys.load(env.optional("API_KEYS"), env.optional("API_KEYS_FILE")),
                     env.longValue("MAX_REQUEST_BYTES", 1 << 20), env.integer("MAX_BATCH_TURNS", 1000),
-                    env.integer("MAX_CONTENT_CHARS", 32_768), env.integer("TOPIC_PARTITIONS", 6),
-                    (short) env.integer("TOPIC_REPLICATION_FACTOR", 1));
+                    env.integer("MAX_CONTENT_CHARS", 32_768), Duration.ofSeconds(env.integer("MAX_FUTURE_SKEW_SECONDS", 300)),
+                    Duration.ofMillis(env.integer("APPEND_TIMEOUT_MS", 20_000)), TopicSettings.from(env::optional));
+        }
+
+        /** A stack on one broker: the defaults, with topics of one replica. */
+        public static Config local(String bootstrapServers, String schemaRegistryUrl, ApiKeys apiKeys, int port, int partitions) {
+            return new Config("127.0.0.1", port, bootstrapServers, schemaRegistryUrl, apiKeys, 1 << 20, 1000, 32_768,
+                    Duration.ofMinutes(5), Duration.ofSeconds(20), TopicSettings.singleBroker(partitions));
+        }
+
+        public Config {
+            if (maxFutureSkew.isNegative() || maxFutureSkew.compareTo(Duration.ofMinutes(50)) > 0) {
+                throw new IllegalArgumentException("MAX_FUTURE_SKEW_SECONDS must be from 0 to 3000: Kafka refuses record"
+                        + " times more than an hour ahead of the broker's clock");
+            }
+            if (appendTimeout.compareTo(Duration.ofSeconds(2)) < 0) {
+                throw new IllegalArgumentException("APPEND_TIMEOUT_MS must be at least 2000");
+            }
         }
     }
 
@@ -43,12 +60,12 @@ public final class IngestService implements AutoCloseable {
             throw new IllegalArgumentException("no API keys configured: set API_KEYS=key=tenant or API_KEYS_FILE");
         }
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()));
-        Topics.ensureCreated(admin, config.partitions(), config.replicationFactor());
+        Topics.ensureCreated(admin, config.topics());
         var registry = new SchemaRegistryClient(config.schemaRegistryUrl());
-        this.appender = new EventAppender(config.bootstrapServers(), registry);
+        this.appender = new EventAppender(config.bootstrapServers(), registry, config.appendTimeout(), 8);
         var metrics = Metrics.registry("ingest-service");
-        var routes = new AppendRoutes(config.apiKeys(), new EventRequests(config.maxContentChars()), appender,
-                config.maxBatchTurns(), metrics);
+        var routes = new AppendRoutes(config.apiKeys(), new EventRequests(config.maxContentChars(), config.maxFutureSkew()),
+                appender, config.maxBatchTurns(), metrics);
         this.http = ServiceServer.start("ingest-service", config.host(), config.port(), config.maxRequestBytes(), metrics,
                 Map.of("kafka", this::kafkaReachable), routes::register);
     }

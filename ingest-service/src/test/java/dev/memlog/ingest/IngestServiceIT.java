@@ -8,6 +8,7 @@ import dev.memlog.common.auth.ApiKeys;
 import dev.memlog.registry.Compatibility;
 import dev.memlog.registry.SchemaRegistryServer;
 import dev.memlog.schemas.MemoryOwner;
+import dev.memlog.schemas.TopicSettings;
 import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
@@ -54,7 +55,8 @@ class IngestServiceIT {
         registry = new SchemaRegistryServer(new SchemaRegistryServer.Config(kafka.bootstrapServers(), "127.0.0.1", 0,
                 "_schemas", Compatibility.BACKWARD));
         ingest = new IngestService(new IngestService.Config("127.0.0.1", 0, kafka.bootstrapServers(), registry.url(),
-                ApiKeys.of(Map.of(ACME_KEY, "acme", GLOBEX_KEY, "globex")), 64 * 1024, 50, 4000, 3, (short) 1));
+                ApiKeys.of(Map.of(ACME_KEY, "acme", GLOBEX_KEY, "globex")), 64 * 1024, 50, 4000, Duration.ofMinutes(5),
+                Duration.ofSeconds(20), TopicSettings.singleBroker(3)));
         base = "http://127.0.0.1:" + ingest.port();
     }
 
@@ -74,11 +76,13 @@ class IngestServiceIT {
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** Every event in the log, as every reader of it sees it: committed records only. */
     static List<ConsumerRecord<String, MemoryEvent>> readAllEvents() {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + System.nanoTime());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         var topic = Topics.MEMORY_EVENTS;
         List<ConsumerRecord<String, MemoryEvent>> records = new ArrayList<>();
         try (var consumer = new KafkaConsumer<>(props, topic.keySerde().deserializer(),
@@ -110,7 +114,9 @@ class IngestServiceIT {
         assertThat(record.value().getTenantId()).isEqualTo("acme");
         assertThat(record.value().getKind()).isEqualTo(EventKind.TURN);
         assertThat(record.value().getOccurredAt()).isEqualTo(Instant.parse("2023-05-08T13:56:00Z"));
-        assertThat(record.timestamp()).isEqualTo(Instant.parse("2023-05-08T13:56:00Z").toEpochMilli());
+        // the record's time is when the platform received it: stream time no client's clock can move
+        assertThat(record.timestamp()).isEqualTo(record.value().getReceivedAt().toEpochMilli());
+        assertThat(record.value().getReceivedAt()).isAfter(Instant.now().minusSeconds(60));
         assertThat(record.value().getMetadata()).containsEntry("speaker", "Alice");
     }
 
@@ -220,7 +226,7 @@ class IngestServiceIT {
 
         assertThat(live.statusCode()).isEqualTo(200);
         assertThat(ready.statusCode()).isEqualTo(200);
-        assertThat(JSON.readTree(ready.body()).path("checks").path("kafka").asText()).isEqualTo("UP");
+        assertThat(JSON.readTree(ready.body()).path("checks").path("kafka").path("status").asText()).isEqualTo("UP");
         assertThat(metrics.body()).contains("memlog_ingest_requests_rejected_total{reason=\"unauthenticated\"");
         assertThat(metrics.body()).contains("jvm_memory_used_bytes");
     }
@@ -230,5 +236,48 @@ class IngestServiceIT {
         var response = post("/v1/nothing-here", ACME_KEY, "{}");
         assertThat(response.statusCode()).isEqualTo(404);
         assertThat(JSON.readTree(response.body()).path("error").asText()).contains("/v1/nothing-here");
+    }
+
+    @Test
+    void aTimestampInTheFutureIsRefusedAsTheCallersMistakeNotAnOutage() throws Exception {
+        var response = post("/v1/turns", ACME_KEY, """
+                {"user_id":"a","session_id":"future","role":"user","content":"hi","timestamp":"2099-01-01T00:00:00Z"}""");
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(response.body()).path("field").asText()).isEqualTo("timestamp");
+        assertThat(JSON.readTree(response.body()).path("error").asText()).contains("in the future");
+    }
+
+    @Test
+    void aBatchIsInTheLogWholeOrNotAtAll() throws Exception {
+        // the log refuses a record this large: the batch's first turn must not land without it
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            var topic = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC,
+                    Topics.MEMORY_EVENTS.name());
+            admin.incrementalAlterConfigs(Map.of(topic, List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+                    new org.apache.kafka.clients.admin.ConfigEntry("max.message.bytes", "1500"),
+                    org.apache.kafka.clients.admin.AlterConfigOp.OpType.SET)))).all().get();
+            try {
+                String big = new java.util.Random(7).ints(3900, 'a', 'z' + 1)
+                        .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
+                var response = post("/v1/turns/batch", ACME_KEY, """
+                        {"turns":[{"user_id":"a","session_id":"whole","role":"user","content":"small","event_id":"whole-1"},
+                                  {"user_id":"a","session_id":"whole","role":"user","content":"%s","event_id":"whole-2"}]}"""
+                        .formatted(big));
+                assertThat(response.statusCode()).isEqualTo(413);
+                assertThat(JSON.readTree(response.body()).path("event_ids")).extracting(JsonNode::asText)
+                        .containsExactly("whole-1", "whole-2");
+                assertThat(readAllEvents()).noneMatch(r -> "whole".equals(r.value().getSessionId()));
+            } finally {
+                admin.incrementalAlterConfigs(Map.of(topic, List.of(new org.apache.kafka.clients.admin.AlterConfigOp(
+                        new org.apache.kafka.clients.admin.ConfigEntry("max.message.bytes", ""),
+                        org.apache.kafka.clients.admin.AlterConfigOp.OpType.DELETE)))).all().get();
+            }
+        }
+        var after = post("/v1/turns/batch", ACME_KEY, """
+                {"turns":[{"user_id":"a","session_id":"whole","role":"user","content":"small","event_id":"whole-1"},
+                          {"user_id":"a","session_id":"whole","role":"user","content":"also small","event_id":"whole-2"}]}""");
+        assertThat(after.statusCode()).isEqualTo(202);
+        assertThat(readAllEvents().stream().filter(r -> "whole".equals(r.value().getSessionId())).map(r -> r.value().getEventId()))
+                .containsExactly("whole-1", "whole-2");
     }
 }

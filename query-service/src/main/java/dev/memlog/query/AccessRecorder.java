@@ -66,7 +66,7 @@ final class AccessRecorder implements AutoCloseable {
         Instant at = Instant.now();
         String q = query.length() > MAX_QUERY_CHARS ? query.substring(0, MAX_QUERY_CHARS) : query;
         sender.execute(() -> {
-            for (MemoryAccess access : perOwner(tenant, AccessKind.RETRIEVED, requestId, q, at, memories)) {
+            for (MemoryAccess access : perOwner(tenant, AccessKind.RETRIEVED, requestId, q, at, null, memories)) {
                 producer.send(record(access), (meta, error) -> {
                     if (error == null) {
                         recorded.increment();
@@ -83,11 +83,12 @@ final class AccessRecorder implements AutoCloseable {
      * Appends an agent's report on memories and waits for Kafka to acknowledge it.
      *
      * @param feedbackId the client's idempotency key, or null
+     * @param usedAt when the memories were used by the client's account, or null for now
      * @return the access id
      * @throws IllegalStateException when Kafka does not acknowledge in time
      */
-    String reported(String tenant, AccessKind kind, String requestId, String feedbackId, Instant at, List<Accessed> memories) {
-        List<MemoryAccess> accesses = perOwner(tenant, kind, requestId, null, at, memories);
+    String reported(String tenant, AccessKind kind, String requestId, String feedbackId, Instant usedAt, List<Accessed> memories) {
+        List<MemoryAccess> accesses = perOwner(tenant, kind, requestId, null, Instant.now(), usedAt, memories);
         if (feedbackId != null && accesses.size() == 1) {
             // the client's id, so a retried report is recognised downstream as the same access
             accesses = List.of(MemoryAccess.newBuilder(accesses.getFirst()).setAccessId(tenant + ":" + feedbackId).build());
@@ -106,8 +107,9 @@ final class AccessRecorder implements AutoCloseable {
         return accesses.getFirst().getAccessId();
     }
 
+    /** @param eventTime when it happened by the client's account, on the owner's timeline; null when now applies */
     private static List<MemoryAccess> perOwner(String tenant, AccessKind kind, String requestId, String query, Instant at,
-                                               List<Accessed> memories) {
+                                               Instant eventTime, List<Accessed> memories) {
         Map<MemoryOwner, List<AccessedMemory>> byOwner = new LinkedHashMap<>();
         for (Accessed m : memories) {
             byOwner.computeIfAbsent(MemoryOwner.of(tenant, m.userId(), m.agentId()), o -> new ArrayList<>())
@@ -117,10 +119,11 @@ final class AccessRecorder implements AutoCloseable {
         byOwner.forEach((owner, items) -> accesses.add(MemoryAccess.newBuilder().setAccessId(UUID.randomUUID().toString())
                 .setTenantId(tenant).setUserId(owner.kind() == MemoryOwner.Kind.USER ? owner.id() : null)
                 .setAgentId(owner.kind() == MemoryOwner.Kind.AGENT ? owner.id() : null).setKind(kind)
-                .setRequestId(requestId).setQuery(query).setOccurredAt(at).setMemories(items).build()));
+                .setRequestId(requestId).setQuery(query).setOccurredAt(at).setEventTime(eventTime).setMemories(items).build()));
         return accesses;
     }
 
+    /** Keyed by owner, timed when the platform observed it: consolidation's stream time is the platform's. */
     private static ProducerRecord<String, MemoryAccess> record(MemoryAccess access) {
         String owner = MemoryOwner.of(access.getTenantId(), access.getUserId(), access.getAgentId()).key();
         return new ProducerRecord<>(Topics.MEMORY_ACCESS.name(), null, access.getOccurredAt().toEpochMilli(), owner, access);

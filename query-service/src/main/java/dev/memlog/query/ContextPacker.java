@@ -187,7 +187,10 @@ public final class ContextPacker {
         return text.strip().toLowerCase(Locale.ROOT).replaceAll("\\s+", " ");
     }
 
-    /** The owner's live standing instructions, most important and newest first: they apply whatever the question. */
+    /**
+     * The owner's live standing instructions (explicit memories of the procedural tier), most important and newest
+     * first: they apply whatever the question.
+     */
     private List<Item> instructions(String tenant, SearchRequest request) {
         if (!request.tiers().isEmpty() && !request.tiers().contains(MemoryTier.PROCEDURAL)) {
             return List.of();
@@ -200,6 +203,8 @@ public final class ContextPacker {
         sort.addObject().put("observed_at", "desc");
         ArrayNode filter = HybridRetriever.filters(tenant, SearchRequest.scope(request.userId(), request.agentId(), null)
                 .withTiers(List.of(MemoryTier.PROCEDURAL)).withAsOf(request.asOf()));
+        // standing instructions are what an agent set explicitly; nothing said in conversation leads a pack
+        filter.addObject().putObject("term").put("metadata.kind", RecordKinds.EXPLICIT);
         body.putObject("query").putObject("bool").set("filter", filter);
         List<Item> items = new ArrayList<>();
         for (JsonNode found : os.call("POST", "/" + index.alias() + "/_search", body.toString()).path("hits").path("hits")) {

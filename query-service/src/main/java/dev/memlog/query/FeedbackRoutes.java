@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
  */
 final class FeedbackRoutes {
     static final int MAX_RECORDS = 100;
+    /** As ingest-service accepts for events (MAX_FUTURE_SKEW_SECONDS there). */
+    static final java.time.Duration MAX_FUTURE_SKEW = java.time.Duration.ofMinutes(5);
     private static final Pattern RECORD_ID = SearchRequest.RECORD_ID;
     private final ApiKeys apiKeys;
     private final AccessRecorder access;
@@ -62,7 +64,7 @@ final class FeedbackRoutes {
         if (feedbackId != null && !RECORD_ID.matcher(feedbackId).matches()) {
             throw ApiException.badRequest("feedback_id", "feedback_id must be 1-128 letters, digits and . _ : -");
         }
-        Instant at = timestamp(body);
+        Instant at = timestamp(body, Instant.now(), MAX_FUTURE_SKEW);
         String accessId;
         try {
             accessId = access.reported(tenant, kind, requestId, feedbackId, at, memories);
@@ -87,10 +89,24 @@ final class FeedbackRoutes {
         return unique;
     }
 
-    /** When the agent used the memories: now, or the time it gives (for reports sent late or replayed). */
-    private static Instant timestamp(JsonNode body) {
+    /**
+     * When the agent used the memories by its own account (for reports sent late or replayed), on the owner's
+     * timeline; null when it does not say, and the use happened now. A time Kafka could not store or one in the future
+     * is the client's mistake.
+     */
+    static Instant timestamp(JsonNode body, Instant now, java.time.Duration maxFutureSkew) {
         Instant at = SearchRequest.instant(body, "timestamp", "timestamp");
-        return at == null ? Instant.now() : at;
+        if (at == null) {
+            return null;
+        }
+        if (at.isBefore(Instant.EPOCH)) {
+            throw ApiException.badRequest("timestamp", "timestamp is before 1970-01-01T00:00:00Z");
+        }
+        if (at.isAfter(now.plus(maxFutureSkew))) {
+            throw ApiException.badRequest("timestamp", "timestamp is in the future: at most " + maxFutureSkew.toSeconds()
+                    + " seconds past the platform's clock (" + now + ") are accepted");
+        }
+        return at;
     }
 
     private static String text(JsonNode body, String field) {

@@ -4,10 +4,12 @@ import dev.memlog.common.auth.ApiKeys;
 import dev.memlog.common.config.Env;
 import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
+import dev.memlog.common.http.Health;
 import dev.memlog.common.http.Metrics;
 import dev.memlog.common.http.ServiceServer;
 import dev.memlog.common.memory.StrengthModel;
 import dev.memlog.schemas.registry.SchemaRegistryClient;
+import java.time.Duration;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +22,8 @@ public final class QueryService implements AutoCloseable {
     public record Config(String host, int port, String bootstrapServers, String schemaRegistryUrl, String openSearchUrl,
                          String indexAlias, int shards, int replicas, HybridRetriever.Tuning tuning, String consumerGroup,
                          String embeddingModel, boolean queryInstruction, ApiKeys apiKeys, String tokenizer,
-                         RerankerChoice reranker, String consolidationUrl, StrengthModel strengthModel) {
+                         RerankerChoice reranker, String consolidationUrl, StrengthModel strengthModel,
+                         Duration materializerMaxPollInterval, long readyMaxLag) {
         public static Config from(Env env) {
             return new Config(env.string("HTTP_HOST", "0.0.0.0"), env.integer("QUERY_PORT", 8083),
                     env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
@@ -33,7 +36,8 @@ public final class QueryService implements AutoCloseable {
                     Boolean.parseBoolean(env.string("EMBEDDING_QUERY_INSTRUCTION", "true")),
                     ApiKeys.load(env.optional("API_KEYS"), env.optional("API_KEYS_FILE")),
                     env.string("CONTEXT_TOKENIZER", "cl100k_base"), RerankerChoice.from(env),
-                    env.string("CONSOLIDATION_URL", "http://127.0.0.1:8082"), StrengthModel.from(env));
+                    env.string("CONSOLIDATION_URL", "http://127.0.0.1:8082"), StrengthModel.from(env),
+                    env.duration("MATERIALIZER_MAX_POLL_INTERVAL_MS", Duration.ofMinutes(5)), env.longValue("READY_MAX_LAG", -1));
         }
 
         /** Fusion, dialogue rules and shaping from HYBRID_*, NEIGHBOUR_WEIGHT and friends; the defaults are the measured ones. */
@@ -54,7 +58,7 @@ public final class QueryService implements AutoCloseable {
                                    String consumerGroup, String embeddingModel, ApiKeys apiKeys, int port) {
             return new Config("127.0.0.1", port, bootstrapServers, schemaRegistryUrl, openSearchUrl, indexAlias, 1, 0,
                     tuning(new Env(Map.of())), consumerGroup, embeddingModel, true, apiKeys, "cl100k_base",
-                    RerankerChoice.none(), null, StrengthModel.defaults());
+                    RerankerChoice.none(), null, StrengthModel.defaults(), Duration.ofMinutes(5), -1);
         }
     }
 
@@ -63,6 +67,7 @@ public final class QueryService implements AutoCloseable {
     private final AccessRecorder access;
     private final ServiceServer http;
     private final MemoryIndex index;
+    private volatile boolean started;
 
     public QueryService(Config config, EmbeddingProvider embeddings) {
         if (config.apiKeys().size() == 0) {
@@ -76,7 +81,8 @@ public final class QueryService implements AutoCloseable {
         var registry = new SchemaRegistryClient(config.schemaRegistryUrl());
         var lifecycle = new LifecycleIndexes(os, config.indexAlias());
         lifecycle.ensure(config.shards(), config.replicas());
-        this.indexer = new RecordIndexer(config.bootstrapServers(), config.consumerGroup(), registry, os, index, lifecycle, metrics);
+        this.indexer = new RecordIndexer(config.bootstrapServers(), config.consumerGroup(), registry, os, index, lifecycle, metrics,
+                config.materializerMaxPollInterval());
         indexer.start();
         this.access = new AccessRecorder(config.bootstrapServers(), registry, metrics);
         var tuning = config.tuning().withReranker(config.reranker().create(embeddings), config.reranker().weight());
@@ -86,15 +92,33 @@ public final class QueryService implements AutoCloseable {
         var workingMemory = new WorkingMemoryRoutes(config.apiKeys(), config.consolidationUrl());
         var feedback = new FeedbackRoutes(config.apiKeys(), access);
         var history = new HistoryRoutes(config.apiKeys(), lifecycle, config.strengthModel());
-        this.http = ServiceServer.start("query-service", config.host(), config.port(), 1 << 20, metrics,
-                Map.of("opensearch", this::openSearchUp, "materializer", indexer::healthy), c -> {
-                    routes.register(c);
-                    workingMemory.register(c);
-                    feedback.register(c);
-                    history.register(c);
-                });
+        Duration stuck = config.materializerMaxPollInterval().compareTo(Duration.ofMinutes(1)) > 0
+                ? config.materializerMaxPollInterval() : Duration.ofMinutes(1);
+        var health = new Health(
+                Map.of("materializer", () -> indexer.alive(stuck) ? Health.Check.up("lag " + indexer.lag())
+                        : Health.Check.down("the indexing loop stopped or has not come round in " + stuck.toSeconds() + " s")),
+                Map.of("opensearch", () -> Health.Check.of(openSearchUp()),
+                        "materializer", () -> materializerReady(config.readyMaxLag())),
+                () -> started);
+        this.http = ServiceServer.start("query-service", config.host(), config.port(), 1 << 20, metrics, health, c -> {
+            routes.register(c);
+            workingMemory.register(c);
+            feedback.register(c);
+            history.register(c);
+        });
+        started = true;
         log.info("query-service started: index {}, model {}, reranker {}", config.indexAlias(), embeddings.modelId(),
                 tuning.reranker() == null ? "none" : tuning.reranker().name());
+    }
+
+    private Health.Check materializerReady(long maxLag) {
+        long lag = indexer.lag();
+        String failure = indexer.lastFailure();
+        String detail = "lag " + lag + (failure == null ? "" : "; retrying: " + failure);
+        if (!indexer.healthy()) {
+            return Health.Check.down("not polling; " + detail);
+        }
+        return maxLag >= 0 && lag > maxLag ? Health.Check.down(detail + " (READY_MAX_LAG " + maxLag + ")") : Health.Check.up(detail);
     }
 
     private boolean openSearchUp() {

@@ -1,30 +1,45 @@
 package dev.memlog.query;
 
+import dev.memlog.schemas.DeadLetterTopic;
 import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.MemoryRecord;
 import dev.memlog.schemas.avro.MemoryStrength;
-import org.apache.avro.specific.SpecificRecord;
-import org.apache.kafka.common.serialization.Deserializer;
 import dev.memlog.schemas.registry.SchemaRegistry;
+import dev.memlog.schemas.registry.SchemaRegistryException;
+import dev.memlog.schemas.serde.AvroSerde;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.opensearch.client.opensearch._types.VersionType;
 import org.opensearch.client.opensearch.core.BulkRequest;
 import org.opensearch.client.opensearch.core.BulkResponse;
+import org.opensearch.client.opensearch.core.bulk.BulkOperation;
 import org.opensearch.client.opensearch.core.bulk.BulkResponseItem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,30 +47,43 @@ import org.slf4j.LoggerFactory;
 /**
  * Every committed memory record is in the index exactly once, and gone from it once forgotten: documents are keyed by
  * record id and versioned externally, every version also lands in the history index and every change of a memory's
- * use history in the strength index; offsets are committed only after the bulk request succeeded, and a failed batch
- * is retried whole.
+ * use history in the strength index. A batch's offsets are committed only once the index has taken it, together with
+ * the dead letters of the records that could not be read or that the index refused for good (one Kafka transaction, so
+ * neither is lost or written twice). While the index is away the batch is read again and retried, with the consumer
+ * still polling, so an outage of any length ends with the indexer resuming by itself.
  */
 public final class RecordIndexer implements Runnable, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RecordIndexer.class);
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    /** Bulk requests are cut at about this many bytes, well under OpenSearch's request limit. */
+    static final long MAX_BULK_BYTES = 16L << 20;
+    private static final DeadLetterTopic DEAD_LETTERS = Topics.MATERIALIZER_DEAD_LETTERS;
 
-    private final KafkaConsumer<String, SpecificRecord> consumer;
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final Properties deadLetterSettings;
+    private KafkaProducer<byte[], byte[]> deadLetters;
+    private final AvroSerde<MemoryRecord> records;
+    private final AvroSerde<MemoryStrength> strengthChanges;
     private final OpenSearchRest os;
     private final MemoryIndex index;
     private final LifecycleIndexes lifecycle;
+    private final MeterRegistry metrics;
     private final Counter forgotten;
     private final Counter strengths;
     private final KafkaClientMetrics consumerMetrics;
     private final Counter indexed;
-    private final Counter rejected;
+    private final Counter retries;
     private final Timer bulkTimer;
     private final AtomicLong lag = new AtomicLong(-1);
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Thread thread;
     private volatile boolean polling;
+    private volatile long lastLoopMillis = System.currentTimeMillis();
+    private volatile String lastFailure;
 
+    /** @param maxPollInterval how long the loop may go without polling before the group gives its partitions away */
     public RecordIndexer(String bootstrapServers, String groupId, SchemaRegistry registry, OpenSearchRest os,
-                         MemoryIndex index, LifecycleIndexes lifecycle, MeterRegistry metrics) {
+                         MemoryIndex index, LifecycleIndexes lifecycle, MeterRegistry metrics, Duration maxPollInterval) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
@@ -64,23 +92,29 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
         // consolidation writes transactionally: never index a record from an aborted transaction
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
+        props.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) maxPollInterval.toMillis());
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, groupId);
-        var records = Topics.MEMORY_RECORDS.valueSerde(registry).deserializer();
-        var strengthChanges = Topics.MEMORY_STRENGTH.valueSerde(registry).deserializer();
-        // one consumer for both topics, each value read with its own topic's schema
-        Deserializer<SpecificRecord> values = (topic, data) -> topic.equals(Topics.MEMORY_STRENGTH.name())
-                ? strengthChanges.deserialize(topic, data) : records.deserialize(topic, data);
-        this.consumer = new KafkaConsumer<>(props, Topics.MEMORY_RECORDS.keySerde().deserializer(), values);
+        // values are read one by one, so one that cannot be read is a dead letter rather than the end of the loop
+        this.consumer = new KafkaConsumer<>(props, Topics.MEMORY_RECORDS.keySerde().deserializer(), new ByteArrayDeserializer());
+        this.deadLetterSettings = new Properties();
+        deadLetterSettings.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        deadLetterSettings.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, groupId + "-" + UUID.randomUUID());
+        deadLetterSettings.put(ProducerConfig.ACKS_CONFIG, "all");
+        deadLetterSettings.put(ProducerConfig.CLIENT_ID_CONFIG, groupId + "-dead-letters");
+        this.records = Topics.MEMORY_RECORDS.valueSerde(registry);
+        this.strengthChanges = Topics.MEMORY_STRENGTH.valueSerde(registry);
         this.os = os;
         this.index = index;
         this.lifecycle = lifecycle;
+        this.metrics = metrics;
         this.forgotten = Counter.builder("memlog_materializer_records_forgotten")
                 .description("memories removed from the live index because they were forgotten").register(metrics);
         this.strengths = Counter.builder("memlog_materializer_strengths_indexed").register(metrics);
         this.consumerMetrics = new KafkaClientMetrics(consumer);
         consumerMetrics.bindTo(metrics);
         this.indexed = Counter.builder("memlog_materializer_records_indexed").register(metrics);
-        this.rejected = Counter.builder("memlog_materializer_records_rejected").register(metrics);
+        this.retries = Counter.builder("memlog_materializer_batch_retries")
+                .description("batches read again because the index did not take them").register(metrics);
         this.bulkTimer = Timer.builder("memlog_materializer_bulk").register(metrics);
         Gauge.builder("memlog_materializer_lag_records", lag, AtomicLong::get)
                 .description("changes in memory.records and memory.strength not yet indexed; -1 before the first poll")
@@ -89,6 +123,7 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
     }
 
     public void start() {
+        deadLetters = newDeadLetterProducer();
         consumer.subscribe(List.of(Topics.MEMORY_RECORDS.name(), Topics.MEMORY_STRENGTH.name()));
         thread.start();
     }
@@ -98,25 +133,48 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
         return thread.isAlive() && polling;
     }
 
+    /** Whether the loop thread is running and has come round within {@code within}: a dead or stuck loop is not. */
+    public boolean alive(Duration within) {
+        return thread.isAlive() && System.currentTimeMillis() - lastLoopMillis < within.toMillis();
+    }
+
+    /** Why the last batch was not indexed, while it is being retried; null when the last batch went in. */
+    public String lastFailure() {
+        return lastFailure;
+    }
+
     public long lag() {
         return lag.get();
     }
 
     @Override
     public void run() {
+        Duration backoff = Duration.ofMillis(200);
         try {
             while (running.get()) {
-                ConsumerRecords<String, SpecificRecord> batch = consumer.poll(Duration.ofMillis(500));
+                lastLoopMillis = System.currentTimeMillis();
+                ConsumerRecords<String, byte[]> batch = consumer.poll(Duration.ofMillis(500));
                 polling = true;
                 if (!batch.isEmpty()) {
-                    indexWithRetry(batch);
-                    consumer.commitSync();
+                    try {
+                        index(batch);
+                        lastFailure = null;
+                        backoff = Duration.ofMillis(200);
+                    } catch (RetryLater e) {
+                        lastFailure = e.getMessage();
+                        retries.increment();
+                        log.warn("{} changes not indexed, reading them again in {} ms: {}", batch.count(), backoff.toMillis(),
+                                e.getMessage());
+                        rewind(batch);
+                        Thread.sleep(backoff.toMillis());
+                        backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+                    }
                 }
                 updateLag();
             }
         } catch (WakeupException e) {
             if (running.get()) {
-                throw e;
+                log.error("record indexer woken up while running", e);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -125,7 +183,200 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
         } finally {
             polling = false;
             consumer.close(Duration.ofSeconds(5));
+            if (deadLetters != null) {
+                deadLetters.close(Duration.ofSeconds(5));
+            }
         }
+    }
+
+    /** The batch will be read again: every partition back to its first record in it. */
+    private void rewind(ConsumerRecords<String, byte[]> batch) {
+        for (TopicPartition partition : batch.partitions()) {
+            if (consumer.assignment().contains(partition)) {
+                consumer.seek(partition, batch.records(partition).getFirst().offset());
+            }
+        }
+    }
+
+    /** A batch the index or Kafka did not take this time; nothing of it is committed. */
+    static final class RetryLater extends Exception {
+        RetryLater(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    /** One change read from the log, with where it came from: a source of index operations or a dead letter. */
+    private record Change(ConsumerRecord<String, byte[]> source, SpecificRecord value) {
+    }
+
+    private void index(ConsumerRecords<String, byte[]> batch) throws RetryLater {
+        List<Change> changes = new ArrayList<>(batch.count());
+        List<ProducerRecord<byte[], byte[]>> letters = new ArrayList<>();
+        for (ConsumerRecord<String, byte[]> r : batch) {
+            if (r.value() == null) {
+                continue;
+            }
+            try {
+                SpecificRecord value = r.topic().equals(Topics.MEMORY_STRENGTH.name())
+                        ? strengthChanges.deserialize(r.value()) : records.deserialize(r.value());
+                changes.add(new Change(r, value));
+            } catch (RuntimeException e) {
+                if (SchemaRegistryException.transientIn(e)) {
+                    throw new RetryLater("the schema registry is unavailable: " + e.getMessage(), e);
+                }
+                letters.add(letter(r, "deserialization", e));
+            }
+        }
+        List<Change> chunk = new ArrayList<>();
+        long bytes = 0;
+        for (Change change : changes) {
+            long size = estimatedBytes(change.value());
+            if (!chunk.isEmpty() && bytes + size > MAX_BULK_BYTES) {
+                letters.addAll(bulk(chunk));
+                chunk.clear();
+                bytes = 0;
+            }
+            chunk.add(change);
+            bytes += size;
+        }
+        if (!chunk.isEmpty()) {
+            letters.addAll(bulk(chunk));
+        }
+        commit(batch, letters);
+    }
+
+    /** Dead letters and offsets in one transaction: both or neither. */
+    private void commit(ConsumerRecords<String, byte[]> batch, List<ProducerRecord<byte[], byte[]>> letters) throws RetryLater {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition partition : batch.partitions()) {
+            offsets.put(partition, new OffsetAndMetadata(batch.records(partition).getLast().offset() + 1));
+        }
+        if (deadLetters == null) {
+            try {
+                deadLetters = newDeadLetterProducer();
+            } catch (KafkaException e) {
+                throw new RetryLater("Kafka unavailable for the offsets: " + e.getMessage(), e);
+            }
+        }
+        try {
+            deadLetters.beginTransaction();
+            for (var letter : letters) {
+                deadLetters.send(letter);
+            }
+            deadLetters.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+            deadLetters.commitTransaction();
+        } catch (KafkaException e) {
+            // a rebalance took partitions away, or Kafka is away: abort, and read the batch again where it is ours
+            try {
+                deadLetters.abortTransaction();
+            } catch (KafkaException abortFailed) {
+                // fenced or in an unknown state: a new producer with the same id takes over and aborts what was open
+                deadLetters.close(Duration.ZERO);
+                deadLetters = null;
+            }
+            if (deadLetters == null) {
+                try {
+                    deadLetters = newDeadLetterProducer();
+                } catch (KafkaException again) {
+                    deadLetters = null;
+                }
+            }
+            throw new RetryLater("offsets not committed: " + e.getMessage(), e);
+        }
+        for (var letter : letters) {
+            Counter.builder("memlog_dead_letters").description("records sent to a dead-letter topic, by stage")
+                    .tag("topic", DEAD_LETTERS.name()).tag("stage", DeadLetterTopic.header(letter.headers(), DeadLetterTopic.STAGE))
+                    .register(metrics).increment();
+        }
+    }
+
+    private KafkaProducer<byte[], byte[]> newDeadLetterProducer() {
+        var producer = new KafkaProducer<>(deadLetterSettings, new ByteArraySerializer(), new ByteArraySerializer());
+        try {
+            producer.initTransactions();
+        } catch (KafkaException e) {
+            producer.close(Duration.ZERO);
+            throw e;
+        }
+        return producer;
+    }
+
+    private static ProducerRecord<byte[], byte[]> letter(ConsumerRecord<String, byte[]> r, String stage, Throwable e) {
+        log.warn("dead letter from {}-{}@{} ({}): {}", r.topic(), r.partition(), r.offset(), stage, DeadLetterTopic.describeShort(e));
+        return DEAD_LETTERS.letter(r.topic(), r.partition(), r.offset(), r.timestamp(),
+                r.key() == null ? null : r.key().getBytes(java.nio.charset.StandardCharsets.UTF_8), r.value(), r.headers(), stage, e);
+    }
+
+    private static long estimatedBytes(SpecificRecord value) {
+        return value instanceof MemoryRecord r ? 2L * r.getText().length() + 8L * (r.getEmbedding().size()
+                + r.getContextEmbedding().size()) + 4096 : 1024;
+    }
+
+    /** Indexes the changes; returns the dead letters for those the index refused for good. */
+    private List<ProducerRecord<byte[], byte[]>> bulk(List<Change> changes) throws RetryLater {
+        var request = new BulkRequest.Builder();
+        List<Change> sources = new ArrayList<>();
+        int forgetting = 0;
+        int strengthChanges = 0;
+        for (Change change : changes) {
+            List<BulkOperation> ops = new ArrayList<>(2);
+            switch (change.value()) {
+                case MemoryRecord record when record.getForgottenAt() != null -> {
+                    ops.add(BulkOperation.of(op -> op.delete(d -> d.index(index.alias()).id(record.getRecordId())
+                            .version((long) record.getVersion()).versionType(VersionType.ExternalGte))));
+                    forgetting++;
+                }
+                case MemoryRecord record -> ops.add(BulkOperation.of(op -> op.index(i -> i.index(index.alias())
+                        .id(record.getRecordId()).version((long) record.getVersion()).versionType(VersionType.ExternalGte)
+                        .document(MemoryIndex.document(record)))));
+                case MemoryStrength strength -> {
+                    ops.add(BulkOperation.of(op -> op.index(i -> i.index(lifecycle.strength()).id(strength.getRecordId())
+                            .document(LifecycleIndexes.strengthDocument(strength)))));
+                    strengthChanges++;
+                }
+                default -> throw new IllegalStateException("unexpected value " + change.value().getClass());
+            }
+            if (change.value() instanceof MemoryRecord record) {
+                ops.add(BulkOperation.of(op -> op.index(i -> i.index(lifecycle.history()).id(LifecycleIndexes.historyId(record))
+                        .document(LifecycleIndexes.historyDocument(record)))));
+            }
+            for (BulkOperation op : ops) {
+                request.operations(op);
+                sources.add(change);
+            }
+        }
+        BulkResponse response;
+        Timer.Sample sample = Timer.start();
+        try {
+            response = os.typed().bulk(request.build());
+        } catch (IOException | RuntimeException e) {
+            throw new RetryLater("OpenSearch did not take the bulk request: " + e.getMessage(), e);
+        } finally {
+            sample.stop(bulkTimer);
+        }
+        List<String> retryable = new ArrayList<>();
+        Map<ConsumerRecord<String, byte[]>, ProducerRecord<byte[], byte[]>> refused = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < response.items().size(); i++) {
+            BulkResponseItem item = response.items().get(i);
+            if (item.error() == null || item.status() == 409 || item.status() == 404) {
+                continue; // 409: a newer version is already indexed; 404: forgetting what is already gone
+            }
+            if (item.status() == 429 || item.status() >= 500) {
+                retryable.add(item.id() + ": " + item.error().reason());
+            } else {
+                Change source = sources.get(i);
+                refused.computeIfAbsent(source.source(), r -> letter(r, "indexing", new IllegalArgumentException(
+                        item.index() + " refused " + item.id() + " (" + item.status() + "): " + item.error().type() + ": "
+                                + item.error().reason())));
+            }
+        }
+        if (!retryable.isEmpty()) {
+            throw new RetryLater(retryable.size() + " changes not indexed, e.g. " + retryable.getFirst(), null);
+        }
+        indexed.increment(changes.size() - strengthChanges);
+        forgotten.increment(forgetting);
+        strengths.increment(strengthChanges);
+        return new ArrayList<>(refused.values());
     }
 
     private void updateLag() {
@@ -137,74 +388,6 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
             }
         }
         lag.set(total);
-    }
-
-    private void indexWithRetry(ConsumerRecords<String, SpecificRecord> batch) throws InterruptedException {
-        List<SpecificRecord> values = new ArrayList<>(batch.count());
-        for (ConsumerRecord<String, SpecificRecord> r : batch) {
-            if (r.value() != null) {
-                values.add(r.value());
-            }
-        }
-        Duration backoff = Duration.ofMillis(200);
-        while (running.get()) {
-            try {
-                bulk(values);
-                return;
-            } catch (RuntimeException | java.io.IOException e) {
-                log.warn("bulk indexing of {} changes failed, retrying in {} ms: {}", values.size(), backoff.toMillis(), e.getMessage());
-                Thread.sleep(backoff.toMillis());
-                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
-            }
-        }
-    }
-
-    private void bulk(List<SpecificRecord> values) throws java.io.IOException {
-        var request = new BulkRequest.Builder();
-        int forgetting = 0;
-        int strengthChanges = 0;
-        for (SpecificRecord value : values) {
-            switch (value) {
-                case MemoryRecord record when record.getForgottenAt() != null -> {
-                    request.operations(op -> op.delete(d -> d.index(index.alias()).id(record.getRecordId())
-                            .version((long) record.getVersion()).versionType(VersionType.ExternalGte)));
-                    forgetting++;
-                }
-                case MemoryRecord record -> request.operations(op -> op.index(i -> i.index(index.alias())
-                        .id(record.getRecordId()).version((long) record.getVersion()).versionType(VersionType.ExternalGte)
-                        .document(MemoryIndex.document(record))));
-                case MemoryStrength strength -> {
-                    request.operations(op -> op.index(i -> i.index(lifecycle.strength()).id(strength.getRecordId())
-                            .document(LifecycleIndexes.strengthDocument(strength))));
-                    strengthChanges++;
-                }
-                default -> throw new IllegalStateException("unexpected value " + value.getClass());
-            }
-            if (value instanceof MemoryRecord record) {
-                request.operations(op -> op.index(i -> i.index(lifecycle.history()).id(LifecycleIndexes.historyId(record))
-                        .document(LifecycleIndexes.historyDocument(record))));
-            }
-        }
-        Timer.Sample sample = Timer.start();
-        BulkResponse response = os.typed().bulk(request.build());
-        sample.stop(bulkTimer);
-        List<String> retryable = new ArrayList<>();
-        for (BulkResponseItem item : response.items()) {
-            if (item.error() == null || item.status() == 409 || item.status() == 404) {
-                continue; // 409: a newer version is already indexed; 404: forgetting what is already gone
-            } else if (item.status() == 429 || item.status() >= 500) {
-                retryable.add(item.id() + ": " + item.error().reason());
-            } else {
-                rejected.increment();
-                log.error("{} {} rejected by the index: {}", item.index(), item.id(), item.error().reason());
-            }
-        }
-        if (!retryable.isEmpty()) {
-            throw new IllegalStateException(retryable.size() + " changes not indexed, e.g. " + retryable.getFirst());
-        }
-        indexed.increment(values.size() - strengthChanges);
-        forgotten.increment(forgetting);
-        strengths.increment(strengthChanges);
     }
 
     @Override

@@ -145,12 +145,23 @@ public record SearchRequest(String query, int k, Mode mode, String userId, Strin
         if (node == null || node.isNull()) {
             return null;
         }
+        if (!node.isTextual()) {
+            throw ApiException.badRequest(field, field + " must be an ISO-8601 string such as 2023-05-08T13:56:00Z");
+        }
+        Instant at;
         try {
-            return OffsetDateTime.parse(node.asText()).toInstant();
+            at = OffsetDateTime.parse(node.asText()).toInstant();
         } catch (DateTimeParseException e) {
             throw ApiException.badRequest(field, field + " must be an ISO-8601 date-time with offset, such as 2023-05-08T13:56:00Z");
         }
+        if (at.isBefore(EARLIEST) || at.isAfter(LATEST)) {
+            throw ApiException.badRequest(field, field + " must fall in the years 1 to 9999");
+        }
+        return at;
     }
+
+    private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
 
     /** Exact values of metadata keys the memory must carry, such as {"channel": "support"}. */
     private static Map<String, String> metadata(JsonNode body) {

@@ -60,6 +60,11 @@ final class WorkingMemoryRoutes {
         } catch (IOException e) {
             throw new ApiException(503, "working memory is not reachable at consolidation-streams: " + e.getMessage(), null);
         }
+        if (response.statusCode() >= 500) {
+            // consolidation's trouble is not the caller's: they get a 503 to retry, never its 500
+            throw new ApiException(503, "working memory is unavailable at consolidation-streams (" + response.statusCode()
+                    + "); retry shortly", null);
+        }
         ctx.status(response.statusCode()).contentType("application/json").result(response.body());
     }
 

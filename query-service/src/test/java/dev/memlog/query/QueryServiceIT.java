@@ -67,7 +67,7 @@ class QueryServiceIT {
         registry = new SchemaRegistryServer(new SchemaRegistryServer.Config(kafka.bootstrapServers(), "127.0.0.1", 0,
                 "_schemas", Compatibility.BACKWARD));
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
-            Topics.ensureCreated(admin, 3, (short) 1);
+            Topics.ensureCreated(admin, dev.memlog.schemas.TopicSettings.singleBroker(3));
         }
         model = OnnxEmbeddingProvider.fromSetting("bge-small-en-v1.5-q");
         query = new QueryService(QueryService.Config.local(kafka.bootstrapServers(), registry.url(), openSearch.url(),
@@ -419,7 +419,9 @@ class QueryServiceIT {
         assertThat(appended.getTenantId()).isEqualTo("tenant-b");
         assertThat(appended.getKind()).isEqualTo(AccessKind.USED);
         assertThat(appended.getRequestId()).isEqualTo("req-9");
-        assertThat(appended.getOccurredAt()).isEqualTo(Instant.parse("2024-02-03T04:05:06Z"));
+        // the client's time is a time on the owner's timeline; the access itself happened when the platform received it
+        assertThat(appended.getEventTime()).isEqualTo(Instant.parse("2024-02-03T04:05:06Z"));
+        assertThat(appended.getOccurredAt()).isAfter(Instant.now().minusSeconds(60));
         assertThat(appended.getMemories()).extracting(m -> m.getRecordId()).containsExactly("r-1", "r-2");
     }
 
@@ -431,6 +433,8 @@ class QueryServiceIT {
             unknown signal  | {"user_id":"u","record_ids":["r"],"signal":"loved"}           | signal
             bad timestamp   | {"user_id":"u","record_ids":["r"],"signal":"used","timestamp":"later"} | timestamp
             bad feedback id | {"user_id":"u","record_ids":["r"],"signal":"used","feedback_id":"a b"} | feedback_id
+            future use      | {"user_id":"u","record_ids":["r"],"signal":"used","timestamp":"2099-01-01T00:00:00Z"} | timestamp
+            ancient use     | {"user_id":"u","record_ids":["r"],"signal":"used","timestamp":"1969-01-01T00:00:00Z"} | timestamp
             """)
     void badFeedbackIsA400NamingTheField(String name, String body, String field) throws Exception {
         var response = post("/v1/feedback", "key-a", body);
@@ -476,5 +480,54 @@ class QueryServiceIT {
                 HttpResponse.BodyHandlers.ofString()).statusCode() == 200);
         String metrics = http.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics).contains("memlog_materializer_lag_records").contains("memlog_materializer_records_indexed_total");
+    }
+
+    /** What the materializer sent to its dead-letter topic so far, as an operator reads it. */
+    static List<dev.memlog.schemas.DeadLetterTopic.Letter> materializerDeadLetters() {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "dlq-reader-" + System.nanoTime());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        List<dev.memlog.schemas.DeadLetterTopic.Letter> letters = new java.util.ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(props, new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            consumer.subscribe(List.of(Topics.MATERIALIZER_DEAD_LETTERS.name()));
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(300)).forEach(r -> letters.add(dev.memlog.schemas.DeadLetterTopic.read(r)));
+            }
+        }
+        return letters;
+    }
+
+    @Test
+    void aRecordThatCannotBeReadOrThatTheIndexRefusesIsADeadLetterAndIndexingGoesOn() throws Exception {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        String key = MemoryOwner.of("tenant-a", "poison-user", null).key();
+        try (var raw = new KafkaProducer<>(props, new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer())) {
+            raw.send(new ProducerRecord<>(Topics.MEMORY_RECORDS.name(), key, "not avro".getBytes(java.nio.charset.StandardCharsets.UTF_8))).get();
+            raw.send(new ProducerRecord<>(Topics.MEMORY_STRENGTH.name(), key, new byte[] {0, 0, 0, 0x7f, 0x70, 1})).get();
+        }
+        // a version the index cannot take: its vector has the wrong dimension
+        send(record("tenant-a", "poison-user", "poison-dim", "A vector of the wrong size", 1, List.of(0.5f, 0.5f)));
+        send(record("tenant-a", "poison-user", "poison-after", "I keep the spare key under the blue flowerpot", 1));
+
+        await().atMost(Duration.ofSeconds(60)).until(() -> count("{\"query\":{\"term\":{\"record_id\":\"poison-after\"}}}") == 1);
+        var letters = materializerDeadLetters();
+        assertThat(letters).extracting(dev.memlog.schemas.DeadLetterTopic.Letter::stage)
+                .contains("deserialization", "deserialization", "indexing");
+        assertThat(letters).filteredOn(l -> "indexing".equals(l.stage())).singleElement().satisfies(l -> {
+            assertThat(l.sourceTopic()).isEqualTo(Topics.MEMORY_RECORDS.name());
+            assertThat(l.message()).contains("poison-dim").contains("400");
+        });
+        assertThat(letters).filteredOn(l -> "deserialization".equals(l.stage()))
+                .extracting(dev.memlog.schemas.DeadLetterTopic.Letter::sourceTopic)
+                .containsExactlyInAnyOrder(Topics.MEMORY_RECORDS.name(), Topics.MEMORY_STRENGTH.name());
+        String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + query.port() + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertThat(metrics).contains("memlog_dead_letters_total{service=\"query-service\",stage=\"indexing\"");
     }
 }

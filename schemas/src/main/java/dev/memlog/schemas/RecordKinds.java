@@ -14,11 +14,32 @@ public final class RecordKinds {
      */
     public static final String LINE_SOURCES = "line_sources";
 
+    /**
+     * Metadata keys consolidation sets on what it derives and reads back: a client may not send them, or a turn could
+     * pass for a summary, an explicit memory or a fact of another value.
+     */
+    public static final java.util.Set<String> RESERVED_METADATA = java.util.Set.of("kind", "pinned", LINE_SOURCES,
+            "summarizer", "turns", "extractor", "subject", "attribute", "value", "negated", "superseded_by", "supersedes",
+            "mentions", "source");
+
     private RecordKinds() {
     }
 
-    /** Explicit memories, standing instructions and anything an agent marked {@code pinned} never decay. */
+    /**
+     * What an agent deliberately asked to keep ({@code POST /v1/memories}: facts and standing instructions) never
+     * decays. Nothing said in conversation is pinned: an instruction-shaped turn fades like any other memory.
+     */
     public static boolean pinned(String tier, java.util.Map<String, String> metadata) {
-        return "PROCEDURAL".equals(tier) || EXPLICIT.equals(metadata.get("kind")) || "true".equalsIgnoreCase(metadata.get("pinned"));
+        return EXPLICIT.equals(metadata.get("kind"));
+    }
+
+    /** The metadata a client sent, without the keys consolidation reserves for itself. */
+    public static java.util.Map<String, String> clientMetadata(java.util.Map<String, String> metadata) {
+        if (metadata.keySet().stream().noneMatch(RESERVED_METADATA::contains)) {
+            return metadata;
+        }
+        var kept = new java.util.LinkedHashMap<>(metadata);
+        kept.keySet().removeAll(RESERVED_METADATA);
+        return kept;
     }
 }

@@ -30,6 +30,12 @@ public record Topic<K, V extends SpecificRecord>(
      * @param lingerMs how long a send may wait to join a batch
      */
     public KafkaProducer<K, V> producer(String bootstrapServers, SchemaRegistry registry, String clientId, int lingerMs) {
+        return producer(bootstrapServers, registry, clientId, lingerMs, Map.of());
+    }
+
+    /** @param overrides producer settings that take the place of these defaults (a transactional id, a shorter timeout) */
+    public KafkaProducer<K, V> producer(String bootstrapServers, SchemaRegistry registry, String clientId, int lingerMs,
+                                        Map<String, Object> overrides) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -40,6 +46,11 @@ public record Topic<K, V extends SpecificRecord>(
         props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
         props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 15_000);
         props.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
+        props.putAll(overrides);
+        if ((int) props.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG) < 15_000 + lingerMs) {
+            // the client refuses a delivery timeout shorter than its request timeout plus linger
+            props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.max(1000, (int) props.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG) - lingerMs));
+        }
         return new KafkaProducer<>(props, keySerde.serializer(), valueSerde(registry).serializer());
     }
 }

@@ -23,12 +23,12 @@ public final class Topics {
     /** The log of record: appended by ingest-service, kept forever, replayed to re-derive memory. */
     public static final Topic<String, MemoryEvent> MEMORY_EVENTS = new Topic<>(
             "memory.events", Serdes.String(), MemoryEvent.class,
-            Map.of("retention.ms", "-1", "cleanup.policy", "delete", "min.insync.replicas", "1"));
+            Map.of("retention.ms", "-1", "cleanup.policy", "delete"));
 
     /** Derived memory records, every version kept, so history and time travel can read them back. */
     public static final Topic<String, MemoryRecord> MEMORY_RECORDS = new Topic<>(
             "memory.records", Serdes.String(), MemoryRecord.class,
-            Map.of("retention.ms", "-1", "cleanup.policy", "delete", "min.insync.replicas", "1"));
+            Map.of("retention.ms", "-1", "cleanup.policy", "delete"));
 
     /**
      * What retrieval returned and what agents said they used: appended by query-service, kept forever, because
@@ -36,12 +36,12 @@ public final class Topics {
      */
     public static final Topic<String, MemoryAccess> MEMORY_ACCESS = new Topic<>(
             "memory.access", Serdes.String(), MemoryAccess.class,
-            Map.of("retention.ms", "-1", "cleanup.policy", "delete", "min.insync.replicas", "1"));
+            Map.of("retention.ms", "-1", "cleanup.policy", "delete"));
 
     /** Each memory's use history as it changes, for retrieval to weigh strength: derived by consolidation. */
     public static final Topic<String, MemoryStrength> MEMORY_STRENGTH = new Topic<>(
             "memory.strength", Serdes.String(), MemoryStrength.class,
-            Map.of("retention.ms", "-1", "cleanup.policy", "delete", "min.insync.replicas", "1"));
+            Map.of("retention.ms", "-1", "cleanup.policy", "delete"));
 
     /** Consolidation's use history of every live memory, for decay and forgetting: a state store. */
     public static final StateStore<MemoryStrength> STRENGTHS = new StateStore<>("memory-strength", MemoryStrength.class);
@@ -58,8 +58,13 @@ public final class Topics {
     /** Consolidation's live facts and instructions per owner, for reinforcement and supersession: a state store. */
     public static final StateStore<MemoryRecord> OWNER_FACTS = new StateStore<>("owner-facts", MemoryRecord.class);
 
-    /** Events consolidation could not read, with the error in their headers; raw bytes, kept for inspection. */
-    public static final String CONSOLIDATION_DEAD_LETTERS = "memory.events.dlq";
+    /** Events and accesses consolidation could not read or process, as read, with the error in their headers. */
+    public static final DeadLetterTopic CONSOLIDATION_DEAD_LETTERS =
+            new DeadLetterTopic("memory.consolidation.dlq", "consolidation-streams");
+
+    /** Records and use histories the materializer could not read or the index refused, as read, with the error. */
+    public static final DeadLetterTopic MATERIALIZER_DEAD_LETTERS =
+            new DeadLetterTopic("memory.materializer.dlq", "query-service");
 
     private Topics() {
     }
@@ -68,15 +73,28 @@ public final class Topics {
         return List.of(MEMORY_EVENTS, MEMORY_RECORDS, MEMORY_ACCESS, MEMORY_STRENGTH);
     }
 
-    /** Creates the missing topics; existing ones are left as they are. */
-    public static void ensureCreated(Admin admin, int partitions, short replicationFactor)
-            throws InterruptedException, ExecutionException {
+    public static List<DeadLetterTopic> deadLetters() {
+        return List.of(CONSOLIDATION_DEAD_LETTERS, MATERIALIZER_DEAD_LETTERS);
+    }
+
+    /** Every topic the services create, with its settings under these creation settings. */
+    public static List<NewTopic> definitions(TopicSettings settings) {
         List<NewTopic> wanted = new ArrayList<>();
         for (Topic<String, ?> topic : all()) {
-            wanted.add(new NewTopic(topic.name(), partitions, replicationFactor).configs(topic.config()));
+            Map<String, String> config = new java.util.HashMap<>(topic.config());
+            config.put("min.insync.replicas", Integer.toString(settings.minInsyncReplicas()));
+            wanted.add(new NewTopic(topic.name(), settings.partitions(), settings.replicationFactor()).configs(config));
         }
-        wanted.add(new NewTopic(CONSOLIDATION_DEAD_LETTERS, partitions, replicationFactor)
-                .configs(Map.of("retention.ms", "-1")));
+        for (DeadLetterTopic dlq : deadLetters()) {
+            wanted.add(new NewTopic(dlq.name(), settings.partitions(), settings.replicationFactor())
+                    .configs(dlq.config(settings.minInsyncReplicas())));
+        }
+        return wanted;
+    }
+
+    /** Creates the missing topics; existing ones are left as they are. */
+    public static void ensureCreated(Admin admin, TopicSettings settings) throws InterruptedException, ExecutionException {
+        List<NewTopic> wanted = definitions(settings);
         var existing = admin.listTopics().names().get();
         var missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
         if (missing.isEmpty()) {

@@ -9,6 +9,7 @@ import dev.memlog.ingest.IngestService;
 import dev.memlog.query.QueryService;
 import dev.memlog.registry.Compatibility;
 import dev.memlog.registry.SchemaRegistryServer;
+import dev.memlog.schemas.TopicSettings;
 import dev.memlog.testkit.InProcessKafkaBroker;
 import dev.memlog.testkit.ChildProcessOpenSearchNode;
 import java.nio.file.Path;
@@ -73,22 +74,24 @@ public final class LocalStack implements AutoCloseable {
             // retrieval tuning (weights, shaping, tokenizer, query instruction) follows query-service's environment variables
             var tuned = QueryService.Config.from(env);
             EmbeddingProvider model = OnnxEmbeddingProvider.fromSetting(config.embeddingModel(), tuned.queryInstruction());
+            // limits follow ingest-service's environment variables; topics have one replica on the one broker
+            var limits = IngestService.Config.from(env);
             ingest = new IngestService(new IngestService.Config("127.0.0.1", config.ingestPort(), kafka.bootstrapServers(),
-                    registry.url(), config.apiKeys(), 1 << 20, 1000, 32_768, config.partitions(), (short) 1));
+                    registry.url(), config.apiKeys(), limits.maxRequestBytes(), limits.maxBatchTurns(), limits.maxContentChars(),
+                    limits.maxFutureSkew(), limits.appendTimeout(), TopicSettings.singleBroker(config.partitions())));
             started.push(ingest);
             progress.accept(done(t, "ingest-service at http://127.0.0.1:" + ingest.port()));
 
             t = System.nanoTime();
             progress.accept("[5/6] consolidation-streams (exactly_once_v2)");
-            // what consolidation derives (previous-turn context, summaries) follows its environment variables
-            var consolidationTuning = ConsolidationService.Config.from(env);
-            consolidation = new ConsolidationService(new ConsolidationService.Config("memlog-consolidation",
-                    kafka.bootstrapServers(), registry.url(), config.dataDir().resolve("streams"), "127.0.0.1",
-                    config.consolidationPort(), config.embeddingModel(), config.partitions(), (short) 1,
-                    consolidationTuning.embedPreviousTurn(),
-                    consolidationTuning.summaries(), consolidationTuning.facts(),
-                    consolidationTuning.importance(), consolidationTuning.workingMemoryTokens(), consolidationTuning.lifecycle(),
-                    null), model);
+            // what consolidation derives (previous-turn context, summaries) follows its environment variables; where it
+            // finds Kafka and keeps its state, and the replication of its topics on one broker, are the stack's
+            consolidation = new ConsolidationService(ConsolidationService.Config.from(env.with(Map.of(
+                    "STREAMS_APPLICATION_ID", "memlog-consolidation", "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
+                    "SCHEMA_REGISTRY_URL", registry.url(), "STREAMS_STATE_DIR", config.dataDir().resolve("streams").toString(),
+                    "HTTP_HOST", "127.0.0.1", "CONSOLIDATION_PORT", Integer.toString(config.consolidationPort()),
+                    "EMBEDDING_MODEL", config.embeddingModel(), "TOPIC_PARTITIONS", Integer.toString(config.partitions()),
+                    "TOPIC_REPLICATION_FACTOR", "1", "TOPIC_MIN_INSYNC_REPLICAS", "1"))), model);
             started.push(consolidation);
             progress.accept(done(t, "consolidation-streams health at http://127.0.0.1:" + consolidation.port()));
 
@@ -97,7 +100,8 @@ public final class LocalStack implements AutoCloseable {
             query = new QueryService(new QueryService.Config("127.0.0.1", config.queryPort(), kafka.bootstrapServers(),
                     registry.url(), openSearch.url(), "memlog-records", 1, 0, tuned.tuning(), "memlog-query-materializer",
                     config.embeddingModel(), tuned.queryInstruction(), config.apiKeys(), tuned.tokenizer(), tuned.reranker(),
-                    "http://127.0.0.1:" + consolidation.port(), tuned.strengthModel()), model);
+                    "http://127.0.0.1:" + consolidation.port(), tuned.strengthModel(), tuned.materializerMaxPollInterval(),
+                    tuned.readyMaxLag()), model);
             started.push(query);
             progress.accept(done(t, "query-service at http://127.0.0.1:" + query.port()));
         } catch (Exception | Error e) {

@@ -199,7 +199,9 @@ class EndToEndIT {
                 observed, "blue")));
         String red = recordId(acme.appendTurns(turn("strength-user", "The spare key is under the flowerpot by the red door.",
                 observed, "red")));
-        await().atMost(Duration.ofSeconds(60)).until(() -> acme.count("strength-user") == 2);
+        // the user is back today: their clock runs to now, and the two notes are 200 days old by it
+        acme.appendTurns(turn("strength-user", "Back from a long trip.", Instant.now().toString(), "trip"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> acme.count("strength-user") == 3);
 
         // five retrievals of the red one only (a filter keeps the blue one out of them)
         for (int i = 0; i < 5; i++) {
@@ -209,7 +211,7 @@ class EndToEndIT {
         assertThat(acme.history(blue).path("strength").isMissingNode()).as("never used: no use history").isTrue();
 
         JsonNode hits = keyQuery(null);
-        assertThat(hits.findValuesAsText("record_id")).containsExactly(red, blue);
+        assertThat(hits.findValuesAsText("record_id")).startsWith(red, blue);
         double redStrength = hits.get(0).path("explanation").path("strength").asDouble();
         double blueStrength = hits.get(1).path("explanation").path("strength").asDouble();
         assertThat(redStrength).isGreaterThan(blueStrength + 0.1);
@@ -256,5 +258,50 @@ class EndToEndIT {
 
     static List<String> texts(JsonNode response) {
         return response.path("hits").findValuesAsText("text");
+    }
+
+    @Test
+    void aHistoryFromThreeYearsAgoIsStillThereAfterItIsSearchedAndCheckedForForgetting() throws Exception {
+        String owner = "backfill-user";
+        ObjectNode batch = Json.mapper().createObjectNode();
+        var history = batch.putArray("turns");
+        String[][] said = {
+            {"2023-01-10T09:00:00Z", "Okay, sounds good to me."},
+            {"2023-01-10T09:01:00Z", "I live in Leeds with my partner Sam."},
+            {"2023-03-02T18:00:00Z", "My daughter Ines started violin lessons this week."},
+            {"2023-06-15T12:00:00Z", "We are planning a trip to Kyoto in October."},
+            {"2023-09-01T08:30:00Z", "I am allergic to shellfish, so no prawns please."},
+            {"2023-12-20T19:00:00Z", "I adopted a cat called Miso."},
+            {"2023-12-20T19:05:00Z", "Miso sleeps on the piano all day."},
+            {"2023-12-21T10:00:00Z", "See you after the holidays."}};
+        for (String[] turn : said) {
+            history.addObject().put("user_id", owner).put("session_id", owner + "-" + turn[0].substring(0, 10)).put("role", "user")
+                    .put("content", turn[1]).put("timestamp", turn[0]);
+        }
+        List<String> events = ids(acme.appendTurns(batch));
+        await().atMost(Duration.ofSeconds(90)).until(() -> acme.stats(owner).path("records").asLong() >= said.length);
+
+        // the agent searches the history today, and reports uses dated hours after the history ends: several checks
+        JsonNode hits = acme.search(Json.mapper().createObjectNode().put("query", "what pets does the family have?")
+                .put("user_id", owner).put("k", 10)).path("hits");
+        assertThat(hits.findValuesAsText("text")).anyMatch(t -> t.contains("Miso"));
+        for (int hour = 1; hour <= 4; hour++) {
+            acme.feedback(Json.mapper().createObjectNode().put("user_id", owner).put("signal", "used")
+                    .put("timestamp", Instant.parse("2023-12-21T10:00:00Z").plus(Duration.ofHours(hour)).toString())
+                    .set("record_ids", Json.mapper().createArrayNode().add(hits.get(0).path("record_id").asText())));
+        }
+        String used = hits.get(0).path("record_id").asText();
+        // consolidation has taken the search and the four reports through its checks once the last one shows
+        await().atMost(Duration.ofSeconds(60)).until(() -> acme.history(used).path("strength").path("used").asInt() == 4);
+
+        // the January small talk had faded by the owner's own summer; everything else is as December 2023 left it
+        assertThat(acme.stats(owner).path("forgotten").asLong()).isEqualTo(1);
+        for (int i = 1; i < events.size(); i++) {
+            String recordId = dev.memlog.consolidation.EpisodeRecorder.recordId("acme", events.get(i),
+                    dev.memlog.schemas.avro.MemoryTier.EPISODIC);
+            assertThat(acme.history(recordId).path("live").asBoolean()).as(said[i][1]).isTrue();
+        }
+        assertThat(acme.history(dev.memlog.consolidation.EpisodeRecorder.recordId("acme", events.getFirst(),
+                dev.memlog.schemas.avro.MemoryTier.EPISODIC)).path("live").asBoolean()).isFalse();
     }
 }

@@ -38,17 +38,29 @@ public final class ServiceServer implements AutoCloseable {
     public static ServiceServer start(String service, String host, int port, long maxRequestBytes,
                                       PrometheusMeterRegistry metrics, Map<String, BooleanSupplier> readiness,
                                       Consumer<JavalinConfig> routes) {
+        return start(service, host, port, maxRequestBytes, metrics, Health.ready(readiness), routes);
+    }
+
+    /** @param health what the liveness, readiness and startup probes report */
+    public static ServiceServer start(String service, String host, int port, long maxRequestBytes,
+                                      PrometheusMeterRegistry metrics, Health health, Consumer<JavalinConfig> routes) {
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.concurrency.useVirtualThreads = true;
             config.http.maxRequestSize = maxRequestBytes;
             config.jsonMapper(new JavalinJackson(Json.mapper(), true));
+            // what the server itself refuses (a URI or headers too long) is a JSON error like any other
+            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
             config.requestLogger.http((ctx, ms) -> timeRequest(metrics, ctx, ms));
-            config.routes.get("/health/live", ctx -> ctx.json(Map.of("status", "UP", "service", service)));
-            config.routes.get("/health/ready", ctx -> ready(ctx, service, readiness));
+            config.routes.get("/health/live", ctx -> probe(ctx, service, Health.run(health.liveness())));
+            config.routes.get("/health/ready", ctx -> probe(ctx, service, Health.run(health.readiness())));
+            config.routes.get("/health/started", ctx -> {
+                boolean started = health.started().getAsBoolean();
+                ctx.status(started ? 200 : 503).json(Map.of("status", started ? "UP" : "DOWN", "service", service));
+            });
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                     .result(metrics.scrape()));
-            config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.field()));
+            config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.field(), e.details()));
             config.routes.exception(JsonProcessingException.class, (e, ctx) ->
                     error(ctx, 400, "request body is not valid JSON: " + e.getOriginalMessage(), null));
             config.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(),
@@ -74,29 +86,26 @@ public final class ServiceServer implements AutoCloseable {
         return app.port();
     }
 
-    private static void ready(Context ctx, String service, Map<String, BooleanSupplier> checks) {
-        Map<String, String> results = new LinkedHashMap<>();
-        boolean ready = true;
-        for (var check : checks.entrySet()) {
-            boolean ok;
-            try {
-                ok = check.getValue().getAsBoolean();
-            } catch (RuntimeException e) {
-                ok = false;
-            }
-            results.put(check.getKey(), ok ? "UP" : "DOWN");
-            ready &= ok;
-        }
-        ctx.status(ready ? 200 : 503).json(Map.of("status", ready ? "UP" : "DOWN", "service", service, "checks", results));
+    private static void probe(Context ctx, String service, Map<String, Health.Check> checks) {
+        boolean up = checks.values().stream().allMatch(Health.Check::up);
+        Map<String, Object> results = new LinkedHashMap<>();
+        checks.forEach((name, check) -> results.put(name, Map.of("status", check.up() ? "UP" : "DOWN",
+                "detail", check.detail() == null ? "" : check.detail())));
+        ctx.status(up ? 200 : 503).json(Map.of("status", up ? "UP" : "DOWN", "service", service, "checks", results));
     }
 
     private static void error(Context ctx, int status, String message, String field) {
+        error(ctx, status, message, field, Map.of());
+    }
+
+    private static void error(Context ctx, int status, String message, String field, Map<String, Object> details) {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", status);
         body.put("error", message);
         if (field != null) {
             body.put("field", field);
         }
+        details.forEach(body::putIfAbsent);
         ctx.status(status).json(body);
     }
 

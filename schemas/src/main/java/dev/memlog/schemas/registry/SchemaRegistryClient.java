@@ -106,7 +106,31 @@ public final class SchemaRegistryClient implements SchemaRegistry {
         return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
     }
 
+    /** Tries a request up to three times when the registry cannot be reached or fails on its side. */
     private JsonNode send(String method, String path, JsonNode body) {
+        SchemaRegistryException last = null;
+        for (long backoff : new long[] {0, 200, 1000}) {
+            if (backoff > 0) {
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new SchemaRegistryException("interrupted while calling the schema registry", e);
+                }
+            }
+            try {
+                return sendOnce(method, path, body);
+            } catch (SchemaRegistryException e) {
+                if (!e.isTransient()) {
+                    throw e;
+                }
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    private JsonNode sendOnce(String method, String path, JsonNode body) {
         try {
             HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
                     .timeout(Duration.ofSeconds(10))

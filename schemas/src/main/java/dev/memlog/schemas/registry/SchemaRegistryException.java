@@ -17,6 +17,21 @@ public class SchemaRegistryException extends RuntimeException {
         this.errorCode = -1;
     }
 
+    /** The registry could not be reached or failed on its side: worth retrying, and no fault of the record. */
+    public boolean isTransient() {
+        return status == -1 || status >= 500;
+    }
+
+    /** Whether the error, or one of its causes, is a registry that could not answer: the record itself may be fine. */
+    public static boolean transientIn(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SchemaRegistryException e && e.isTransient()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public int status() {
         return status;
     }
