@@ -3,7 +3,10 @@ package dev.memlog.bench;
 import java.util.Arrays;
 import java.util.List;
 
-/** {@code ./benchmark [options]}: LoCoMo retrieval; {@code ./benchmark lifecycle [options]}: the synthetic lifecycle workload. */
+/**
+ * {@code ./benchmark [options]}: LoCoMo retrieval; {@code ./benchmark lifecycle [options]}: the synthetic lifecycle
+ * workload; {@code ./benchmark faults}: every fault scenario and the fuzz.
+ */
 public final class BenchMain {
 
     private BenchMain() {
@@ -14,6 +17,9 @@ public final class BenchMain {
             List<String> rest = Arrays.asList(args).subList(1, args.length);
             new LifecycleBenchmark(LifecycleBenchmark.Options.parse(rest)).run();
             System.exit(0);
+        }
+        if (args.length > 0 && args[0].equals("faults")) {
+            dev.memlog.faults.FaultSuite.main(new String[] {"bench/results"});
         }
         LocomoBenchmark.main(args);
     }

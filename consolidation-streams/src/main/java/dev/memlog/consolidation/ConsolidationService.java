@@ -59,15 +59,20 @@ public final class ConsolidationService implements AutoCloseable {
      * @param maxThreadReplacements stream threads replaced within ten minutes past which the instance reports itself dead
      * @param groupInstanceId static group membership (a StatefulSet pod name): a restart within the session timeout
      *                        gets its tasks back without a rebalance; null for dynamic membership
+     * @param streamsOverrides any Kafka Streams or client setting, from KAFKA_STREAMS_* (KAFKA_STREAMS_SESSION_TIMEOUT_MS)
      */
     public record Config(String applicationId, String bootstrapServers, String schemaRegistryUrl, Path stateDir,
                          String host, int port, String embeddingModel, TopicSettings topics, int streamsReplication,
                          int standbyReplicas, boolean embedPreviousTurn, SummaryChoice summaries, FactChoice facts,
                          ImportanceScorer importance, int workingMemoryTokens, Lifecycle lifecycle, String advertisedServer,
                          Duration sessionStateTtl, int maxEventContentChars, Duration transactionTimeout,
-                         int maxThreadReplacements, String groupInstanceId) {
+                         int maxThreadReplacements, String groupInstanceId, Map<String, String> streamsOverrides) {
         public static Config from(Env env) {
             var topics = TopicSettings.from(env::optional);
+            var summaries = SummaryChoice.from(env);
+            var facts = FactChoice.from(env);
+            boolean llm = summaries.kind().equals("llm") || facts.kind().equals("llm")
+                    || env.string("IMPORTANCE_SCORER", "signals").equalsIgnoreCase("llm");
             return new Config(env.string("STREAMS_APPLICATION_ID", "memlog-consolidation"),
                     env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
                     env.string("SCHEMA_REGISTRY_URL", "http://127.0.0.1:8081"),
@@ -76,12 +81,13 @@ public final class ConsolidationService implements AutoCloseable {
                     env.string("EMBEDDING_MODEL", "bge-small-en-v1.5-q"), topics,
                     env.integer("STREAMS_REPLICATION_FACTOR", topics.replicationFactor()),
                     env.integer("STREAMS_STANDBY_REPLICAS", 1),
-                    Boolean.parseBoolean(env.string("EMBED_PREVIOUS_TURN", "true")), SummaryChoice.from(env),
-                    FactChoice.from(env), importance(env), env.integer("WORKING_MEMORY_TOKENS", 2000),
+                    Boolean.parseBoolean(env.string("EMBED_PREVIOUS_TURN", "true")), summaries,
+                    facts, importance(env), env.integer("WORKING_MEMORY_TOKENS", 2000),
                     Lifecycle.from(env, Clock.systemUTC()), env.optional("CONSOLIDATION_ADVERTISED_SERVER"),
                     ConsolidationService.sessionStateTtl(env), env.integer("MAX_EVENT_CONTENT_CHARS", 65_536),
-                    env.duration("STREAMS_TRANSACTION_TIMEOUT_MS", Duration.ofSeconds(60)),
-                    env.integer("MAX_STREAM_THREAD_REPLACEMENTS", 5), env.optional("STREAMS_GROUP_INSTANCE_ID"));
+                    env.duration("STREAMS_TRANSACTION_TIMEOUT_MS", defaultTransactionTimeout(llm)),
+                    env.integer("MAX_STREAM_THREAD_REPLACEMENTS", 5), env.optional("STREAMS_GROUP_INSTANCE_ID"),
+                    env.passthrough("KAFKA_STREAMS_"));
         }
 
         /** IMPORTANCE_SCORER: signals (offline, the default) or llm (the LLM_* endpoint, signals when it fails). */
@@ -109,6 +115,15 @@ public final class ConsolidationService implements AutoCloseable {
      */
     static LlmEndpoint llm(Env env) {
         return LlmEndpoint.from(env, Duration.ofSeconds(2), Duration.ofSeconds(5));
+    }
+
+    /**
+     * How long one exactly-once transaction may stay open. It is also how long the open transaction of an instance that
+     * died blocks every read-committed reader of its output, so short is better: Kafka Streams' 10 s, unless an LLM is
+     * called inside transactions, where a record may take a few calls of up to LLM_TIMEOUT_MS per task of a thread.
+     */
+    static Duration defaultTransactionTimeout(boolean llmInTransactions) {
+        return llmInTransactions ? Duration.ofSeconds(60) : Duration.ofSeconds(10);
     }
 
     /** SESSION_STATE_TTL_DAYS: how long per-session state outlives a session's last turn, in platform time. */
@@ -284,6 +299,8 @@ public final class ConsolidationService implements AutoCloseable {
         props.put(DeadLetterHandler.METRICS_CONFIG, metrics);
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
         props.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 200);
+        // KAFKA_STREAMS_* settings last: an operator's word on any Kafka Streams or client setting
+        props.putAll(config.streamsOverrides());
         return props;
     }
 

@@ -62,6 +62,12 @@ public final class DeadLetterHandler implements ProcessingExceptionHandler, Dese
     public ProductionExceptionHandler.Response handleError(ErrorHandlerContext context, ProducerRecord<byte[], byte[]> record,
                                                            Exception e) {
         if (e instanceof RecordTooLargeException) {
+            if (TOPIC.name().equals(record.topic())) {
+                // a dead letter that cannot be written: its source is still at its offset, and the log says where
+                log.error("dead letter for {}-{}@{} not written: {}", context.topic(), context.partition(), context.offset(),
+                        e.toString());
+                return ProductionExceptionHandler.Response.resume();
+            }
             // what the input derived cannot be stored: the input is the dead letter, the rest of its output stands
             return ProductionExceptionHandler.Response.resume(letter(context, "production", e));
         }

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
@@ -16,7 +17,8 @@ import org.apache.kafka.streams.KafkaStreams;
  * it has reached running once, its state restored.
  */
 final class StreamsHealth {
-    private final KafkaStreams streams;
+    private final Supplier<KafkaStreams.State> state;
+    private final Supplier<Map<MetricName, ? extends Metric>> metrics;
     private final int maxReplacements;
     private final Duration window;
     private final Deque<Long> replacements = new ArrayDeque<>();
@@ -24,7 +26,14 @@ final class StreamsHealth {
     private volatile boolean closing;
 
     StreamsHealth(KafkaStreams streams, int maxReplacements, Duration window) {
-        this.streams = streams;
+        this(streams::state, streams::metrics, maxReplacements, window);
+    }
+
+    /** @param state and {@code metrics} read from the Kafka Streams client (or a test's stand-in for them) */
+    StreamsHealth(Supplier<KafkaStreams.State> state, Supplier<Map<MetricName, ? extends Metric>> metrics, int maxReplacements,
+                  Duration window) {
+        this.state = state;
+        this.metrics = metrics;
         this.maxReplacements = maxReplacements;
         this.window = window;
     }
@@ -56,7 +65,7 @@ final class StreamsHealth {
     }
 
     Check liveness() {
-        KafkaStreams.State state = streams.state();
+        KafkaStreams.State state = this.state.get();
         if (state == KafkaStreams.State.ERROR || state == KafkaStreams.State.PENDING_ERROR) {
             return Check.down("Kafka Streams is in state " + state);
         }
@@ -77,7 +86,7 @@ final class StreamsHealth {
     }
 
     Check readiness() {
-        KafkaStreams.State state = streams.state();
+        KafkaStreams.State state = this.state.get();
         boolean ready = started && (state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING);
         String detail = state + ", lag " + lag() + " records";
         return ready ? Check.up(detail) : Check.down(detail);
@@ -86,7 +95,7 @@ final class StreamsHealth {
     /** The longest time any stream thread's main consumer has gone without polling, in seconds. */
     private double longestSilence() {
         double longest = 0;
-        for (Map.Entry<MetricName, ? extends Metric> m : streams.metrics().entrySet()) {
+        for (Map.Entry<MetricName, ? extends Metric> m : metrics.get().entrySet()) {
             MetricName name = m.getKey();
             if (name.name().equals("last-poll-seconds-ago") && name.group().equals("consumer-metrics")
                     && name.tags().getOrDefault("client-id", "").endsWith("-consumer")
@@ -103,7 +112,7 @@ final class StreamsHealth {
     /** Records in the input topics not yet processed by this instance's tasks. */
     long lag() {
         long total = 0;
-        for (Map.Entry<MetricName, ? extends Metric> m : streams.metrics().entrySet()) {
+        for (Map.Entry<MetricName, ? extends Metric> m : metrics.get().entrySet()) {
             MetricName name = m.getKey();
             if (name.name().equals("records-lag") && name.group().equals("consumer-fetch-manager-metrics")
                     && name.tags().containsKey("partition")

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.KeyQueryMetadata;
 import org.apache.kafka.streams.StoreQueryParameters;
 import org.apache.kafka.streams.errors.InvalidStateStoreException;
 import org.apache.kafka.streams.state.HostInfo;
@@ -52,8 +53,12 @@ final class WorkingMemoryQueries {
         }
         String key = WorkingMemory.key(owner, session);
         if (self != null && !Boolean.parseBoolean(ctx.queryParam("forwarded"))) {
-            var metadata = streams.queryMetadataForKey(WorkingMemory.STORE, key, Serdes.String().serializer());
-            HostInfo active = metadata == null ? null : metadata.activeHost();
+            // the session lives in the partition of its owner: records are keyed by owner, not by session
+            var metadata = streams.queryMetadataForKey(WorkingMemory.STORE, owner.key(), Serdes.String().serializer());
+            if (metadata == null || metadata.equals(KeyQueryMetadata.NOT_AVAILABLE)) {
+                throw new ApiException(503, "working memory is being restored or rebalanced; retry shortly", null);
+            }
+            HostInfo active = metadata.activeHost();
             if (active != null && active.port() >= 0 && !active.equals(self)) {
                 forward(ctx, active);
                 return;
@@ -61,6 +66,7 @@ final class WorkingMemoryQueries {
         }
         SessionBuffer buffer;
         try {
+            // the key names its owner and session: whichever local partition holds it answers
             buffer = streams.store(StoreQueryParameters.fromNameAndType(WorkingMemory.STORE,
                     QueryableStoreTypes.<String, SessionBuffer>keyValueStore())).get(key);
         } catch (InvalidStateStoreException e) {

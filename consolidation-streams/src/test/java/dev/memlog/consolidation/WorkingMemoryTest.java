@@ -79,4 +79,18 @@ class WorkingMemoryTest {
         turn("e2", "s1", "a much longer turn than the whole bound of five tokens", T0.plus(Duration.ofSeconds(1)));
         assertThat(session("s1").getTurns()).extracting(BufferedTurn::getEventId).containsExactly("e2");
     }
+
+    @Test
+    void aSessionQuietForTheRetentionIsDroppedAndOneStillTalkingIsKept() {
+        start(2000);
+        turn("e1", "old", "we spoke about the garden", T0);
+        turn("e2", "recent", "and about the kitchen", T0.plus(Duration.ofDays(20)));
+        turn("e3", "recent", "the tiles arrived", T0.plus(Duration.ofDays(31)));
+
+        assertThat(session("old")).as("30 days without a turn, in platform time").isNull();
+        assertThat(session("recent").getTurns()).extracting(BufferedTurn::getEventId).containsExactly("e2", "e3");
+        KeyValueStore<String, String> previous = harness.driver().getKeyValueStore(TurnContext.STORE);
+        assertThat(previous.get(ANN.key() + '\u001f' + "old")).isNull();
+        assertThat(previous.get(ANN.key() + '\u001f' + "recent")).isNotNull();
+    }
 }

@@ -54,7 +54,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class RecordIndexer implements Runnable, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RecordIndexer.class);
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    private final Duration maxBackoff;
     /** Bulk requests are cut at about this many bytes, well under OpenSearch's request limit. */
     static final long MAX_BULK_BYTES = 16L << 20;
     private static final DeadLetterTopic DEAD_LETTERS = Topics.MATERIALIZER_DEAD_LETTERS;
@@ -120,6 +120,8 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
                 .description("changes in memory.records and memory.strength not yet indexed; -1 before the first poll")
                 .register(metrics);
         this.thread = Thread.ofPlatform().name("record-indexer").unstarted(this);
+        // a retry waits at most a quarter of the poll interval, so the loop polls well within it
+        this.maxBackoff = Duration.ofMillis(Math.min(5000, maxPollInterval.toMillis() / 4));
     }
 
     public void start() {
@@ -167,7 +169,7 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
                                 e.getMessage());
                         rewind(batch);
                         Thread.sleep(backoff.toMillis());
-                        backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+                        backoff = backoff.multipliedBy(2).compareTo(maxBackoff) > 0 ? maxBackoff : backoff.multipliedBy(2);
                     }
                 }
                 updateLag();

@@ -4,6 +4,10 @@ import dev.memlog.common.config.Env;
 import dev.memlog.common.http.Metrics;
 import dev.memlog.common.http.ServiceServer;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,13 +27,24 @@ public final class SchemaRegistryServer implements AutoCloseable {
     }
 
     private final SchemaStore store;
+    private final Admin admin;
     private final ServiceServer http;
 
     public SchemaRegistryServer(Config config) {
         this.store = new SchemaStore(config.bootstrapServers(), config.topic(), config.defaultLevel());
+        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()));
         var routes = new SchemaRegistryRoutes(store);
+        // reads are served from memory; a new schema needs Kafka to take it
         this.http = ServiceServer.start("schema-registry", config.host(), config.port(), 1 << 20,
-                Metrics.registry("schema-registry"), Map.of("store", () -> true), routes::register);
+                Metrics.registry("schema-registry"), Map.of("kafka", this::kafkaReachable), routes::register);
+    }
+
+    private boolean kafkaReachable() {
+        try {
+            return !admin.describeCluster(new DescribeClusterOptions().timeoutMs(2000)).nodes().get(3, TimeUnit.SECONDS).isEmpty();
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     public int port() {
@@ -43,6 +58,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
     @Override
     public void close() {
         http.close();
+        admin.close(java.time.Duration.ofSeconds(5));
         store.close();
     }
 

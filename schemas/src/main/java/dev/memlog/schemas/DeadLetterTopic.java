@@ -27,6 +27,10 @@ public record DeadLetterTopic(String name, String writtenBy) {
     public static final String STAGE = "memlog.errors.stage";
     /** Set on a record an operator replayed, so a record that fails again is recognised. */
     public static final String REPLAYED_FROM = "memlog.replayed.from";
+    /** Set when the value was too large to keep beside its reason: the source offset still holds it. */
+    public static final String VALUE_OMITTED = "memlog.errors.value.omitted";
+    /** Values up to this size are kept in the dead letter; a larger one stays only at its source offset. */
+    static final int MAX_VALUE_BYTES = 512 * 1024;
     static final int MAX_STACKTRACE_CHARS = 8_000;
     static final int MAX_MESSAGE_CHARS = 2_000;
 
@@ -53,18 +57,25 @@ public record DeadLetterTopic(String name, String writtenBy) {
         headers.add(SOURCE_PARTITION, bytes(Integer.toString(partition)));
         headers.add(SOURCE_OFFSET, bytes(Long.toString(offset)));
         headers.add(STAGE, bytes(stage));
-        return new ProducerRecord<>(name, null, timestamp, key, value, headers);
+        byte[] kept = value;
+        if (value != null && value.length > MAX_VALUE_BYTES) {
+            // the log keeps its records forever: the letter points at the original instead of copying a megabyte
+            headers.add(VALUE_OMITTED, bytes(Integer.toString(value.length)));
+            kept = null;
+        }
+        return new ProducerRecord<>(name, null, timestamp, key, kept, headers);
     }
 
     /** What a dead letter says about itself. */
     public record Letter(long offset, int partition, String sourceTopic, int sourcePartition, long sourceOffset,
-                         String stage, String exception, String message, byte[] key, byte[] value) {
+                         String stage, String exception, String message, byte[] key, byte[] value, boolean valueOmitted) {
     }
 
     public static Letter read(ConsumerRecord<byte[], byte[]> r) {
         return new Letter(r.offset(), r.partition(), header(r.headers(), SOURCE_TOPIC),
                 (int) number(header(r.headers(), SOURCE_PARTITION)), number(header(r.headers(), SOURCE_OFFSET)),
-                header(r.headers(), STAGE), header(r.headers(), EXCEPTION), header(r.headers(), MESSAGE), r.key(), r.value());
+                header(r.headers(), STAGE), header(r.headers(), EXCEPTION), header(r.headers(), MESSAGE), r.key(), r.value(),
+                header(r.headers(), VALUE_OMITTED) != null);
     }
 
     public static String header(Headers headers, String name) {

@@ -69,10 +69,16 @@ public final class Demo {
         return n;
     }
 
-    /** Polls the counts until the owner has the expected number of memories, live or forgotten; returns how long it took. */
+    /**
+     * Polls the counts until the owner has the expected number of memories, live or forgotten; returns how long it took.
+     * Then waits until the count holds still for {@link #SETTLED}, so the facts and summaries derived with the last turns
+     * are in too and every run asks the same memory.
+     */
     public Duration awaitSearchable(String owner, long expected, Duration timeout) throws IOException, InterruptedException {
         long started = System.nanoTime();
         long seen = -1;
+        Duration reached = null;
+        long stillSince = System.nanoTime();
         while (System.nanoTime() - started < timeout.toNanos()) {
             // what consolidation has done with them: searchable now, or already forgotten
             JsonNode stats = client.stats(owner);
@@ -80,14 +86,21 @@ public final class Demo {
             if (count != seen) {
                 out.printf("      %s: %d memories searchable of %d turns appended%n", owner, count, expected);
                 seen = count;
+                stillSince = System.nanoTime();
             }
-            if (count >= expected) {
-                return Duration.ofNanos(System.nanoTime() - started);
+            if (count >= expected && reached == null) {
+                reached = Duration.ofNanos(System.nanoTime() - started);
+            }
+            if (reached != null && System.nanoTime() - stillSince >= SETTLED.toNanos()) {
+                return reached;
             }
             Thread.sleep(250);
         }
         throw new IOException(owner + " has " + seen + " of " + expected + " memories searchable after " + timeout);
     }
+
+    /** How long the counts must hold still before the questions: longer than the index's refresh and a commit or two. */
+    static final Duration SETTLED = Duration.ofSeconds(3);
 
     /** Asks the first questions of categories 1-4 and prints the top hits, marking the ones that are evidence. */
     public void ask(LocomoFile.Conversation conversation, int questions, int k) throws IOException {

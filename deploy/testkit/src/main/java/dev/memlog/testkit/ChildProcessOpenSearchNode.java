@@ -103,6 +103,16 @@ public final class ChildProcessOpenSearchNode implements OpenSearchNode {
         return process.pid();
     }
 
+    /** {@code kill -9}: the node gets no chance to flush or close anything. Waits until it is gone. */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Override
     public void close() {
         if (!process.isAlive()) {

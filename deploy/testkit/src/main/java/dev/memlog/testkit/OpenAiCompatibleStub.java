@@ -21,18 +21,27 @@ public final class OpenAiCompatibleStub implements AutoCloseable {
     private final List<String> requests = new CopyOnWriteArrayList<>();
     private volatile UnaryOperator<String> replies;
     private volatile int status = 200;
+    private volatile long delayMillis;
 
     /** @param replies from the raw request body (JSON) to the assistant message's content */
     public OpenAiCompatibleStub(UnaryOperator<String> replies) {
         this.replies = replies;
         try {
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         server.createContext("/v1/chat/completions", exchange -> {
             String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             requests.add(body);
+            if (delayMillis > 0) {
+                try {
+                    Thread.sleep(delayMillis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             byte[] out = (status == 200 ? completion(replies.apply(body))
                     : "{\"error\":{\"message\":\"stub failure\",\"type\":\"server_error\"}}").getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
@@ -54,6 +63,11 @@ public final class OpenAiCompatibleStub implements AutoCloseable {
 
     public void reply(UnaryOperator<String> newReplies) {
         this.replies = newReplies;
+    }
+
+    /** Makes every following answer take this long, as a slow endpoint does (zero restores prompt answers). */
+    public void delay(java.time.Duration delay) {
+        this.delayMillis = delay.toMillis();
     }
 
     /** Makes every following request fail with this HTTP status (200 restores normal replies). */

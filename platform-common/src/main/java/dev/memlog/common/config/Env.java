@@ -56,6 +56,21 @@ public final class Env {
         }
     }
 
+    /**
+     * Client settings passed through by prefix: {@code KAFKA_STREAMS_SESSION_TIMEOUT_MS=6000} under prefix
+     * {@code KAFKA_STREAMS_} is {@code session.timeout.ms=6000}, so an operator can set any Kafka client setting
+     * (security, timeouts) without a release.
+     */
+    public Map<String, String> passthrough(String prefix) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        vars.forEach((name, value) -> {
+            if (name.startsWith(prefix) && name.length() > prefix.length() && value != null && !value.isBlank()) {
+                out.put(name.substring(prefix.length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.'), value.trim());
+            }
+        });
+        return out;
+    }
+
     public Duration duration(String name, Duration fallback) {
         String value = optional(name);
         return value == null ? fallback : Duration.ofMillis(longValue(name, fallback.toMillis()));

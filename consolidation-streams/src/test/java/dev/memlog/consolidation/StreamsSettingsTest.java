@@ -1,0 +1,53 @@
+package dev.memlog.consolidation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.memlog.common.config.Env;
+import dev.memlog.common.http.Metrics;
+import java.util.Map;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+
+/** What Kafka Streams is told: durability from configuration, dead letters, and the operator's own settings. */
+class StreamsSettingsTest {
+
+    static java.util.Properties props(Map<String, String> env) {
+        return ConsolidationService.streamsConfig(ConsolidationService.Config.from(new Env(env)), Metrics.registry("test"));
+    }
+
+    @Test
+    void replicationStandbysAndInSyncReplicasComeFromConfiguration() {
+        var defaults = props(Map.of());
+        assertThat(defaults.get(StreamsConfig.REPLICATION_FACTOR_CONFIG)).isEqualTo(3);
+        assertThat(defaults.get(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG)).isEqualTo(1);
+        assertThat(defaults.get(StreamsConfig.topicPrefix("min.insync.replicas"))).isEqualTo("2");
+        assertThat(defaults.get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo(StreamsConfig.EXACTLY_ONCE_V2);
+
+        var local = props(Map.of("TOPIC_REPLICATION_FACTOR", "1", "STREAMS_STANDBY_REPLICAS", "0"));
+        assertThat(local.get(StreamsConfig.REPLICATION_FACTOR_CONFIG)).isEqualTo(1);
+        assertThat(local.get(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG)).isEqualTo(0);
+        assertThat(local.get(StreamsConfig.topicPrefix("min.insync.replicas"))).isEqualTo("1");
+    }
+
+    @Test
+    void whatCannotBeReadProcessedOrWrittenGoesToTheDeadLetterTopic() {
+        var p = props(Map.of());
+        assertThat(p.get(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG)).isEqualTo("memory.consolidation.dlq");
+        assertThat(p.get(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG)).isEqualTo(DeadLetterHandler.class);
+        assertThat(p.get(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG)).isEqualTo(DeadLetterHandler.class);
+        assertThat(p.get(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG)).isEqualTo(DeadLetterHandler.class);
+    }
+
+    @Test
+    void aTransactionIsShortUnlessAnLlmIsCalledInsideIt() {
+        assertThat(props(Map.of()).get(StreamsConfig.producerPrefix("transaction.timeout.ms"))).isEqualTo(10_000);
+        assertThat(props(Map.of("SUMMARIZER", "llm", "LLM_BASE_URL", "http://127.0.0.1:1/v1"))
+                .get(StreamsConfig.producerPrefix("transaction.timeout.ms"))).isEqualTo(60_000);
+    }
+
+    @Test
+    void anyKafkaSettingPassesThroughByPrefix() {
+        var p = props(Map.of("KAFKA_STREAMS_SESSION_TIMEOUT_MS", "8000", "KAFKA_STREAMS_SECURITY_PROTOCOL", "SSL"));
+        assertThat(p).containsEntry("session.timeout.ms", "8000").containsEntry("security.protocol", "SSL");
+    }
+}
