@@ -49,6 +49,18 @@ final class DeadLetterCommands {
                         + Topics.deadLetters().stream().map(DeadLetterTopic::name).toList()));
     }
 
+    /** Which dead letters a command takes: a topic, optionally one partition, from an offset, at most so many. */
+    static final class Selection {
+        @Option(names = "--topic", defaultValue = "memory.consolidation.dlq", description = "dead-letter topic (default ${DEFAULT-VALUE})")
+        String topic;
+        @Option(names = "--partition", description = "only this partition")
+        Integer partition;
+        @Option(names = "--from", defaultValue = "0", description = "first offset")
+        long from;
+        @Option(names = "--limit", defaultValue = "1000", description = "at most this many (default ${DEFAULT-VALUE})")
+        int limit;
+    }
+
     /** The letters of a topic from the beginning (or from an offset), committed ones only. */
     static List<ConsumerRecord<byte[], byte[]>> read(String bootstrap, String topic, Integer partition, long from, int limit) {
         Properties props = new Properties();
@@ -102,21 +114,15 @@ final class DeadLetterCommands {
     static final class ListLetters implements Callable<Integer> {
         @picocli.CommandLine.Mixin
         Kafka kafka;
-        @Option(names = "--topic", defaultValue = "memory.consolidation.dlq", description = "dead-letter topic (default ${DEFAULT-VALUE})")
-        String topic;
-        @Option(names = "--partition", description = "only this partition")
-        Integer partition;
-        @Option(names = "--from", defaultValue = "0", description = "first offset")
-        long from;
-        @Option(names = "--limit", defaultValue = "1000", description = "at most this many (default ${DEFAULT-VALUE})")
-        int limit;
+        @picocli.CommandLine.Mixin
+        Selection selection;
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() {
-            topic(topic);
-            for (var r : read(kafka.bootstrapServers, topic, partition, from, limit)) {
+            topic(selection.topic);
+            for (var r : read(kafka.bootstrapServers, selection.topic, selection.partition, selection.from, selection.limit)) {
                 spec.commandLine().getOut().println(describe(r));
             }
             spec.commandLine().getOut().flush();
@@ -129,16 +135,10 @@ final class DeadLetterCommands {
     static final class Replay implements Callable<Integer> {
         @picocli.CommandLine.Mixin
         Kafka kafka;
-        @Option(names = "--topic", defaultValue = "memory.consolidation.dlq", description = "dead-letter topic (default ${DEFAULT-VALUE})")
-        String topic;
-        @Option(names = "--partition", description = "only this partition")
-        Integer partition;
+        @picocli.CommandLine.Mixin
+        Selection selection;
         @Option(names = "--offset", description = "only the letter at this offset (with --partition)")
         Long offset;
-        @Option(names = "--from", defaultValue = "0", description = "first offset")
-        long from;
-        @Option(names = "--limit", defaultValue = "1000", description = "at most this many (default ${DEFAULT-VALUE})")
-        int limit;
         @Option(names = "--dry-run", description = "say what would be replayed, append nothing")
         boolean dryRun;
         @Spec
@@ -146,10 +146,11 @@ final class DeadLetterCommands {
 
         @Override
         public Integer call() throws Exception {
-            topic(topic);
+            topic(selection.topic);
             String bootstrap = kafka.bootstrapServers;
-            List<ConsumerRecord<byte[], byte[]>> letters = offset == null ? read(bootstrap, topic, partition, from, limit)
-                    : read(bootstrap, topic, partition, offset, 1);
+            List<ConsumerRecord<byte[], byte[]>> letters = offset == null
+                    ? read(bootstrap, selection.topic, selection.partition, selection.from, selection.limit)
+                    : read(bootstrap, selection.topic, selection.partition, offset, 1);
             Properties props = new Properties();
             props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             props.put(ProducerConfig.ACKS_CONFIG, "all");

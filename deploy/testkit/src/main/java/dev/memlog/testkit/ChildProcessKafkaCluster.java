@@ -6,7 +6,6 @@ import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,25 +95,7 @@ public final class ChildProcessKafkaCluster implements KafkaBroker {
 
     /** This module's own classes and its dependencies, Kafka's broker among them. */
     static List<String> classpath() {
-        List<String> entries = new ArrayList<>();
-        try {
-            entries.add(Path.of(ChildProcessKafkaCluster.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-        try (var in = ChildProcessKafkaCluster.class.getResourceAsStream("/memlog-testkit.classpath")) {
-            if (in == null) {
-                throw new IllegalStateException("memlog-testkit.classpath missing: build deploy/testkit");
-            }
-            for (String entry : new String(in.readAllBytes(), StandardCharsets.UTF_8).strip().split(java.io.File.pathSeparator)) {
-                if (!entry.isBlank()) {
-                    entries.add(entry);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return entries;
+        return BuildClasspath.of(ChildProcessKafkaCluster.class, "memlog-testkit.classpath");
     }
 
     private void awaitListening(int node) {
