@@ -28,7 +28,7 @@ import java.util.Map;
  */
 final class LifecycleBenchmark {
     static final String TENANT = "lifecycle";
-    static final String KEY = "lifecycle-key";
+    static final String KEY = "lifecycle-key-" + java.util.UUID.randomUUID();
     static final String OWNER = "lifecycle-user";
 
     /** A run's settings: strength off (no forgetting, no weight) or on. */
@@ -182,7 +182,7 @@ final class LifecycleBenchmark {
             List<String> ranked = search(client, p.question(), workload.end()).findValuesAsText("record_id");
             int usedRank = ranked.indexOf(noteIds.get(p.used())) + 1;
             int unusedRank = ranked.indexOf(noteIds.get(p.unused())) + 1;
-            boolean gone = !client.history(noteIds.get(p.unused())).path("live").asBoolean(true);
+            boolean gone = !client.history(OWNER, noteIds.get(p.unused())).path("live").asBoolean(true);
             hits += usedRank == 1 ? 1 : 0;
             reciprocal += usedRank == 0 ? 0 : 1.0 / usedRank;
             unusedForgotten += gone ? 1 : 0;

@@ -37,7 +37,7 @@ import java.util.Set;
  */
 public final class LocomoBenchmark {
     static final String TENANT = "bench";
-    static final String KEY = "bench-key";
+    static final String KEY = "bench-key-" + java.util.UUID.randomUUID();
     static final List<String> MODES = List.of("hybrid", "bm25", "vector");
     /** Measured too when the stack runs with a reranker (RERANKER=sentence or llm): the hybrid pool, reranked. */
     static final String RERANKED = "hybrid+rerank";

@@ -1,5 +1,7 @@
 package dev.memlog.consolidation;
 
+import dev.memlog.common.auth.Access;
+import dev.memlog.common.auth.ServiceToken;
 import dev.memlog.common.config.Env;
 import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
@@ -60,13 +62,15 @@ public final class ConsolidationService implements AutoCloseable {
      * @param groupInstanceId static group membership (a StatefulSet pod name): a restart within the session timeout
      *                        gets its tasks back without a rebalance; null for dynamic membership
      * @param streamsOverrides any Kafka Streams or client setting, from KAFKA_STREAMS_* (KAFKA_STREAMS_SESSION_TIMEOUT_MS)
+     * @param serviceToken the only credential working memory answers (query-service's, and other instances')
      */
     public record Config(String applicationId, String bootstrapServers, String schemaRegistryUrl, Path stateDir,
                          String host, int port, String embeddingModel, TopicSettings topics, int streamsReplication,
                          int standbyReplicas, boolean embedPreviousTurn, SummaryChoice summaries, FactChoice facts,
                          ImportanceScorer importance, int workingMemoryTokens, Lifecycle lifecycle, String advertisedServer,
                          Duration sessionStateTtl, int maxEventContentChars, Duration transactionTimeout,
-                         int maxThreadReplacements, String groupInstanceId, Map<String, String> streamsOverrides) {
+                         int maxThreadReplacements, String groupInstanceId, Map<String, String> streamsOverrides,
+                         ServiceToken serviceToken, String schemaRegistryAuthorization) {
         public static Config from(Env env) {
             var topics = TopicSettings.from(env::optional);
             var summaries = SummaryChoice.from(env);
@@ -87,7 +91,7 @@ public final class ConsolidationService implements AutoCloseable {
                     ConsolidationService.sessionStateTtl(env), env.integer("MAX_EVENT_CONTENT_CHARS", 65_536),
                     env.duration("STREAMS_TRANSACTION_TIMEOUT_MS", defaultTransactionTimeout(llm)),
                     env.integer("MAX_STREAM_THREAD_REPLACEMENTS", 5), env.optional("STREAMS_GROUP_INSTANCE_ID"),
-                    env.passthrough("KAFKA_STREAMS_"));
+                    env.passthrough("KAFKA_STREAMS_"), ServiceToken.from(env), ServiceToken.from(env).registryAuthorization(env));
         }
 
         /** IMPORTANCE_SCORER: signals (offline, the default) or llm (the LLM_* endpoint, signals when it fails). */
@@ -141,7 +145,7 @@ public final class ConsolidationService implements AutoCloseable {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
             Topics.ensureCreated(admin, config.topics());
         }
-        var registry = new SchemaRegistryClient(config.schemaRegistryUrl());
+        var registry = new SchemaRegistryClient(config.schemaRegistryUrl(), config.schemaRegistryAuthorization());
         var summaries = config.summaries();
         var clock = Clock.systemUTC();
         var parts = Parts.turns(new EpisodeRecorder(embeddings, config.importance(), clock), config.embedPreviousTurn())
@@ -168,10 +172,11 @@ public final class ConsolidationService implements AutoCloseable {
         });
         streams.start();
         var workingMemory = new WorkingMemoryQueries(streams,
-                config.advertisedServer() == null ? null : HostInfo.buildFromEndpoint(config.advertisedServer()));
+                config.advertisedServer() == null ? null : HostInfo.buildFromEndpoint(config.advertisedServer()),
+                config.serviceToken());
         this.http = ServiceServer.start("consolidation-streams", config.host(), config.port(), 1 << 16, metrics,
                 new Health(Map.of("streams", health::liveness), Map.of("streams", health::readiness), health::started),
-                workingMemory::register);
+                new Access(List.of(config.serviceToken())), workingMemory::register);
         log.info("consolidation-streams started: application.id={}, model={}, summarizer={}, facts={}, forgetting={}",
                 config.applicationId(), embeddings.modelId(), summaries.kind(), config.facts().kind(),
                 config.lifecycle().forgetting() ? "below " + config.lifecycle().forgetBelow() : "off");
@@ -306,6 +311,11 @@ public final class ConsolidationService implements AutoCloseable {
 
     public KafkaStreams.State state() {
         return streams.state();
+    }
+
+    /** Every route this service answers, with the scopes each requires. */
+    public java.util.List<ServiceServer.Route> routes() {
+        return http.routes();
     }
 
     public int port() {

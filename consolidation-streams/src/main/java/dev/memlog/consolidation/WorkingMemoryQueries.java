@@ -1,6 +1,9 @@
 package dev.memlog.consolidation;
 
+import dev.memlog.common.auth.Scope;
+import dev.memlog.common.auth.ServiceToken;
 import dev.memlog.common.http.ApiException;
+import dev.memlog.common.http.ScopedRoutes;
 import dev.memlog.schemas.MemoryOwner;
 import dev.memlog.schemas.avro.SessionBuffer;
 import io.javalin.config.JavalinConfig;
@@ -25,21 +28,27 @@ import org.apache.kafka.streams.state.QueryableStoreTypes;
 
 /**
  * Working memory is read where it lives: the instance that owns the session's partition answers from its store,
- * and any other instance forwards the request there (interactive queries; internal, not tenant-facing).
+ * and any other instance forwards the request there (interactive queries). Internal: only the service credential may
+ * ask, for the tenant it names (query-service names the tenant of the caller it authenticated).
  */
 final class WorkingMemoryQueries {
     private final KafkaStreams streams;
     private final HostInfo self;
+    private final ServiceToken credential;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    /** @param self this instance's advertised host and port (application.server), or null when it runs alone */
-    WorkingMemoryQueries(KafkaStreams streams, HostInfo self) {
+    /**
+     * @param self this instance's advertised host and port (application.server), or null when it runs alone
+     * @param credential what a forwarded read presents to the instance that owns the session
+     */
+    WorkingMemoryQueries(KafkaStreams streams, HostInfo self, ServiceToken credential) {
         this.streams = streams;
         this.self = self;
+        this.credential = credential;
     }
 
     void register(JavalinConfig config) {
-        config.routes.get("/v1/working-memory", this::read);
+        ScopedRoutes.of(config, Scope.SERVICE).get("/v1/working-memory", this::read);
     }
 
     private void read(Context ctx) throws Exception {
@@ -80,7 +89,8 @@ final class WorkingMemoryQueries {
         ctx.queryParamMap().forEach((name, values) -> values.forEach(v -> query.append('&').append(name).append('=')
                 .append(URLEncoder.encode(v, StandardCharsets.UTF_8))));
         var response = http.send(HttpRequest.newBuilder(URI.create("http://" + active.host() + ":" + active.port()
-                + "/v1/working-memory?" + query)).timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                + "/v1/working-memory?" + query)).header("Authorization", credential.authorization())
+                .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
         ctx.status(response.statusCode()).contentType("application/json").result(response.body());
     }
 

@@ -16,6 +16,7 @@ import dev.memlog.schemas.avro.MemoryRecord;
 import dev.memlog.schemas.avro.MemoryTier;
 import dev.memlog.schemas.registry.SchemaRegistryClient;
 import dev.memlog.testkit.KafkaBroker;
+import dev.memlog.testkit.TestCredentials;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -58,7 +59,7 @@ class ConsolidationRestartIT {
     static void start() {
         kafka = KafkaBroker.start(dir.resolve("kafka"));
         registry = new SchemaRegistryServer(new SchemaRegistryServer.Config(kafka.bootstrapServers(), "127.0.0.1", 0,
-                "_schemas", Compatibility.BACKWARD));
+                "_schemas", Compatibility.BACKWARD, new dev.memlog.common.auth.ServiceToken(TestCredentials.SERVICE_TOKEN)));
         model = OnnxEmbeddingProvider.fromSetting("bge-small-en-v1.5-q");
     }
 
@@ -73,7 +74,8 @@ class ConsolidationRestartIT {
         return new ConsolidationService(ConsolidationService.Config.from(new Env(Map.of("STREAMS_APPLICATION_ID", "restart-test",
                 "KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(), "SCHEMA_REGISTRY_URL", registry.url(),
                 "STREAMS_STATE_DIR", stateDir.toString(), "HTTP_HOST", "127.0.0.1", "CONSOLIDATION_PORT", "0",
-                "TOPIC_PARTITIONS", "3", "TOPIC_REPLICATION_FACTOR", "1", "SESSION_IDLE_SECONDS", Long.toString(idle.toSeconds())))),
+                "TOPIC_PARTITIONS", "3", "TOPIC_REPLICATION_FACTOR", "1", "SESSION_IDLE_SECONDS", Long.toString(idle.toSeconds()),
+                "SERVICE_TOKEN", TestCredentials.SERVICE_TOKEN))),
                 model);
     }
 
@@ -98,7 +100,7 @@ class ConsolidationRestartIT {
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         var events = Topics.MEMORY_EVENTS;
-        var registryClient = new SchemaRegistryClient(registry.url());
+        var registryClient = new SchemaRegistryClient(registry.url(), TestCredentials.serviceAuthorization());
         String key = MemoryOwner.of("acme", "ann", null).key();
         List<MemoryEvent> all = new ArrayList<>();
         for (int s = 0; s < SESSIONS; s++) {

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 class StreamsSettingsTest {
 
     static java.util.Properties props(Map<String, String> env) {
-        return ConsolidationService.streamsConfig(ConsolidationService.Config.from(new Env(env)), Metrics.registry("test"));
+        var withToken = new Env(env).with(Map.of("SERVICE_TOKEN", dev.memlog.testkit.TestCredentials.SERVICE_TOKEN));
+        return ConsolidationService.streamsConfig(ConsolidationService.Config.from(withToken), Metrics.registry("test"));
     }
 
     @Test

@@ -1,8 +1,10 @@
 package dev.memlog.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.memlog.common.auth.ApiKeys;
+import dev.memlog.common.auth.Access;
+import dev.memlog.common.auth.Scope;
 import dev.memlog.common.http.ApiException;
+import dev.memlog.common.http.ScopedRoutes;
 import dev.memlog.common.http.Json;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -17,14 +19,12 @@ import java.util.Map;
 
 /** Appends turns and explicit memories for the caller's tenant; 202 means Kafka has acknowledged them. */
 final class AppendRoutes {
-    private final ApiKeys apiKeys;
     private final EventRequests requests;
     private final EventAppender appender;
     private final int maxBatch;
     private final MeterRegistry metrics;
 
-    AppendRoutes(ApiKeys apiKeys, EventRequests requests, EventAppender appender, int maxBatch, MeterRegistry metrics) {
-        this.apiKeys = apiKeys;
+    AppendRoutes(EventRequests requests, EventAppender appender, int maxBatch, MeterRegistry metrics) {
         this.requests = requests;
         this.appender = appender;
         this.maxBatch = maxBatch;
@@ -32,12 +32,13 @@ final class AppendRoutes {
     }
 
     void register(JavalinConfig config) {
-        config.routes.post("/v1/turns", ctx -> counted(ctx, "turn", () -> {
-            String tenant = apiKeys.tenantOf(ctx);
+        var routes = ScopedRoutes.of(config, Scope.WRITE);
+        routes.post("/v1/turns", ctx -> counted(ctx, "turn", () -> {
+            String tenant = Access.tenant(ctx);
             return List.of(requests.turn(tenant, Json.body(ctx), "", now()));
         }));
-        config.routes.post("/v1/turns/batch", ctx -> counted(ctx, "turn", () -> {
-            String tenant = apiKeys.tenantOf(ctx);
+        routes.post("/v1/turns/batch", ctx -> counted(ctx, "turn", () -> {
+            String tenant = Access.tenant(ctx);
             JsonNode body = Json.body(ctx);
             EventRequests.requireObject(body, "");
             JsonNode turns = body.get("turns");
@@ -58,8 +59,8 @@ final class AppendRoutes {
             }
             return pending;
         }));
-        config.routes.post("/v1/memories", ctx -> counted(ctx, "explicit_memory", () -> {
-            String tenant = apiKeys.tenantOf(ctx);
+        routes.post("/v1/memories", ctx -> counted(ctx, "explicit_memory", () -> {
+            String tenant = Access.tenant(ctx);
             return List.of(requests.explicitMemory(tenant, Json.body(ctx), now()));
         }));
     }

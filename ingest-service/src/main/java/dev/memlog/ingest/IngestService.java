@@ -1,6 +1,9 @@
 package dev.memlog.ingest;
 
+import dev.memlog.common.auth.Access;
 import dev.memlog.common.auth.ApiKeys;
+import dev.memlog.common.auth.Credentials;
+import dev.memlog.common.auth.ServiceToken;
 import dev.memlog.common.config.Env;
 import dev.memlog.common.http.Metrics;
 import dev.memlog.common.http.ServiceServer;
@@ -8,6 +11,7 @@ import dev.memlog.schemas.TopicSettings;
 import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.registry.SchemaRegistryClient;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -21,24 +25,20 @@ public final class IngestService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IngestService.class);
 
     /** Settings, each from an environment variable with a default that works on the local stack. */
-    public record Config(String host, int port, String bootstrapServers, String schemaRegistryUrl, ApiKeys apiKeys,
+    public record Config(String host, int port, String bootstrapServers, String schemaRegistryUrl,
+                         String schemaRegistryAuthorization, ApiKeys apiKeys,
                          long maxRequestBytes, int maxBatchTurns, int maxContentChars, Duration maxFutureSkew,
                          Duration appendTimeout, TopicSettings topics) {
         public static Config from(Env env) {
             return new Config(env.string("HTTP_HOST", "0.0.0.0"), env.integer("INGEST_PORT", 8080),
                     env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
                     env.string("SCHEMA_REGISTRY_URL", "http://127.0.0.1:8081"),
-                    ApiKeys.load(env.optional("API_KEYS"), env.optional("API_KEYS_FILE")),
+                    ServiceToken.from(env).registryAuthorization(env), Credentials.apiKeys(env),
                     env.longValue("MAX_REQUEST_BYTES", 1 << 20), env.integer("MAX_BATCH_TURNS", 1000),
                     env.integer("MAX_CONTENT_CHARS", 32_768), Duration.ofSeconds(env.integer("MAX_FUTURE_SKEW_SECONDS", 300)),
                     Duration.ofMillis(env.integer("APPEND_TIMEOUT_MS", 20_000)), TopicSettings.from(env::optional));
         }
 
-        /** A stack on one broker: the defaults, with topics of one replica. */
-        public static Config local(String bootstrapServers, String schemaRegistryUrl, ApiKeys apiKeys, int port, int partitions) {
-            return new Config("127.0.0.1", port, bootstrapServers, schemaRegistryUrl, apiKeys, 1 << 20, 1000, 32_768,
-                    Duration.ofMinutes(5), Duration.ofSeconds(20), TopicSettings.singleBroker(partitions));
-        }
 
         public Config {
             if (maxFutureSkew.isNegative() || maxFutureSkew.compareTo(Duration.ofMinutes(50)) > 0) {
@@ -61,13 +61,13 @@ public final class IngestService implements AutoCloseable {
         }
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()));
         Topics.ensureCreated(admin, config.topics());
-        var registry = new SchemaRegistryClient(config.schemaRegistryUrl());
+        var registry = new SchemaRegistryClient(config.schemaRegistryUrl(), config.schemaRegistryAuthorization());
         this.appender = new EventAppender(config.bootstrapServers(), registry, config.appendTimeout(), 8);
         var metrics = Metrics.registry("ingest-service");
-        var routes = new AppendRoutes(config.apiKeys(), new EventRequests(config.maxContentChars(), config.maxFutureSkew()),
+        var routes = new AppendRoutes(new EventRequests(config.maxContentChars(), config.maxFutureSkew()),
                 appender, config.maxBatchTurns(), metrics);
         this.http = ServiceServer.start("ingest-service", config.host(), config.port(), config.maxRequestBytes(), metrics,
-                Map.of("kafka", this::kafkaReachable), routes::register);
+                Map.of("kafka", this::kafkaReachable), new Access(List.of(config.apiKeys())), routes::register);
     }
 
     private boolean kafkaReachable() {
@@ -76,6 +76,11 @@ public final class IngestService implements AutoCloseable {
         } catch (Exception e) {
             return false;
         }
+    }
+
+    /** Every route this service answers, with the scopes each requires. */
+    public java.util.List<ServiceServer.Route> routes() {
+        return http.routes();
     }
 
     public int port() {

@@ -13,7 +13,9 @@ import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.registry.SchemaRegistryClient;
+import dev.memlog.common.auth.ServiceToken;
 import dev.memlog.testkit.KafkaBroker;
+import dev.memlog.testkit.TestCredentials;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -38,8 +40,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** ingest-service against a real broker and registry: what is accepted lands in the log, what is not is named. */
 class IngestServiceIT {
     static final ObjectMapper JSON = new ObjectMapper();
-    static final String ACME_KEY = "acme-secret-key";
-    static final String GLOBEX_KEY = "globex-secret-key";
+    static final String ACME_KEY = "acme-secret-key-0123456789";
+    static final String GLOBEX_KEY = "globex-secret-key-0123456789";
 
     @TempDir
     static Path dir;
@@ -53,9 +55,9 @@ class IngestServiceIT {
     static void start() throws Exception {
         kafka = KafkaBroker.start(dir.resolve("kafka"));
         registry = new SchemaRegistryServer(new SchemaRegistryServer.Config(kafka.bootstrapServers(), "127.0.0.1", 0,
-                "_schemas", Compatibility.BACKWARD));
+                "_schemas", Compatibility.BACKWARD, new ServiceToken(TestCredentials.SERVICE_TOKEN)));
         ingest = new IngestService(new IngestService.Config("127.0.0.1", 0, kafka.bootstrapServers(), registry.url(),
-                ApiKeys.of(Map.of(ACME_KEY, "acme", GLOBEX_KEY, "globex")), 64 * 1024, 50, 4000, Duration.ofMinutes(5),
+                TestCredentials.serviceAuthorization(), ApiKeys.of(Map.of(ACME_KEY, "acme", GLOBEX_KEY, "globex")), 64 * 1024, 50, 4000, Duration.ofMinutes(5),
                 Duration.ofSeconds(20), TopicSettings.singleBroker(3)));
         base = "http://127.0.0.1:" + ingest.port();
     }
@@ -86,7 +88,7 @@ class IngestServiceIT {
         var topic = Topics.MEMORY_EVENTS;
         List<ConsumerRecord<String, MemoryEvent>> records = new ArrayList<>();
         try (var consumer = new KafkaConsumer<>(props, topic.keySerde().deserializer(),
-                topic.valueSerde(new SchemaRegistryClient(registry.url())).deserializer())) {
+                topic.valueSerde(new SchemaRegistryClient(registry.url(), TestCredentials.serviceAuthorization())).deserializer())) {
             consumer.subscribe(List.of(topic.name()));
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             int emptyPolls = 0;
@@ -212,7 +214,7 @@ class IngestServiceIT {
         var unknown = post("/v1/turns", "not-a-key", body);
 
         assertThat(missing.statusCode()).isEqualTo(401);
-        assertThat(JSON.readTree(missing.body()).path("error").asText()).contains("missing API key");
+        assertThat(JSON.readTree(missing.body()).path("error").asText()).contains("missing credential");
         assertThat(unknown.statusCode()).isEqualTo(401);
         assertThat(JSON.readTree(unknown.body()).path("error").asText()).contains("unknown API key");
     }
@@ -227,7 +229,7 @@ class IngestServiceIT {
         assertThat(live.statusCode()).isEqualTo(200);
         assertThat(ready.statusCode()).isEqualTo(200);
         assertThat(JSON.readTree(ready.body()).path("checks").path("kafka").path("status").asText()).isEqualTo("UP");
-        assertThat(metrics.body()).contains("memlog_ingest_requests_rejected_total{reason=\"unauthenticated\"");
+        assertThat(metrics.body()).contains("status=\"401\"");
         assertThat(metrics.body()).contains("jvm_memory_used_bytes");
     }
 

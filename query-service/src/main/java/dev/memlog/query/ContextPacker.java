@@ -195,6 +195,9 @@ public final class ContextPacker {
         if (!request.tiers().isEmpty() && !request.tiers().contains(MemoryTier.PROCEDURAL)) {
             return List.of();
         }
+        if (request.userId() == null && request.agentId() == null) {
+            return List.of(); // instructions are one owner's: never packed across owners into one prompt
+        }
         ObjectNode body = Json.mapper().createObjectNode();
         body.put("size", MAX_INSTRUCTIONS);
         body.putObject("_source").putArray("excludes").add("embedding").add("context_embedding");

@@ -1,7 +1,9 @@
 package dev.memlog.query;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.memlog.common.auth.ApiKeys;
+import dev.memlog.common.auth.Access;
+import dev.memlog.common.auth.Scope;
+import dev.memlog.common.http.ScopedRoutes;
 import dev.memlog.common.http.ApiException;
 import dev.memlog.common.http.Json;
 import dev.memlog.schemas.avro.AccessKind;
@@ -24,20 +26,18 @@ final class FeedbackRoutes {
     /** As ingest-service accepts for events (MAX_FUTURE_SKEW_SECONDS there). */
     static final java.time.Duration MAX_FUTURE_SKEW = java.time.Duration.ofMinutes(5);
     private static final Pattern RECORD_ID = SearchRequest.RECORD_ID;
-    private final ApiKeys apiKeys;
     private final AccessRecorder access;
 
-    FeedbackRoutes(ApiKeys apiKeys, AccessRecorder access) {
-        this.apiKeys = apiKeys;
+    FeedbackRoutes(AccessRecorder access) {
         this.access = access;
     }
 
     void register(JavalinConfig config) {
-        config.routes.post("/v1/feedback", this::feedback);
+        ScopedRoutes.of(config, Scope.FEEDBACK).post("/v1/feedback", this::feedback);
     }
 
     private void feedback(Context ctx) {
-        String tenant = apiKeys.tenantOf(ctx);
+        String tenant = Access.tenant(ctx);
         JsonNode body = Json.body(ctx);
         if (body == null || !body.isObject()) {
             throw ApiException.badRequest(null, "request body must be a JSON object");

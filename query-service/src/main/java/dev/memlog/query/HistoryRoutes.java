@@ -3,7 +3,9 @@ package dev.memlog.query;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.memlog.common.auth.ApiKeys;
+import dev.memlog.common.auth.Access;
+import dev.memlog.common.auth.Scope;
+import dev.memlog.common.http.ScopedRoutes;
 import dev.memlog.common.http.ApiException;
 import dev.memlog.common.http.Json;
 import dev.memlog.common.memory.StrengthModel;
@@ -22,29 +24,39 @@ import java.util.regex.Pattern;
  */
 final class HistoryRoutes {
     private static final Pattern RECORD_ID = SearchRequest.RECORD_ID;
-    private final ApiKeys apiKeys;
     private final LifecycleIndexes lifecycle;
     private final StrengthModel model;
 
-    HistoryRoutes(ApiKeys apiKeys, LifecycleIndexes lifecycle, StrengthModel model) {
-        this.apiKeys = apiKeys;
+    HistoryRoutes(LifecycleIndexes lifecycle, StrengthModel model) {
         this.lifecycle = lifecycle;
         this.model = model;
     }
 
     void register(JavalinConfig config) {
-        config.routes.get("/v1/memories/{record_id}/history", this::history);
+        ScopedRoutes.of(config, Scope.READ).get("/v1/memories/{record_id}/history", this::history);
+    }
+
+    private static boolean sameOwner(JsonNode version, String userId, String agentId) {
+        String user = version.path("user_id").isTextual() ? version.path("user_id").asText() : null;
+        String agent = version.path("agent_id").isTextual() ? version.path("agent_id").asText() : null;
+        return userId != null ? userId.equals(user) : user == null && agentId.equals(agent);
     }
 
     private void history(Context ctx) {
-        String tenant = apiKeys.tenantOf(ctx);
+        String tenant = Access.tenant(ctx);
         String id = ctx.pathParam("record_id");
         if (!RECORD_ID.matcher(id).matches()) {
             throw ApiException.badRequest("record_id", "record_id must be a record id as search returns it");
         }
+        var owner = SearchRequest.scope(ctx.queryParam("user_id"), ctx.queryParam("agent_id"), null);
+        OwnerScope.require(Access.principal(ctx), owner.userId(), owner.agentId());
         List<JsonNode> versions = lifecycle.versions(tenant, id);
+        if (!versions.isEmpty() && (owner.userId() != null || owner.agentId() != null)
+                && !(sameOwner(versions.getLast(), owner.userId(), owner.agentId()))) {
+            versions = List.of(); // another owner's memory is not this owner's to see, nor to learn exists
+        }
         if (versions.isEmpty()) {
-            throw new ApiException(404, "no memory " + id + " in this tenant", "record_id");
+            throw new ApiException(404, "no memory " + id + " of this owner in this tenant", "record_id");
         }
         ObjectNode out = Json.mapper().createObjectNode();
         out.put("record_id", id);

@@ -1,6 +1,9 @@
 package dev.memlog.query;
 
+import dev.memlog.common.auth.Access;
 import dev.memlog.common.auth.ApiKeys;
+import dev.memlog.common.auth.Credentials;
+import dev.memlog.common.auth.ServiceToken;
 import dev.memlog.common.config.Env;
 import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
@@ -10,6 +13,7 @@ import dev.memlog.common.http.ServiceServer;
 import dev.memlog.common.memory.StrengthModel;
 import dev.memlog.schemas.registry.SchemaRegistryClient;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +27,8 @@ public final class QueryService implements AutoCloseable {
                          String indexAlias, int shards, int replicas, HybridRetriever.Tuning tuning, String consumerGroup,
                          String embeddingModel, boolean queryInstruction, ApiKeys apiKeys, String tokenizer,
                          RerankerChoice reranker, String consolidationUrl, StrengthModel strengthModel,
-                         Duration materializerMaxPollInterval, long readyMaxLag) {
+                         Duration materializerMaxPollInterval, long readyMaxLag, ServiceToken serviceToken,
+                         String schemaRegistryAuthorization) {
         public static Config from(Env env) {
             return new Config(env.string("HTTP_HOST", "0.0.0.0"), env.integer("QUERY_PORT", 8083),
                     env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
@@ -34,10 +39,11 @@ public final class QueryService implements AutoCloseable {
                     env.string("MATERIALIZER_GROUP", "memlog-query-materializer"),
                     env.string("EMBEDDING_MODEL", "bge-small-en-v1.5-q"),
                     Boolean.parseBoolean(env.string("EMBEDDING_QUERY_INSTRUCTION", "true")),
-                    ApiKeys.load(env.optional("API_KEYS"), env.optional("API_KEYS_FILE")),
+                    Credentials.apiKeys(env),
                     env.string("CONTEXT_TOKENIZER", "cl100k_base"), RerankerChoice.from(env),
                     env.string("CONSOLIDATION_URL", "http://127.0.0.1:8082"), StrengthModel.from(env),
-                    env.duration("MATERIALIZER_MAX_POLL_INTERVAL_MS", Duration.ofMinutes(5)), env.longValue("READY_MAX_LAG", -1));
+                    env.duration("MATERIALIZER_MAX_POLL_INTERVAL_MS", Duration.ofMinutes(5)), env.longValue("READY_MAX_LAG", -1),
+                    ServiceToken.from(env), ServiceToken.from(env).registryAuthorization(env));
         }
 
         /** Fusion, dialogue rules and shaping from HYBRID_*, NEIGHBOUR_WEIGHT and friends; the defaults are the measured ones. */
@@ -55,10 +61,12 @@ public final class QueryService implements AutoCloseable {
 
         /** Defaults for tests and the local stack. */
         public static Config local(String bootstrapServers, String schemaRegistryUrl, String openSearchUrl, String indexAlias,
-                                   String consumerGroup, String embeddingModel, ApiKeys apiKeys, int port) {
+                                   String consumerGroup, String embeddingModel, ApiKeys apiKeys, ServiceToken serviceToken,
+                                   int port) {
             return new Config("127.0.0.1", port, bootstrapServers, schemaRegistryUrl, openSearchUrl, indexAlias, 1, 0,
                     tuning(new Env(Map.of())), consumerGroup, embeddingModel, true, apiKeys, "cl100k_base",
-                    RerankerChoice.none(), null, StrengthModel.defaults(), Duration.ofMinutes(5), -1);
+                    RerankerChoice.none(), null, StrengthModel.defaults(), Duration.ofMinutes(5), -1, serviceToken,
+                    serviceToken.authorization());
         }
     }
 
@@ -78,7 +86,7 @@ public final class QueryService implements AutoCloseable {
         var fusion = config.tuning().fusion();
         index.ensure(embeddings.dimension(), config.shards(), config.replicas(), fusion.bm25(), fusion.vector(), fusion.context());
         var metrics = Metrics.registry("query-service");
-        var registry = new SchemaRegistryClient(config.schemaRegistryUrl());
+        var registry = new SchemaRegistryClient(config.schemaRegistryUrl(), config.schemaRegistryAuthorization());
         var lifecycle = new LifecycleIndexes(os, config.indexAlias());
         lifecycle.ensure(config.shards(), config.replicas());
         this.indexer = new RecordIndexer(config.bootstrapServers(), config.consumerGroup(), registry, os, index, lifecycle, metrics,
@@ -87,11 +95,11 @@ public final class QueryService implements AutoCloseable {
         this.access = new AccessRecorder(config.bootstrapServers(), registry, metrics);
         var tuning = config.tuning().withReranker(config.reranker().create(embeddings), config.reranker().weight());
         var retriever = new HybridRetriever(os, index, embeddings, tuning, lifecycle, config.strengthModel());
-        var routes = new SearchRoutes(config.apiKeys(), retriever,
+        var routes = new SearchRoutes(retriever,
                 new ContextPacker(retriever, os, index, config.tokenizer()), access, lifecycle, metrics);
-        var workingMemory = new WorkingMemoryRoutes(config.apiKeys(), config.consolidationUrl());
-        var feedback = new FeedbackRoutes(config.apiKeys(), access);
-        var history = new HistoryRoutes(config.apiKeys(), lifecycle, config.strengthModel());
+        var workingMemory = new WorkingMemoryRoutes(config.consolidationUrl(), config.serviceToken());
+        var feedback = new FeedbackRoutes(access);
+        var history = new HistoryRoutes(lifecycle, config.strengthModel());
         Duration stuck = config.materializerMaxPollInterval().compareTo(Duration.ofMinutes(1)) > 0
                 ? config.materializerMaxPollInterval() : Duration.ofMinutes(1);
         var health = new Health(
@@ -100,7 +108,8 @@ public final class QueryService implements AutoCloseable {
                 Map.of("opensearch", () -> Health.Check.of(openSearchUp()),
                         "materializer", () -> materializerReady(config.readyMaxLag())),
                 () -> started);
-        this.http = ServiceServer.start("query-service", config.host(), config.port(), 1 << 20, metrics, health, c -> {
+        this.http = ServiceServer.start("query-service", config.host(), config.port(), 1 << 20, metrics, health,
+                new Access(List.of(config.apiKeys())), c -> {
             routes.register(c);
             workingMemory.register(c);
             feedback.register(c);
@@ -123,6 +132,11 @@ public final class QueryService implements AutoCloseable {
 
     private boolean openSearchUp() {
         return !"red".equals(os.call("GET", "/_cluster/health", null).path("status").asText("red"));
+    }
+
+    /** Every route this service answers, with the scopes each requires. */
+    public java.util.List<ServiceServer.Route> routes() {
+        return http.routes();
     }
 
     public int port() {

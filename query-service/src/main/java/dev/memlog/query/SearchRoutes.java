@@ -1,7 +1,9 @@
 package dev.memlog.query;
 
-import dev.memlog.common.auth.ApiKeys;
+import dev.memlog.common.auth.Access;
+import dev.memlog.common.auth.Scope;
 import dev.memlog.common.http.ApiException;
+import dev.memlog.common.http.ScopedRoutes;
 import dev.memlog.common.http.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.config.JavalinConfig;
@@ -19,7 +21,6 @@ import java.util.UUID;
  */
 final class SearchRoutes {
     static final int MAX_BUDGET = 32_000;
-    private final ApiKeys apiKeys;
     private final HybridRetriever retriever;
     private final ContextPacker packer;
     private final AccessRecorder access;
@@ -27,9 +28,8 @@ final class SearchRoutes {
     private final Timer searchTimer;
     private final Timer contextTimer;
 
-    SearchRoutes(ApiKeys apiKeys, HybridRetriever retriever, ContextPacker packer, AccessRecorder access,
+    SearchRoutes(HybridRetriever retriever, ContextPacker packer, AccessRecorder access,
                  LifecycleIndexes lifecycle, MeterRegistry metrics) {
-        this.apiKeys = apiKeys;
         this.retriever = retriever;
         this.packer = packer;
         this.access = access;
@@ -48,15 +48,18 @@ final class SearchRoutes {
     }
 
     void register(JavalinConfig config) {
-        config.routes.get("/v1/stats", ctx -> {
-            String tenant = apiKeys.tenantOf(ctx);
+        var routes = ScopedRoutes.of(config, Scope.READ);
+        routes.get("/v1/stats", ctx -> {
+            String tenant = Access.tenant(ctx);
             var scope = SearchRequest.scope(ctx.queryParam("user_id"), ctx.queryParam("agent_id"), ctx.queryParam("session_id"));
+            OwnerScope.require(Access.principal(ctx), scope.userId(), scope.agentId());
             ctx.json(Map.of("records", retriever.count(tenant, scope), "forgotten", lifecycle.forgotten(tenant, scope)));
         });
-        config.routes.post("/v1/search", ctx -> {
-            String tenant = apiKeys.tenantOf(ctx);
+        routes.post("/v1/search", ctx -> {
+            String tenant = Access.tenant(ctx);
             JsonNode body = Json.body(ctx);
             var request = SearchRequest.parse(body);
+            OwnerScope.require(Access.principal(ctx), request.userId(), request.agentId());
             boolean reinforce = reinforce(body, request);
             long started = System.nanoTime();
             var hits = retriever.search(tenant, request);
@@ -73,10 +76,11 @@ final class SearchRoutes {
                 access.retrieved(tenant, requestId, request.query(), returned);
             }
         });
-        config.routes.post("/v1/context", ctx -> {
-            String tenant = apiKeys.tenantOf(ctx);
+        routes.post("/v1/context", ctx -> {
+            String tenant = Access.tenant(ctx);
             JsonNode body = Json.body(ctx);
             var request = SearchRequest.parse(body);
+            OwnerScope.require(Access.principal(ctx), request.userId(), request.agentId());
             JsonNode budget = body.get("budget_tokens");
             if (budget == null || !budget.isInt() || budget.asInt() < 1 || budget.asInt() > MAX_BUDGET) {
                 throw ApiException.badRequest("budget_tokens", "budget_tokens must be an integer from 1 to " + MAX_BUDGET);

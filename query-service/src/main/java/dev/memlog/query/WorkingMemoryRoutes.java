@@ -1,6 +1,9 @@
 package dev.memlog.query;
 
-import dev.memlog.common.auth.ApiKeys;
+import dev.memlog.common.auth.Access;
+import dev.memlog.common.auth.Scope;
+import dev.memlog.common.auth.ServiceToken;
+import dev.memlog.common.http.ScopedRoutes;
 import dev.memlog.common.http.ApiException;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -18,22 +21,25 @@ import java.time.Duration;
  * memory store, readable the moment they are consolidated, before any summary or index.
  */
 final class WorkingMemoryRoutes {
-    private final ApiKeys apiKeys;
     private final String consolidationUrl;
+    private final ServiceToken credential;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-    /** @param consolidationUrl where consolidation-streams serves its stores, or null when none is configured */
-    WorkingMemoryRoutes(ApiKeys apiKeys, String consolidationUrl) {
-        this.apiKeys = apiKeys;
+    /**
+     * @param consolidationUrl where consolidation-streams serves its stores, or null when none is configured
+     * @param credential what query-service presents there: its service credential, for the tenant it authenticated
+     */
+    WorkingMemoryRoutes(String consolidationUrl, ServiceToken credential) {
         this.consolidationUrl = consolidationUrl;
+        this.credential = credential;
     }
 
     void register(JavalinConfig config) {
-        config.routes.get("/v1/working-memory", this::read);
+        ScopedRoutes.of(config, Scope.READ).get("/v1/working-memory", this::read);
     }
 
     private void read(Context ctx) throws InterruptedException {
-        String tenant = apiKeys.tenantOf(ctx);
+        String tenant = Access.tenant(ctx);
         // the same checks as every other scope parameter
         var scope = SearchRequest.scope(ctx.queryParam("user_id"), ctx.queryParam("agent_id"), ctx.queryParam("session_id"));
         if (scope.sessionId() == null) {
@@ -56,6 +62,7 @@ final class WorkingMemoryRoutes {
         HttpResponse<String> response;
         try {
             response = http.send(HttpRequest.newBuilder(URI.create(consolidationUrl + "/v1/working-memory?" + query))
+                    .header("Authorization", credential.authorization())
                     .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new ApiException(503, "working memory is not reachable at consolidation-streams: " + e.getMessage(), null);

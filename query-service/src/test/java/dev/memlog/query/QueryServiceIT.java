@@ -19,7 +19,9 @@ import dev.memlog.schemas.avro.MemoryRecord;
 import dev.memlog.schemas.avro.MemoryTier;
 import dev.memlog.schemas.avro.RecordChange;
 import dev.memlog.schemas.registry.SchemaRegistryClient;
+import dev.memlog.common.auth.ServiceToken;
 import dev.memlog.testkit.KafkaBroker;
+import dev.memlog.testkit.TestCredentials;
 import dev.memlog.testkit.OpenSearchNode;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -48,6 +50,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** The materializer and retrieval against a real broker, registry and OpenSearch node with k-NN. */
 class QueryServiceIT {
+    /** Analysts' keys: they read across their tenant's owners. */
+    static final String KEY_A = "key-a-0123456789abcdefgh";
+    static final String KEY_B = "key-b-0123456789abcdefgh";
+    /** An agent's key: each read names one owner. */
+    static final String OWNER_KEY = "owner-key-0123456789abcdef";
+    static final String READ_ONLY_KEY = "read-only-key-0123456789ab";
     static final ObjectMapper JSON = new ObjectMapper();
     @TempDir
     static Path dir;
@@ -65,18 +73,19 @@ class QueryServiceIT {
         kafka = KafkaBroker.start(dir.resolve("kafka"));
         openSearch = OpenSearchNode.start(dir.resolve("opensearch"));
         registry = new SchemaRegistryServer(new SchemaRegistryServer.Config(kafka.bootstrapServers(), "127.0.0.1", 0,
-                "_schemas", Compatibility.BACKWARD));
+                "_schemas", Compatibility.BACKWARD, new ServiceToken(TestCredentials.SERVICE_TOKEN)));
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
             Topics.ensureCreated(admin, dev.memlog.schemas.TopicSettings.singleBroker(3));
         }
         model = OnnxEmbeddingProvider.fromSetting("bge-small-en-v1.5-q");
         query = new QueryService(QueryService.Config.local(kafka.bootstrapServers(), registry.url(), openSearch.url(),
-                "memlog-test", "materializer-test", model.modelId(), ApiKeys.of(Map.of("key-a", "tenant-a", "key-b", "tenant-b")), 0), model);
+                "memlog-test", "materializer-test", model.modelId(), ApiKeys.load(KEY_A + "=tenant-a;reads=tenant," + KEY_B + "=tenant-b;reads=tenant," + OWNER_KEY + "=tenant-a,"
+                        + READ_ONLY_KEY + "=tenant-a;scopes=read", null), new ServiceToken(TestCredentials.SERVICE_TOKEN), 0), model);
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         var topic = Topics.MEMORY_RECORDS;
         producer = new KafkaProducer<>(props, topic.keySerde().serializer(),
-                topic.valueSerde(new SchemaRegistryClient(registry.url())).serializer());
+                topic.valueSerde(new SchemaRegistryClient(registry.url(), TestCredentials.serviceAuthorization())).serializer());
         os = new OpenSearchRest(openSearch.url());
     }
 
@@ -166,7 +175,7 @@ class QueryServiceIT {
         await().atMost(Duration.ofSeconds(120)).until(() -> count("{\"query\":{\"prefix\":{\"record_id\":\"small-\"}}}") == 5
                 && count("{\"query\":{\"prefix\":{\"record_id\":\"crowd-\"}}}") == 5000);
 
-        var response = search("key-a", "{\"query\":\"hiking trip in the mountains\",\"user_id\":\"small\",\"k\":10}");
+        var response = search(KEY_A, "{\"query\":\"hiking trip in the mountains\",\"user_id\":\"small\",\"k\":10}");
 
         assertThat(response.statusCode()).isEqualTo(200);
         JsonNode hits = JSON.readTree(response.body()).path("hits");
@@ -179,7 +188,7 @@ class QueryServiceIT {
         assertThat(hits.get(0).path("score").asDouble()).isGreaterThan(0.5);
 
         for (String mode : List.of("vector", "bm25")) {
-            JsonNode single = JSON.readTree(search("key-a", "{\"query\":\"hiking trip in the mountains\",\"user_id\":\"small\",\"mode\":\"" + mode + "\"}").body());
+            JsonNode single = JSON.readTree(search(KEY_A, "{\"query\":\"hiking trip in the mountains\",\"user_id\":\"small\",\"mode\":\"" + mode + "\"}").body());
             assertThat(single.path("hits")).as(mode).hasSize(5);
         }
     }
@@ -197,7 +206,7 @@ class QueryServiceIT {
     void everyHitExplainsItsScoreAndTheComponentsAddUp() throws Exception {
         seedTeaCoffeeAndGarden("explain", "ex");
 
-        JsonNode hits = JSON.readTree(search("key-a", "{\"query\":\"which tea do I like?\",\"user_id\":\"explain\"}").body()).path("hits");
+        JsonNode hits = JSON.readTree(search(KEY_A, "{\"query\":\"which tea do I like?\",\"user_id\":\"explain\"}").body()).path("hits");
 
         assertThat(hits).hasSize(3);
         assertThat(hits.get(0).path("record_id").asText()).isEqualTo("ex-1");
@@ -243,7 +252,7 @@ class QueryServiceIT {
     }
 
     static List<String> ids(String body) throws Exception {
-        var response = search("key-a", body);
+        var response = search(KEY_A, body);
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         List<String> ids = new ArrayList<>();
         JSON.readTree(response.body()).path("hits").forEach(h -> ids.add(h.path("record_id").asText()));
@@ -304,7 +313,7 @@ class QueryServiceIT {
         var http = HttpClient.newHttpClient();
         for (int budget : new int[] {5, 30, 60, 1000}) {
             var response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + query.port() + "/v1/context"))
-                    .header(ApiKeys.HEADER, "key-a").POST(HttpRequest.BodyPublishers.ofString(
+                    .header(ApiKeys.HEADER, KEY_A).POST(HttpRequest.BodyPublishers.ofString(
                             "{\"query\":\"where is the new flat?\",\"user_id\":\"packer\",\"budget_tokens\":" + budget + "}")).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(response.statusCode()).isEqualTo(200);
@@ -317,7 +326,7 @@ class QueryServiceIT {
             }
         }
         var bad = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + query.port() + "/v1/context"))
-                .header(ApiKeys.HEADER, "key-a").POST(HttpRequest.BodyPublishers.ofString("{\"query\":\"x\"}")).build(),
+                .header(ApiKeys.HEADER, KEY_A).POST(HttpRequest.BodyPublishers.ofString("{\"query\":\"x\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(bad.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(bad.body()).path("field").asText()).isEqualTo("budget_tokens");
@@ -329,7 +338,7 @@ class QueryServiceIT {
         send(record("tenant-a", "shared-name", "visible-a", "My favourite dog breed is the corgi", 1));
         await().atMost(Duration.ofSeconds(30)).until(() -> count("{\"query\":{\"ids\":{\"values\":[\"secret-b\",\"visible-a\"]}}}") == 2);
 
-        JsonNode hits = JSON.readTree(search("key-a", "{\"query\":\"dog birthday bank PIN\",\"user_id\":\"shared-name\"}").body()).path("hits");
+        JsonNode hits = JSON.readTree(search(KEY_A, "{\"query\":\"dog birthday bank PIN\",\"user_id\":\"shared-name\"}").body()).path("hits");
 
         assertThat(hits).extracting(h -> h.path("record_id").asText()).containsExactly("visible-a");
     }
@@ -349,7 +358,7 @@ class QueryServiceIT {
             bad metadata  | {"query":"x","metadata":{"channel":3}} | metadata
             """)
     void badSearchInputIsA400NamingTheField(String name, String body, String field) throws Exception {
-        var response = search("key-a", body);
+        var response = search(KEY_A, body);
         assertThat(response.statusCode()).as(name).isEqualTo(400);
         assertThat(JSON.readTree(response.body()).path("field").asText()).isEqualTo(field);
     }
@@ -374,7 +383,7 @@ class QueryServiceIT {
         var topic = Topics.MEMORY_ACCESS;
         List<MemoryAccess> out = new ArrayList<>();
         try (var consumer = new KafkaConsumer<>(props, topic.keySerde().deserializer(),
-                topic.valueSerde(new SchemaRegistryClient(registry.url())).deserializer())) {
+                topic.valueSerde(new SchemaRegistryClient(registry.url(), TestCredentials.serviceAuthorization())).deserializer())) {
             consumer.subscribe(List.of(topic.name()));
             long until = System.currentTimeMillis() + 3000;
             while (System.currentTimeMillis() < until) {
@@ -389,11 +398,11 @@ class QueryServiceIT {
         send(record("tenant-a", "access-user", "acc-1", "The boat is moored in Harbour Seven", 1));
         await().atMost(Duration.ofSeconds(30)).until(() -> count("{\"query\":{\"term\":{\"record_id\":\"acc-1\"}}}") == 1);
 
-        JsonNode answer = JSON.readTree(search("key-a", "{\"query\":\"where is the boat moored?\",\"user_id\":\"access-user\"}").body());
+        JsonNode answer = JSON.readTree(search(KEY_A, "{\"query\":\"where is the boat moored?\",\"user_id\":\"access-user\"}").body());
         String requestId = answer.path("request_id").asText();
         assertThat(requestId).isNotBlank();
-        search("key-a", "{\"query\":\"where was the boat?\",\"user_id\":\"access-user\",\"as_of\":\"2024-01-01T00:00:00Z\"}");
-        search("key-a", "{\"query\":\"boat?\",\"user_id\":\"access-user\",\"reinforce\":false}");
+        search(KEY_A, "{\"query\":\"where was the boat?\",\"user_id\":\"access-user\",\"as_of\":\"2024-01-01T00:00:00Z\"}");
+        search(KEY_A, "{\"query\":\"boat?\",\"user_id\":\"access-user\",\"reinforce\":false}");
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(accesses().stream()
                 .filter(a -> "access-user".equals(a.getUserId())).toList()).singleElement().satisfies(a -> {
@@ -409,7 +418,7 @@ class QueryServiceIT {
 
     @Test
     void feedbackIsAppendedToTheAccessLogWithTheTimeTheAgentGives() throws Exception {
-        var response = post("/v1/feedback", "key-b", """
+        var response = post("/v1/feedback", KEY_B, """
                 {"user_id":"feedback-user","record_ids":["r-1","r-2","r-1"],"signal":"used","request_id":"req-9",
                  "timestamp":"2024-02-03T04:05:06Z"}""");
         assertThat(response.statusCode()).isEqualTo(202);
@@ -437,7 +446,7 @@ class QueryServiceIT {
             ancient use     | {"user_id":"u","record_ids":["r"],"signal":"used","timestamp":"1969-01-01T00:00:00Z"} | timestamp
             """)
     void badFeedbackIsA400NamingTheField(String name, String body, String field) throws Exception {
-        var response = post("/v1/feedback", "key-a", body);
+        var response = post("/v1/feedback", KEY_A, body);
         assertThat(response.statusCode()).as(name).isEqualTo(400);
         assertThat(JSON.readTree(response.body()).path("field").asText()).isEqualTo(field);
     }
@@ -452,19 +461,19 @@ class QueryServiceIT {
                 .setEmbedding(List.of()).build());
 
         await().atMost(Duration.ofSeconds(30)).until(() -> count("{\"query\":{\"term\":{\"record_id\":\"hist-1\"}}}") == 0);
-        JsonNode hits = JSON.readTree(search("key-a", "{\"query\":\"where did I park?\",\"user_id\":\"history-user\"}").body());
+        JsonNode hits = JSON.readTree(search(KEY_A, "{\"query\":\"where did I park?\",\"user_id\":\"history-user\"}").body());
         assertThat(hits.path("hits")).isEmpty();
 
-        await().atMost(Duration.ofSeconds(30)).until(() -> get("/v1/memories/hist-1/history", "key-a").statusCode() == 200
-                && JSON.readTree(get("/v1/memories/hist-1/history", "key-a").body()).path("versions").size() == 2);
-        JsonNode history = JSON.readTree(get("/v1/memories/hist-1/history", "key-a").body());
+        await().atMost(Duration.ofSeconds(30)).until(() -> get("/v1/memories/hist-1/history", KEY_A).statusCode() == 200
+                && JSON.readTree(get("/v1/memories/hist-1/history", KEY_A).body()).path("versions").size() == 2);
+        JsonNode history = JSON.readTree(get("/v1/memories/hist-1/history", KEY_A).body());
         assertThat(history.path("live").asBoolean()).isFalse();
         assertThat(history.path("versions").findValuesAsText("change")).containsExactly("DERIVED", "FORGOTTEN");
         assertThat(history.path("versions").get(1).path("change_reason").asText()).startsWith("strength fell below");
         assertThat(history.path("versions").get(0).path("provenance").get(0).asText()).isEqualTo("event-hist-1");
         // another tenant cannot read it, and an unknown memory is a 404 naming the field
-        assertThat(get("/v1/memories/hist-1/history", "key-b").statusCode()).isEqualTo(404);
-        assertThat(JSON.readTree(get("/v1/memories/nope/history", "key-a").body()).path("field").asText()).isEqualTo("record_id");
+        assertThat(get("/v1/memories/hist-1/history", KEY_B).statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(get("/v1/memories/nope/history", KEY_A).body()).path("field").asText()).isEqualTo("record_id");
     }
 
     @Test
@@ -529,5 +538,18 @@ class QueryServiceIT {
         String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + query.port() + "/metrics")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         assertThat(metrics).contains("memlog_dead_letters_total{service=\"query-service\",stage=\"indexing\"");
+    }
+
+    @Test
+    void aKeyReadsOneOwnerAtATimeAndOnlyDoesWhatItsScopesSay() throws Exception {
+        var acrossOwners = search(OWNER_KEY, "{\"query\":\"anything\"}");
+        assertThat(acrossOwners.statusCode()).isEqualTo(403);
+        assertThat(JSON.readTree(acrossOwners.body()).path("error").asText()).contains("one owner at a time");
+        assertThat(search(OWNER_KEY, "{\"query\":\"anything\",\"user_id\":\"someone\"}").statusCode()).isEqualTo(200);
+
+        var feedback = post("/v1/feedback", READ_ONLY_KEY, """
+                {"user_id":"u","record_ids":["r"],"signal":"used"}""");
+        assertThat(feedback.statusCode()).isEqualTo(403);
+        assertThat(JSON.readTree(feedback.body()).path("error").asText()).contains("scope feedback");
     }
 }

@@ -1,7 +1,9 @@
 package dev.memlog.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.memlog.common.auth.Scope;
 import dev.memlog.common.http.Json;
+import dev.memlog.common.http.ScopedRoutes;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
@@ -19,9 +21,10 @@ final class SchemaRegistryRoutes {
     }
 
     void register(JavalinConfig config) {
-        var routes = config.routes;
-        routes.exception(RegistryException.class, (e, ctx) -> ctx.status(e.status()).contentType(CONTENT_TYPE)
+        config.routes.exception(RegistryException.class, (e, ctx) -> ctx.status(e.status()).contentType(CONTENT_TYPE)
                 .result(json(Map.of("error_code", e.errorCode(), "message", e.getMessage()))));
+        // the services' own credential, for reads and writes: schemas are the platform's, not any tenant's
+        var routes = ScopedRoutes.of(config, Scope.SERVICE);
         routes.get("/", ctx -> send(ctx, Map.of()));
         routes.get("/schemas/types", ctx -> send(ctx, List.of("AVRO")));
         routes.get("/subjects", ctx -> send(ctx, store.subjects()));

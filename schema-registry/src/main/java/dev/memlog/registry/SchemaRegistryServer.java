@@ -1,8 +1,11 @@
 package dev.memlog.registry;
 
+import dev.memlog.common.auth.Access;
+import dev.memlog.common.auth.ServiceToken;
 import dev.memlog.common.config.Env;
 import dev.memlog.common.http.Metrics;
 import dev.memlog.common.http.ServiceServer;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -15,14 +18,18 @@ import org.slf4j.LoggerFactory;
 public final class SchemaRegistryServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SchemaRegistryServer.class);
 
-    /** KAFKA_BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_PORT, SCHEMA_REGISTRY_TOPIC, SCHEMA_COMPATIBILITY. */
-    public record Config(String bootstrapServers, String host, int port, String topic, Compatibility defaultLevel) {
+    /**
+     * KAFKA_BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_PORT, SCHEMA_REGISTRY_TOPIC, SCHEMA_COMPATIBILITY, and SERVICE_TOKEN, the
+     * credential every request must carry.
+     */
+    public record Config(String bootstrapServers, String host, int port, String topic, Compatibility defaultLevel,
+                         ServiceToken serviceToken) {
         public static Config from(Env env) {
             return new Config(env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
                     env.string("HTTP_HOST", "0.0.0.0"),
                     env.integer("SCHEMA_REGISTRY_PORT", 8081),
                     env.string("SCHEMA_REGISTRY_TOPIC", "_schemas"),
-                    Compatibility.parse(env.string("SCHEMA_COMPATIBILITY", "BACKWARD")));
+                    Compatibility.parse(env.string("SCHEMA_COMPATIBILITY", "BACKWARD")), ServiceToken.from(env));
         }
     }
 
@@ -36,7 +43,8 @@ public final class SchemaRegistryServer implements AutoCloseable {
         var routes = new SchemaRegistryRoutes(store);
         // reads are served from memory; a new schema needs Kafka to take it
         this.http = ServiceServer.start("schema-registry", config.host(), config.port(), 1 << 20,
-                Metrics.registry("schema-registry"), Map.of("kafka", this::kafkaReachable), routes::register);
+                Metrics.registry("schema-registry"), Map.of("kafka", this::kafkaReachable),
+                new Access(List.of(config.serviceToken())), routes::register);
     }
 
     private boolean kafkaReachable() {
@@ -45,6 +53,11 @@ public final class SchemaRegistryServer implements AutoCloseable {
         } catch (Exception e) {
             return false;
         }
+    }
+
+    /** Every route this service answers, with the scopes each requires. */
+    public java.util.List<ServiceServer.Route> routes() {
+        return http.routes();
     }
 
     public int port() {

@@ -8,7 +8,9 @@ import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.registry.SchemaRegistryClient;
 import dev.memlog.schemas.registry.SchemaRegistryException;
+import dev.memlog.common.auth.ServiceToken;
 import dev.memlog.testkit.KafkaBroker;
+import dev.memlog.testkit.TestCredentials;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,12 +39,12 @@ class SchemaRegistryIT {
     static void start() {
         kafka = KafkaBroker.start(dir.resolve("kafka"));
         server = startRegistry();
-        client = new SchemaRegistryClient(server.url());
+        client = new SchemaRegistryClient(server.url(), TestCredentials.serviceAuthorization());
     }
 
     static SchemaRegistryServer startRegistry() {
         return new SchemaRegistryServer(new SchemaRegistryServer.Config(kafka.bootstrapServers(), "127.0.0.1", 0,
-                "_schemas", Compatibility.BACKWARD));
+                "_schemas", Compatibility.BACKWARD, new ServiceToken(TestCredentials.SERVICE_TOKEN)));
     }
 
     @AfterAll
@@ -80,7 +82,7 @@ class SchemaRegistryIT {
         int id = java.nio.ByteBuffer.wrap(bytes, 1, 4).getInt();
         assertThat(client.latest("memory.events-value").id()).isEqualTo(id);
         // a second client, with an empty cache, resolves the writer schema over HTTP
-        var fresh = Topics.MEMORY_EVENTS.valueSerde(new SchemaRegistryClient(server.url()));
+        var fresh = Topics.MEMORY_EVENTS.valueSerde(new SchemaRegistryClient(server.url(), TestCredentials.serviceAuthorization()));
         assertThat(fresh.deserialize(bytes)).isEqualTo(event);
     }
 
@@ -94,7 +96,7 @@ class SchemaRegistryIT {
     @Test
     void registeringTheSameSchemaTwiceKeepsItsIdAndVersion() {
         int first = client.register("same-value", user());
-        int second = new SchemaRegistryClient(server.url()).register("same-value", user());
+        int second = new SchemaRegistryClient(server.url(), TestCredentials.serviceAuthorization()).register("same-value", user());
         assertThat(second).isEqualTo(first);
         assertThat(client.latest("same-value").version()).isEqualTo(1);
     }
@@ -139,7 +141,7 @@ class SchemaRegistryIT {
         client.setCompatibility("durable-value", "FULL");
 
         try (var second = startRegistry()) {
-            var other = new SchemaRegistryClient(second.url());
+            var other = new SchemaRegistryClient(second.url(), TestCredentials.serviceAuthorization());
             assertThat(other.latest("durable-value").id()).isEqualTo(id);
             assertThat(other.schemaById(id)).isEqualTo(user("optional-email"));
             assertThat(other.subjects()).contains("durable-value");
@@ -151,21 +153,49 @@ class SchemaRegistryIT {
     @Test
     void errorsUseTheConfluentErrorCodes() throws Exception {
         var http = HttpClient.newHttpClient();
-        var missing = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/subjects/nope/versions/latest")).build(),
+        var missing = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/subjects/nope/versions/latest"))
+                        .header("Authorization", TestCredentials.serviceAuthorization()).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(missing.statusCode()).isEqualTo(404);
         assertThat(missing.body()).contains("\"error_code\":40401");
 
         var invalid = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/subjects/x-value/versions"))
                         .header("Content-Type", SchemaRegistryClient.CONTENT_TYPE)
+                        .header("Authorization", TestCredentials.serviceAuthorization())
                         .POST(HttpRequest.BodyPublishers.ofString("{\"schema\":\"{not avro\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(invalid.statusCode()).isEqualTo(422);
         assertThat(invalid.body()).contains("\"error_code\":42201");
 
-        var unknownId = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/schemas/ids/99999")).build(),
+        var unknownId = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/schemas/ids/99999"))
+                        .header("Authorization", TestCredentials.serviceAuthorization()).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(unknownId.statusCode()).isEqualTo(404);
         assertThat(unknownId.body()).contains("\"error_code\":40403");
+    }
+
+    @Test
+    void everyRouteWantsTheServiceCredentialAndOnlyTheProbesAreOpen() throws Exception {
+        var http = HttpClient.newHttpClient();
+        for (String path : java.util.List.of("/subjects", "/schemas/ids/1", "/config", "/subjects/x-value/versions/latest")) {
+            var none = http.send(HttpRequest.newBuilder(URI.create(server.url() + path)).build(), HttpResponse.BodyHandlers.ofString());
+            var wrong = http.send(HttpRequest.newBuilder(URI.create(server.url() + path)).header("Authorization", "Bearer nope")
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(none.statusCode()).as(path).isEqualTo(401);
+            assertThat(wrong.statusCode()).as(path).isEqualTo(401);
+            assertThat(none.body()).contains("missing credential");
+        }
+        var write = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/config")).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"compatibility\":\"NONE\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(write.statusCode()).isEqualTo(401);
+        assertThat(client.subjects()).doesNotContain("anything-new");
+        // what Confluent-compatible clients send: the token as the password of Basic credentials
+        String basic = java.util.Base64.getEncoder().encodeToString(("memlog:" + TestCredentials.SERVICE_TOKEN)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        var confluent = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/subjects")).header("Authorization", "Basic " + basic)
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(confluent.statusCode()).isEqualTo(200);
+        var probe = http.send(HttpRequest.newBuilder(URI.create(server.url() + "/health/live")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(probe.statusCode()).isEqualTo(200);
     }
 }

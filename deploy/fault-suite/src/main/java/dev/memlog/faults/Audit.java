@@ -8,6 +8,7 @@ import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.MemoryRecord;
 import dev.memlog.schemas.avro.MemoryTier;
 import dev.memlog.schemas.registry.SchemaRegistryClient;
+import dev.memlog.testkit.TestCredentials;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -41,7 +42,7 @@ public final class Audit {
     public Audit(String openSearchUrl, String bootstrapServers, String registryUrl) {
         this.openSearchUrl = openSearchUrl;
         this.bootstrapServers = bootstrapServers;
-        this.registry = new SchemaRegistryClient(registryUrl);
+        this.registry = new SchemaRegistryClient(registryUrl, TestCredentials.serviceAuthorization());
     }
 
     /** The event ids of the tenant's turns in the live index, each as often as a document holds it. */

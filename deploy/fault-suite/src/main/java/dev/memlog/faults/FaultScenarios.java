@@ -156,7 +156,7 @@ public final class FaultScenarios {
         var load = new AppendLoad(stack.ingestUrl(), tenant, 6, 5).start(RATE);
         sleep(3);
         List<String> problems = new ArrayList<>();
-        var registry = new SchemaRegistryClient(stack.registryUrl());
+        var registry = new SchemaRegistryClient(stack.registryUrl(), dev.memlog.testkit.TestCredentials.serviceAuthorization());
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
         p.put(ProducerConfig.ACKS_CONFIG, "all");

@@ -61,8 +61,9 @@ public final class FaultSuite {
 
     /** The fuzz on a local stack, then a normal turn through it. */
     public static FuzzTally fuzz(Path dir, int requests, Consumer<String> progress) throws Exception {
-        String key = "fuzz-key-" + System.nanoTime();
-        var free = LocalStack.Config.freePorts(dir, ApiKeys.of(Map.of(key, FUZZ_TENANT)));
+        String key = "fuzz-key-" + java.util.UUID.randomUUID();
+        // an analyst's key, so reads across owners are fuzzed too
+        var free = LocalStack.Config.freePorts(dir, ApiKeys.load(key + "=" + FUZZ_TENANT + ";reads=tenant", null));
         try (var stack = new LocalStack(free, line -> { })) {
             // a service still starting answers 503, as it should: the fuzz begins once every one is ready
             for (String url : List.of(stack.ingestUrl(), stack.queryUrl(), stack.consolidationUrl(), stack.registryUrl())) {
@@ -73,7 +74,8 @@ public final class FaultSuite {
             }
             progress.accept("fuzz: local stack started and ready");
             var targets = new FuzzClient.Targets(Map.of("ingest", stack.ingestUrl(), "query", stack.queryUrl(),
-                    "consolidation", stack.consolidationUrl(), "registry", stack.registryUrl()), key);
+                    "consolidation", stack.consolidationUrl(), "registry", stack.registryUrl()), key,
+                    stack.serviceToken().authorization());
             long t = System.nanoTime();
             FuzzTally tally = Fuzz.run(targets, FUZZ_TENANT, requests, 8);
             progress.accept(String.format("fuzz: %d requests in %.1f s, %d 5xx, %d 4xx without a message", tally.requests(),

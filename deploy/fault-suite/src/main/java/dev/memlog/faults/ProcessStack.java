@@ -4,6 +4,7 @@ import dev.memlog.testkit.ChildProcess;
 import dev.memlog.testkit.ChildProcessKafkaCluster;
 import dev.memlog.testkit.ChildProcessOpenSearchNode;
 import dev.memlog.testkit.FreePorts;
+import dev.memlog.testkit.TestCredentials;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -104,6 +105,7 @@ public final class ProcessStack implements AutoCloseable {
         env.put("SCHEMA_REGISTRY_URL", registryUrl());
         env.put("HTTP_HOST", "127.0.0.1");
         env.put("API_KEYS", String.join(",", TENANTS.stream().map(t -> keyOf(t) + "=" + t).toList()));
+        env.put("SERVICE_TOKEN", TestCredentials.SERVICE_TOKEN);
         env.put("TOPIC_PARTITIONS", Integer.toString(options.partitions()));
         env.put("TOPIC_REPLICATION_FACTOR", Integer.toString(Math.min(3, options.brokers())));
         env.put("TOPIC_MIN_INSYNC_REPLICAS", Integer.toString(options.brokers() >= 3 ? 2 : 1));
@@ -134,7 +136,7 @@ public final class ProcessStack implements AutoCloseable {
 
     /** The API key of a tenant of this stack. */
     public static String keyOf(String tenant) {
-        return "key-" + tenant;
+        return "key-" + tenant + "-0123456789abcdef";
     }
 
     public String ingestUrl() {

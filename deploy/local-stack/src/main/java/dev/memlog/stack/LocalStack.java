@@ -1,6 +1,7 @@
 package dev.memlog.stack;
 
 import dev.memlog.common.auth.ApiKeys;
+import dev.memlog.common.auth.ServiceToken;
 import dev.memlog.common.config.Env;
 import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
@@ -40,6 +41,7 @@ public final class LocalStack implements AutoCloseable {
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private final Env env;
+    private final ServiceToken serviceToken;
     private final InProcessKafkaBroker kafka;
     private final ChildProcessOpenSearchNode openSearch;
     private final SchemaRegistryServer registry;
@@ -48,7 +50,10 @@ public final class LocalStack implements AutoCloseable {
     private final QueryService query;
 
     public LocalStack(Config config, Consumer<String> progress) throws Exception {
-        this.env = Env.system().with(config.settings());
+        Env base = Env.system().with(config.settings());
+        // the services' credential to each other: the environment's, or one made for this stack alone
+        this.serviceToken = new ServiceToken(base.string("SERVICE_TOKEN", randomToken()));
+        this.env = base.with(Map.of("SERVICE_TOKEN", serviceToken.authorization().substring("Bearer ".length())));
         try {
             long t = System.nanoTime();
             progress.accept("[1/6] Kafka broker (KRaft)");
@@ -59,7 +64,7 @@ public final class LocalStack implements AutoCloseable {
             t = System.nanoTime();
             progress.accept("[2/6] schema registry");
             registry = new SchemaRegistryServer(new SchemaRegistryServer.Config(kafka.bootstrapServers(), "127.0.0.1",
-                    config.registryPort(), "_schemas", Compatibility.BACKWARD));
+                    config.registryPort(), "_schemas", Compatibility.BACKWARD, serviceToken));
             started.push(registry);
             progress.accept(done(t, "schema registry at " + registry.url()));
 
@@ -77,7 +82,8 @@ public final class LocalStack implements AutoCloseable {
             // limits follow ingest-service's environment variables; topics have one replica on the one broker
             var limits = IngestService.Config.from(env);
             ingest = new IngestService(new IngestService.Config("127.0.0.1", config.ingestPort(), kafka.bootstrapServers(),
-                    registry.url(), config.apiKeys(), limits.maxRequestBytes(), limits.maxBatchTurns(), limits.maxContentChars(),
+                    registry.url(), serviceToken.authorization(), config.apiKeys(), limits.maxRequestBytes(),
+                    limits.maxBatchTurns(), limits.maxContentChars(),
                     limits.maxFutureSkew(), limits.appendTimeout(), TopicSettings.singleBroker(config.partitions())));
             started.push(ingest);
             progress.accept(done(t, "ingest-service at http://127.0.0.1:" + ingest.port()));
@@ -101,13 +107,30 @@ public final class LocalStack implements AutoCloseable {
                     registry.url(), openSearch.url(), "memlog-records", 1, 0, tuned.tuning(), "memlog-query-materializer",
                     config.embeddingModel(), tuned.queryInstruction(), config.apiKeys(), tuned.tokenizer(), tuned.reranker(),
                     "http://127.0.0.1:" + consolidation.port(), tuned.strengthModel(), tuned.materializerMaxPollInterval(),
-                    tuned.readyMaxLag()), model);
+                    tuned.readyMaxLag(), serviceToken, serviceToken.authorization()), model);
             started.push(query);
             progress.accept(done(t, "query-service at http://127.0.0.1:" + query.port()));
         } catch (Exception | Error e) {
             close();
             throw e;
         }
+    }
+
+    private static String randomToken() {
+        byte[] bytes = new byte[24];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return java.util.HexFormat.of().formatHex(bytes);
+    }
+
+    /** Every route of every service of the stack, by service: ingest, consolidation, query, registry. */
+    public java.util.Map<String, java.util.List<dev.memlog.common.http.ServiceServer.Route>> routes() {
+        return java.util.Map.of("ingest", ingest.routes(), "consolidation", consolidation.routes(), "query", query.routes(),
+                "registry", registry.routes());
+    }
+
+    /** The credential this stack's services present to each other (and tests to consolidation and the registry). */
+    public ServiceToken serviceToken() {
+        return serviceToken;
     }
 
     private static String done(long startedNanos, String what) {

@@ -60,11 +60,15 @@ public final class MemoryClient {
         return send(HttpRequest.newBuilder(URI.create(queryUrl + "/v1/stats" + q)).GET(), 200);
     }
 
-    /** Every version of a memory with why it changed, and its use history; a missing node when there is no such memory yet. */
-    public JsonNode history(String recordId) throws IOException {
+    /**
+     * Every version of one of a user's memories with why it changed, and its use history; a missing node when there is
+     * no such memory yet.
+     */
+    public JsonNode history(String userId, String recordId) throws IOException {
         try {
             return send(HttpRequest.newBuilder(URI.create(queryUrl + "/v1/memories/"
-                    + URLEncoder.encode(recordId, StandardCharsets.UTF_8) + "/history")).GET(), 200);
+                    + URLEncoder.encode(recordId, StandardCharsets.UTF_8) + "/history?user_id="
+                    + URLEncoder.encode(userId, StandardCharsets.UTF_8))).GET(), 200);
         } catch (NotFound e) {
             return Json.mapper().missingNode();
         }

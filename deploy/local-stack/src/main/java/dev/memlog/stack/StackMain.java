@@ -151,6 +151,7 @@ public final class StackMain {
                   health   /health/live, /health/ready, /metrics on each service (consolidation: %s)
                   registry %s   kafka %s   opensearch %s
                   API key  %s
+                  service  %s (SERVICE_TOKEN: the schema registry's and consolidation's credential)
                 Try:
                   curl -s -XPOST %s/v1/turns -H 'X-API-Key: <key>' -H 'Content-Type: application/json' \\
                     -d '{"user_id":"me","session_id":"s1","role":"user","content":"I moved to Lisbon in May"}'
@@ -159,6 +160,7 @@ public final class StackMain {
                 Stop with Ctrl-C or ./stack down.
                 """, (System.nanoTime() - started) / 1e9, root.resolve("data"), stack.ingestUrl(), stack.queryUrl(),
                 stack.consolidationUrl(), stack.registryUrl(), stack.kafkaBootstrapServers(), stack.openSearchUrl(), keyHint,
+                stack.serviceToken().authorization().substring("Bearer ".length()),
                 stack.ingestUrl(), stack.queryUrl());
         stopped.await();
         return 0;

@@ -28,6 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * materializer -> OpenSearch -> hybrid retrieval over HTTP, for two tenants that must never see each other.
  */
 class EndToEndIT {
+    static final String ACME_KEY = "acme-key-0123456789abcdef";
+    static final String GLOBEX_KEY = "globex-key-0123456789abcdef";
     @TempDir
     static Path dir;
     static LocalStack stack;
@@ -36,15 +38,15 @@ class EndToEndIT {
 
     @BeforeAll
     static void start() throws Exception {
-        var keys = ApiKeys.of(Map.of("acme-key", "acme", "globex-key", "globex"));
+        var keys = ApiKeys.of(Map.of(ACME_KEY, "acme", GLOBEX_KEY, "globex"));
         var free = LocalStack.Config.freePorts(dir, keys);
         // retrieval weighs strength, so reinforcement shows in the order. Each test's owner lives in its own years:
         // no session summaries and no ageing of quiet owners, both of which other tests' timestamps would set off
         // (they move stream time past sessions' gaps and owners' clocks) and make counts race
         stack = new LocalStack(new LocalStack.Config(dir, 0, 0, 0, 0, 0, 0, keys, free.embeddingModel(), free.partitions(),
                 Map.of("STRENGTH_WEIGHT", "0.2", "SUMMARIZER", "none", "FORGET_DORMANT_AFTER_DAYS", "36500")), line -> { });
-        acme = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), "acme-key");
-        globex = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), "globex-key");
+        acme = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), ACME_KEY);
+        globex = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), GLOBEX_KEY);
     }
 
     @AfterAll
@@ -149,7 +151,7 @@ class EndToEndIT {
 
         var http = HttpClient.newHttpClient();
         var noSession = http.send(HttpRequest.newBuilder(URI.create(stack.queryUrl() + "/v1/working-memory?user_id=wm-user"))
-                .header("X-API-Key", "acme-key").GET().build(), HttpResponse.BodyHandlers.ofString());
+                .header("X-API-Key", ACME_KEY).GET().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(noSession.statusCode()).isEqualTo(400);
         assertThat(Json.mapper().readTree(noSession.body()).path("field").asText()).isEqualTo("session_id");
     }
@@ -207,8 +209,8 @@ class EndToEndIT {
         for (int i = 0; i < 5; i++) {
             assertThat(keyQuery("red").findValuesAsText("record_id")).containsExactly(red);
         }
-        await().atMost(Duration.ofSeconds(60)).until(() -> acme.history(red).path("strength").path("use_count").asInt() == 5);
-        assertThat(acme.history(blue).path("strength").isMissingNode()).as("never used: no use history").isTrue();
+        await().atMost(Duration.ofSeconds(60)).until(() -> acme.history("strength-user", red).path("strength").path("use_count").asInt() == 5);
+        assertThat(acme.history("strength-user", blue).path("strength").isMissingNode()).as("never used: no use history").isTrue();
 
         JsonNode hits = keyQuery(null);
         assertThat(hits.findValuesAsText("record_id")).startsWith(red, blue);
@@ -226,9 +228,9 @@ class EndToEndIT {
         // a year and a half of the owner's time later, the small talk has faded
         acme.appendTurns(turn("forget-user", "Back again after a long break.", "2021-07-01T10:00:00Z", null));
 
-        await().atMost(Duration.ofSeconds(60)).until(() -> "FORGOTTEN".equals(acme.history(chatter).path("versions").path(1)
+        await().atMost(Duration.ofSeconds(60)).until(() -> "FORGOTTEN".equals(acme.history("forget-user", chatter).path("versions").path(1)
                 .path("change").asText()));
-        JsonNode history = acme.history(chatter);
+        JsonNode history = acme.history("forget-user", chatter);
         assertThat(history.path("live").asBoolean()).isFalse();
         assertThat(history.path("versions").get(0).path("text").asText()).isEqualTo("Okay, sounds good to me.");
         assertThat(history.path("versions").get(1).path("change_reason").asText()).startsWith("strength fell below 0.05");
@@ -292,16 +294,16 @@ class EndToEndIT {
         }
         String used = hits.get(0).path("record_id").asText();
         // consolidation has taken the search and the four reports through its checks once the last one shows
-        await().atMost(Duration.ofSeconds(60)).until(() -> acme.history(used).path("strength").path("used").asInt() == 4);
+        await().atMost(Duration.ofSeconds(60)).until(() -> acme.history(owner, used).path("strength").path("used").asInt() == 4);
 
         // the January small talk had faded by the owner's own summer; everything else is as December 2023 left it
         assertThat(acme.stats(owner).path("forgotten").asLong()).isEqualTo(1);
         for (int i = 1; i < events.size(); i++) {
             String recordId = dev.memlog.consolidation.EpisodeRecorder.recordId("acme", events.get(i),
                     dev.memlog.schemas.avro.MemoryTier.EPISODIC);
-            assertThat(acme.history(recordId).path("live").asBoolean()).as(said[i][1]).isTrue();
+            assertThat(acme.history(owner, recordId).path("live").asBoolean()).as(said[i][1]).isTrue();
         }
-        assertThat(acme.history(dev.memlog.consolidation.EpisodeRecorder.recordId("acme", events.getFirst(),
+        assertThat(acme.history(owner, dev.memlog.consolidation.EpisodeRecorder.recordId("acme", events.getFirst(),
                 dev.memlog.schemas.avro.MemoryTier.EPISODIC)).path("live").asBoolean()).isFalse();
     }
 }

@@ -1,6 +1,8 @@
 package dev.memlog.common.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.memlog.common.auth.Access;
+import dev.memlog.common.auth.Scope;
 import io.javalin.Javalin;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -33,17 +35,18 @@ public final class ServiceServer implements AutoCloseable {
 
     /**
      * @param readiness named checks; the service is ready when all pass
+     * @param access who may call which route: every route declares its scopes
      * @param routes    the service's own endpoints
      */
     public static ServiceServer start(String service, String host, int port, long maxRequestBytes,
-                                      PrometheusMeterRegistry metrics, Map<String, BooleanSupplier> readiness,
+                                      PrometheusMeterRegistry metrics, Map<String, BooleanSupplier> readiness, Access access,
                                       Consumer<JavalinConfig> routes) {
-        return start(service, host, port, maxRequestBytes, metrics, Health.ready(readiness), routes);
+        return start(service, host, port, maxRequestBytes, metrics, Health.ready(readiness), access, routes);
     }
 
     /** @param health what the liveness, readiness and startup probes report */
     public static ServiceServer start(String service, String host, int port, long maxRequestBytes,
-                                      PrometheusMeterRegistry metrics, Health health, Consumer<JavalinConfig> routes) {
+                                      PrometheusMeterRegistry metrics, Health health, Access access, Consumer<JavalinConfig> routes) {
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.concurrency.useVirtualThreads = true;
@@ -52,14 +55,16 @@ public final class ServiceServer implements AutoCloseable {
             // what the server itself refuses (a URI or headers too long) is a JSON error like any other
             config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
             config.requestLogger.http((ctx, ms) -> timeRequest(metrics, ctx, ms));
-            config.routes.get("/health/live", ctx -> probe(ctx, service, Health.run(health.liveness())));
-            config.routes.get("/health/ready", ctx -> probe(ctx, service, Health.run(health.readiness())));
+            // one check before every matched route: a route that forgets to declare its scopes is refused, not open
+            config.routes.beforeMatched(access::check);
+            config.routes.get("/health/live", ctx -> probe(ctx, service, Health.run(health.liveness())), Scope.PUBLIC);
+            config.routes.get("/health/ready", ctx -> probe(ctx, service, Health.run(health.readiness())), Scope.PUBLIC);
             config.routes.get("/health/started", ctx -> {
                 boolean started = health.started().getAsBoolean();
                 ctx.status(started ? 200 : 503).json(Map.of("status", started ? "UP" : "DOWN", "service", service));
-            });
+            }, Scope.PUBLIC);
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
-                    .result(metrics.scrape()));
+                    .result(metrics.scrape()), Scope.PUBLIC);
             config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.field(), e.details()));
             config.routes.exception(JsonProcessingException.class, (e, ctx) ->
                     error(ctx, 400, "request body is not valid JSON: " + e.getOriginalMessage(), null));
@@ -84,6 +89,20 @@ public final class ServiceServer implements AutoCloseable {
 
     public int port() {
         return app.port();
+    }
+
+    /** Every route the server answers, with the scopes it declares: for tests that check each one is guarded. */
+    public java.util.List<Route> routes() {
+        return app.unsafe.internalRouter.allHttpHandlers().stream().map(p -> {
+            var roles = p.endpoint.metadata(io.javalin.security.Roles.class);
+            return new Route(p.endpoint.method.name(), p.endpoint.path,
+                    roles == null ? java.util.Set.of() : java.util.Set.copyOf(roles.getRoles()));
+        }).filter(r -> !r.method().equals("HEAD") && !r.method().equals("BEFORE") && !r.method().equals("AFTER")
+                && !r.method().startsWith("BEFORE") && !r.method().startsWith("AFTER")).toList();
+    }
+
+    /** One route: its method, path and declared scopes. */
+    public record Route(String method, String path, java.util.Set<io.javalin.security.RouteRole> scopes) {
     }
 
     private static void probe(Context ctx, String service, Map<String, Health.Check> checks) {

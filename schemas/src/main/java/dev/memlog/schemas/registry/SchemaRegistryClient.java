@@ -31,12 +31,20 @@ public final class SchemaRegistryClient implements SchemaRegistry {
     }
 
     private final URI base;
+    private final String authorization;
     private final HttpClient http;
     private final Map<Integer, Schema> byId = new ConcurrentHashMap<>();
     private final Map<String, Map<String, Integer>> idBySubjectAndSchema = new ConcurrentHashMap<>();
 
+    /** A registry that asks no credential. */
     public SchemaRegistryClient(String baseUrl) {
+        this(baseUrl, null);
+    }
+
+    /** @param authorization the Authorization header every request carries ("Bearer ...", "Basic ..."), or null */
+    public SchemaRegistryClient(String baseUrl, String authorization) {
         this.base = URI.create(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
+        this.authorization = authorization;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
 
@@ -135,6 +143,9 @@ public final class SchemaRegistryClient implements SchemaRegistry {
             HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path))
                     .timeout(Duration.ofSeconds(10))
                     .header("Accept", CONTENT_TYPE + ", application/json");
+            if (authorization != null) {
+                request.header("Authorization", authorization);
+            }
             HttpRequest.BodyPublisher publisher = body == null
                     ? HttpRequest.BodyPublishers.noBody()
                     : HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body));

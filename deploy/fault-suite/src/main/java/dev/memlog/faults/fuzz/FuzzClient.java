@@ -17,8 +17,11 @@ import java.util.concurrent.Executors;
  * 4xx a JSON object whose {@code error} (or, from the schema registry, {@code message}) says what was wrong.
  */
 public final class FuzzClient {
-    /** Where each service answers, and the API key its tenant-facing routes take. */
-    public record Targets(Map<String, String> baseUrls, String apiKey) {
+    /**
+     * Where each service answers, the API key the tenant-facing ones take, and the Authorization header the internal
+     * ones (consolidation, the registry) take.
+     */
+    public record Targets(Map<String, String> baseUrls, String apiKey, String serviceAuthorization) {
         public Targets {
             baseUrls = Map.copyOf(baseUrls);
         }
@@ -49,7 +52,11 @@ public final class FuzzClient {
                 builder.header("Content-Type", request.contentType());
             }
             if (!request.mutation().contains("no key")) {
-                builder.header(ApiKeys.HEADER, targets.apiKey());
+                if (request.service().equals("consolidation") || request.service().equals("registry")) {
+                    builder.header("Authorization", targets.serviceAuthorization());
+                } else {
+                    builder.header(ApiKeys.HEADER, targets.apiKey());
+                }
             }
             var response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
             verdict = judge(request, response.statusCode(), response.body());

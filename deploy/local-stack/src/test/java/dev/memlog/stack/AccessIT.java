@@ -1,0 +1,184 @@
+package dev.memlog.stack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.memlog.common.auth.ApiKeys;
+import dev.memlog.common.auth.Scope;
+import dev.memlog.common.http.Json;
+import dev.memlog.common.http.ServiceServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every route of every service, as the running servers list them, refuses a missing, wrong or under-scoped credential
+ * with a JSON 401 or 403, and lets the right one through; the tenant is the credential's, whatever a request claims.
+ */
+class AccessIT {
+    static final String FULL = "full-key-0123456789abcdef";
+    static final String READ_ONLY = "read-only-key-0123456789";
+    static final String WRITE_ONLY = "write-only-key-0123456789";
+    static final String FEEDBACK_ONLY = "feedback-only-key-0123456";
+    static final String OTHER_TENANT = "other-tenant-key-0123456";
+    /** An agent's key as keys have always been configured: read, write, feedback, one owner per read. */
+    static final String AGENT = "agent-key-0123456789abcdef";
+    static final HttpClient http = HttpClient.newHttpClient();
+
+    @TempDir
+    static Path dir;
+    static LocalStack stack;
+
+    @BeforeAll
+    static void start() throws Exception {
+        var keys = ApiKeys.load(String.join("\n", FULL + "=acme;scopes=read+write+feedback+admin+erase;reads=tenant",
+                READ_ONLY + "=acme;scopes=read;reads=tenant", WRITE_ONLY + "=acme;scopes=write",
+                FEEDBACK_ONLY + "=acme;scopes=feedback", OTHER_TENANT + "=globex;reads=tenant", AGENT + "=acme"), null);
+        var free = LocalStack.Config.freePorts(dir, keys);
+        stack = new LocalStack(new LocalStack.Config(dir, 0, 0, 0, 0, 0, 0, keys, free.embeddingModel(), free.partitions(),
+                Map.of("SUMMARIZER", "none")), line -> { });
+    }
+
+    @AfterAll
+    static void stop() {
+        stack.close();
+    }
+
+    static String baseUrl(String service) {
+        return switch (service) {
+            case "ingest" -> stack.ingestUrl();
+            case "query" -> stack.queryUrl();
+            case "consolidation" -> stack.consolidationUrl();
+            default -> stack.registryUrl();
+        };
+    }
+
+    /** A credential, as a header: none, one nobody issued, one without the route's scope, or the right one. */
+    record Credential(String name, String header, String value) {
+    }
+
+    static HttpResponse<String> call(String service, ServiceServer.Route route, Credential credential) throws Exception {
+        String path = route.path().replace("{record_id}", "8a6b903c-a94e-3135-a7da-fa1be64e8f00")
+                .replace("{subject}", "memory.events-value").replace("{version}", "latest").replace("{id}", "1");
+        var request = HttpRequest.newBuilder(URI.create(baseUrl(service) + path + "?user_id=ann&session_id=s1&tenant=acme"))
+                .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
+                .method(route.method(), route.method().equals("GET") ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString("{}"));
+        if (credential.header() != null) {
+            request.header(credential.header(), credential.value());
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A key of the tenant without the route's scope, or for internal routes any tenant's key: it must not pass. */
+    static Credential underScoped(Set<?> scopes) {
+        if (scopes.contains(Scope.SERVICE)) {
+            return new Credential("a tenant's key", ApiKeys.HEADER, FULL);
+        }
+        if (!scopes.contains(Scope.READ)) {
+            return new Credential("a read-only key", ApiKeys.HEADER, READ_ONLY);
+        }
+        return new Credential("a write-only key", ApiKeys.HEADER, WRITE_ONLY);
+    }
+
+    static Credential right(Set<?> scopes) {
+        if (scopes.contains(Scope.SERVICE)) {
+            return new Credential("the service credential", "Authorization", stack.serviceToken().authorization());
+        }
+        return new Credential("a key with the scope", ApiKeys.HEADER, FULL);
+    }
+
+    @Test
+    void everyRouteRefusesAMissingWrongOrUnderScopedCredentialAndLetsTheRightOneThrough() throws Exception {
+        List<String> checked = new ArrayList<>();
+        for (var service : stack.routes().entrySet()) {
+            for (ServiceServer.Route route : service.getValue()) {
+                String where = service.getKey() + " " + route.method() + " " + route.path();
+                assertThat(route.scopes()).as(where + " declares its scopes").isNotEmpty();
+                if (route.scopes().contains(Scope.PUBLIC)) {
+                    assertThat(route.path()).as(where + ": only probes and metrics are open").matches("/health/.*|/metrics");
+                    continue;
+                }
+                var wrongHeader = route.scopes().contains(Scope.SERVICE) ? "Authorization" : ApiKeys.HEADER;
+                var wrongValue = route.scopes().contains(Scope.SERVICE) ? "Bearer not-the-token-0123456789abcdef0123"
+                        : "nobody-issued-this-key-0123";
+                for (Credential refused : List.of(new Credential("no credential", null, null),
+                        new Credential("a credential nobody issued", wrongHeader, wrongValue), underScoped(route.scopes()))) {
+                    var response = call(service.getKey(), route, refused);
+                    assertThat(response.statusCode()).as(where + " with " + refused.name()).isIn(401, 403);
+                    JsonNode error = Json.mapper().readTree(response.body());
+                    assertThat(error.path("error").asText()).as(where + " says why").isNotBlank();
+                }
+                var allowed = call(service.getKey(), route, right(route.scopes()));
+                assertThat(allowed.statusCode()).as(where + " with " + right(route.scopes()).name()).isNotIn(401, 403);
+                checked.add(where);
+            }
+        }
+        assertThat(checked).as("routes checked").hasSizeGreaterThanOrEqualTo(24)
+                .contains("ingest POST /v1/turns", "query POST /v1/search", "consolidation GET /v1/working-memory",
+                        "registry POST /subjects/{subject}/versions", "registry PUT /config");
+    }
+
+    @Test
+    void aReadOnlyKeyCannotWriteAndAKeyForOneOwnerCannotReadAcrossOwners() throws Exception {
+        var body = Json.mapper().createObjectNode().put("user_id", "ann").put("session_id", "s").put("role", "user")
+                .put("content", "hello");
+        var refused = http.send(HttpRequest.newBuilder(URI.create(stack.ingestUrl() + "/v1/turns")).header(ApiKeys.HEADER, READ_ONLY)
+                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(refused.statusCode()).isEqualTo(403);
+        assertThat(Json.mapper().readTree(refused.body()).path("error").asText()).contains("scope write");
+
+        assertThat(new MemoryClient(stack.ingestUrl(), stack.queryUrl(), READ_ONLY).stats(null).path("records").isNumber())
+                .as("an analyst's key reads across owners").isTrue();
+        var agent = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), AGENT);
+        assertThat(agent.stats("ann").path("records").isNumber()).as("an agent's key reads the owner it names").isTrue();
+        for (String path : List.of("/v1/stats", "/v1/memories/8a6b903c-a94e-3135-a7da-fa1be64e8f00/history")) {
+            var acrossOwners = http.send(HttpRequest.newBuilder(URI.create(stack.queryUrl() + path)).header(ApiKeys.HEADER, AGENT)
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(acrossOwners.statusCode()).as(path).isEqualTo(403);
+            assertThat(Json.mapper().readTree(acrossOwners.body()).path("error").asText()).contains("one owner at a time");
+        }
+        var search = http.send(HttpRequest.newBuilder(URI.create(stack.queryUrl() + "/v1/search")).header(ApiKeys.HEADER, AGENT)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"query\":\"anything\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(search.statusCode()).isEqualTo(403);
+    }
+
+    @Test
+    void aTenantClaimedInABodyParameterOrHeaderChangesNothing() throws Exception {
+        var acme = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), FULL);
+        var turn = Json.mapper().createObjectNode();
+        turn.putArray("turns").addObject().put("user_id", "forge").put("session_id", "forge").put("role", "user")
+                .put("content", "The acme vault code is 4471.");
+        acme.appendTurns(turn);
+        await().atMost(Duration.ofSeconds(60)).until(() -> acme.count("forge") == 1);
+
+        String search = Json.mapper().createObjectNode().put("query", "vault code").put("user_id", "forge")
+                .put("tenant_id", "acme").put("tenant", "acme").toString();
+        for (String path : List.of("/v1/search", "/v1/search?tenant=acme&tenant_id=acme")) {
+            var response = http.send(HttpRequest.newBuilder(URI.create(stack.queryUrl() + path))
+                    .header(ApiKeys.HEADER, OTHER_TENANT).header("X-Tenant-Id", "acme").header("X-Tenant", "acme")
+                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(search)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(Json.mapper().readTree(response.body()).path("hits")).as(path).isEmpty();
+        }
+        var forgedWrite = http.send(HttpRequest.newBuilder(URI.create(stack.ingestUrl() + "/v1/turns"))
+                .header(ApiKeys.HEADER, OTHER_TENANT).POST(HttpRequest.BodyPublishers.ofString(Json.mapper().createObjectNode()
+                        .put("tenant_id", "acme").put("user_id", "forge").put("session_id", "forge").put("role", "user")
+                        .put("content", "planted").toString())).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(forgedWrite.statusCode()).isEqualTo(400);
+        assertThat(Json.mapper().readTree(forgedWrite.body()).path("field").asText()).isEqualTo("tenant_id");
+    }
+}
