@@ -2,9 +2,11 @@ package dev.memlog.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.memlog.common.auth.Access;
+import dev.memlog.common.auth.Principal;
 import dev.memlog.common.auth.Scope;
 import dev.memlog.common.http.ApiException;
 import dev.memlog.common.http.ScopedRoutes;
+import dev.memlog.common.limits.TenantQuota;
 import dev.memlog.common.http.Json;
 import io.javalin.config.JavalinConfig;
 import io.javalin.http.Context;
@@ -22,23 +24,29 @@ final class AppendRoutes {
     private final EventRequests requests;
     private final EventAppender appender;
     private final int maxBatch;
+    private final long maxEventRequestBytes;
+    private final TenantQuota quota;
     private final MeterRegistry metrics;
 
-    AppendRoutes(EventRequests requests, EventAppender appender, int maxBatch, MeterRegistry metrics) {
+    /** @param maxEventRequestBytes the body limit of a request holding one event; a batch may take the server's ceiling */
+    AppendRoutes(EventRequests requests, EventAppender appender, int maxBatch, long maxEventRequestBytes, TenantQuota quota,
+                 MeterRegistry metrics) {
         this.requests = requests;
         this.appender = appender;
         this.maxBatch = maxBatch;
+        this.maxEventRequestBytes = maxEventRequestBytes;
+        this.quota = quota;
         this.metrics = metrics;
     }
 
     void register(JavalinConfig config) {
-        var routes = ScopedRoutes.of(config, Scope.WRITE);
+        var batches = ScopedRoutes.of(config, Scope.WRITE);
+        var routes = batches.withMaxBody(maxEventRequestBytes);
         routes.post("/v1/turns", ctx -> counted(ctx, "turn", () -> {
-            String tenant = Access.tenant(ctx);
-            return List.of(requests.turn(tenant, Json.body(ctx), "", now()));
+            return List.of(requests.turn(Access.principal(ctx), Json.body(ctx), "", now()));
         }));
-        routes.post("/v1/turns/batch", ctx -> counted(ctx, "turn", () -> {
-            String tenant = Access.tenant(ctx);
+        batches.post("/v1/turns/batch", ctx -> counted(ctx, "turn", () -> {
+            Principal writer = Access.principal(ctx);
             JsonNode body = Json.body(ctx);
             EventRequests.requireObject(body, "");
             JsonNode turns = body.get("turns");
@@ -55,13 +63,12 @@ final class AppendRoutes {
             Instant receivedAt = now();
             List<EventRequests.Pending> pending = new ArrayList<>(turns.size());
             for (int i = 0; i < turns.size(); i++) {
-                pending.add(requests.turn(tenant, turns.get(i), "turns[" + i + "]", receivedAt));
+                pending.add(requests.turn(writer, turns.get(i), "turns[" + i + "]", receivedAt));
             }
             return pending;
         }));
         routes.post("/v1/memories", ctx -> counted(ctx, "explicit_memory", () -> {
-            String tenant = Access.tenant(ctx);
-            return List.of(requests.explicitMemory(tenant, Json.body(ctx), now()));
+            return List.of(requests.explicitMemory(Access.principal(ctx), Json.body(ctx), now()));
         }));
     }
 
@@ -84,6 +91,12 @@ final class AppendRoutes {
         List<String> ids = events.stream().map(p -> p.event().getEventId()).toList();
         boolean one = ids.size() == 1 && !ctx.path().endsWith("/batch");
         try {
+            quota.consume(Access.tenant(ctx), events.size());
+        } catch (ApiException e) {
+            reject(e.status());
+            throw e;
+        }
+        try {
             appender.append(events);
         } catch (EventAppender.TooLargeException e) {
             reject(413);
@@ -105,6 +118,7 @@ final class AppendRoutes {
             case 400 -> "invalid";
             case 401 -> "unauthenticated";
             case 413 -> "too_large";
+            case 429 -> "quota";
             case 503 -> "log_unavailable";
             default -> Integer.toString(status);
         };

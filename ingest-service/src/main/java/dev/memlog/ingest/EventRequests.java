@@ -1,6 +1,7 @@
 package dev.memlog.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.memlog.common.auth.Principal;
 import dev.memlog.common.http.ApiException;
 import dev.memlog.schemas.MemoryOwner;
 import dev.memlog.schemas.avro.EventKind;
@@ -45,23 +46,24 @@ final class EventRequests {
     record Pending(String key, MemoryEvent event) {
     }
 
-    Pending turn(String tenant, JsonNode body, String path, Instant receivedAt) {
+    Pending turn(Principal writer, JsonNode body, String path, Instant receivedAt) {
         requireObject(body, path);
         String session = requiredId(body, path, "session_id");
         String role = requiredString(body, path, "role");
         if (!ROLES.contains(role)) {
             throw ApiException.badRequest(field(path, "role"), field(path, "role") + " must be one of " + ROLES.stream().sorted().toList());
         }
-        return build(tenant, body, path, receivedAt, EventKind.TURN, role, session);
+        return build(writer, body, path, receivedAt, EventKind.TURN, role, session);
     }
 
-    Pending explicitMemory(String tenant, JsonNode body, Instant receivedAt) {
+    Pending explicitMemory(Principal writer, JsonNode body, Instant receivedAt) {
         requireObject(body, "");
-        return build(tenant, body, "", receivedAt, EventKind.EXPLICIT_MEMORY, null, optionalId(body, "", "session_id"));
+        return build(writer, body, "", receivedAt, EventKind.EXPLICIT_MEMORY, null, optionalId(body, "", "session_id"));
     }
 
-    private Pending build(String tenant, JsonNode body, String path, Instant receivedAt, EventKind kind, String role,
+    private Pending build(Principal writer, JsonNode body, String path, Instant receivedAt, EventKind kind, String role,
                           String session) {
+        String tenant = writer.tenant();
         if (body.has("tenant_id")) {
             throw ApiException.badRequest(field(path, "tenant_id"),
                     field(path, "tenant_id") + " is not accepted: the tenant comes from the API key");
@@ -76,6 +78,12 @@ final class EventRequests {
         }
         String user = optionalId(body, path, "user_id");
         String agent = optionalId(body, path, "agent_id");
+        if (writer.agent() != null && agent == null) {
+            agent = writer.agent(); // a key bound to an agent speaks as that agent
+        } else if (writer.agent() != null && !writer.agent().equals(agent)) {
+            throw new ApiException(403, field(path, "agent_id") + " must be " + writer.agent()
+                    + ": this key acts for that agent only", field(path, "agent_id"));
+        }
         if (user == null && agent == null) {
             throw ApiException.badRequest(field(path, "user_id"), "one of " + field(path, "user_id") + " or "
                     + field(path, "agent_id") + " is required: it names whose memory this is");

@@ -3,8 +3,13 @@ package dev.memlog.ingest;
 import dev.memlog.common.auth.Access;
 import dev.memlog.common.auth.ApiKeys;
 import dev.memlog.common.auth.Credentials;
+import dev.memlog.common.auth.JwtAuthenticator;
 import dev.memlog.common.auth.ServiceToken;
 import dev.memlog.common.config.Env;
+import dev.memlog.common.limits.TenantLimits;
+import dev.memlog.common.limits.TenantQuota;
+import dev.memlog.common.limits.TenantRateLimits;
+import io.github.bucket4j.TimeMeter;
 import dev.memlog.common.http.Metrics;
 import dev.memlog.common.http.ServiceServer;
 import dev.memlog.schemas.TopicSettings;
@@ -26,24 +31,27 @@ public final class IngestService implements AutoCloseable {
 
     /** Settings, each from an environment variable with a default that works on the local stack. */
     public record Config(String host, int port, String bootstrapServers, String schemaRegistryUrl,
-                         String schemaRegistryAuthorization, ApiKeys apiKeys,
+                         String schemaRegistryAuthorization, ApiKeys apiKeys, JwtAuthenticator tokens,
                          long maxRequestBytes, int maxBatchTurns, int maxContentChars, Duration maxFutureSkew,
-                         Duration appendTimeout, TopicSettings topics) {
+                         Duration appendTimeout, TopicSettings topics, long maxEventRequestBytes, TenantLimits limits) {
         public static Config from(Env env) {
             return new Config(env.string("HTTP_HOST", "0.0.0.0"), env.integer("INGEST_PORT", 8080),
                     env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
                     env.string("SCHEMA_REGISTRY_URL", "http://127.0.0.1:8081"),
-                    ServiceToken.from(env).registryAuthorization(env), Credentials.apiKeys(env),
+                    ServiceToken.from(env).registryAuthorization(env), Credentials.apiKeys(env), JwtAuthenticator.from(env),
                     env.longValue("MAX_REQUEST_BYTES", 1 << 20), env.integer("MAX_BATCH_TURNS", 1000),
                     env.integer("MAX_CONTENT_CHARS", 32_768), Duration.ofSeconds(env.integer("MAX_FUTURE_SKEW_SECONDS", 300)),
-                    Duration.ofMillis(env.integer("APPEND_TIMEOUT_MS", 20_000)), TopicSettings.from(env::optional));
+                    Duration.ofMillis(env.integer("APPEND_TIMEOUT_MS", 20_000)), TopicSettings.from(env::optional),
+                    env.longValue("MAX_EVENT_REQUEST_BYTES", 256 * 1024), TenantLimits.from(env));
         }
-
 
         public Config {
             if (maxFutureSkew.isNegative() || maxFutureSkew.compareTo(Duration.ofMinutes(50)) > 0) {
                 throw new IllegalArgumentException("MAX_FUTURE_SKEW_SECONDS must be from 0 to 3000: Kafka refuses record"
                         + " times more than an hour ahead of the broker's clock");
+            }
+            if (maxEventRequestBytes > maxRequestBytes) {
+                throw new IllegalArgumentException("MAX_EVENT_REQUEST_BYTES cannot exceed MAX_REQUEST_BYTES, the ceiling of every request");
             }
             if (appendTimeout.compareTo(Duration.ofSeconds(2)) < 0) {
                 throw new IllegalArgumentException("APPEND_TIMEOUT_MS must be at least 2000");
@@ -65,9 +73,12 @@ public final class IngestService implements AutoCloseable {
         this.appender = new EventAppender(config.bootstrapServers(), registry, config.appendTimeout(), 8);
         var metrics = Metrics.registry("ingest-service");
         var routes = new AppendRoutes(new EventRequests(config.maxContentChars(), config.maxFutureSkew()),
-                appender, config.maxBatchTurns(), metrics);
+                appender, config.maxBatchTurns(), config.maxEventRequestBytes(),
+                new TenantQuota(config.limits().eventsPerDay(), TimeMeter.SYSTEM_MILLISECONDS, metrics), metrics);
+        var access = new Access(Credentials.clients(config.apiKeys(), config.tokens()),
+                new TenantRateLimits(config.limits().rates(), TimeMeter.SYSTEM_MILLISECONDS, metrics));
         this.http = ServiceServer.start("ingest-service", config.host(), config.port(), config.maxRequestBytes(), metrics,
-                Map.of("kafka", this::kafkaReachable), new Access(List.of(config.apiKeys())), routes::register);
+                Map.of("kafka", this::kafkaReachable), access, routes::register);
     }
 
     private boolean kafkaReachable() {

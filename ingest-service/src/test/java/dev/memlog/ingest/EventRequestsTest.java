@@ -3,11 +3,14 @@ package dev.memlog.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.memlog.common.auth.Principal;
+import dev.memlog.common.auth.Scope;
 import dev.memlog.common.http.ApiException;
 import dev.memlog.common.http.Json;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -17,8 +20,15 @@ class EventRequestsTest {
     static final Instant NOW = Instant.parse("2026-11-30T10:00:00Z");
     final EventRequests requests = new EventRequests(4000, Duration.ofMinutes(5));
 
+    static final Principal ACME = new Principal("acme", "acme-agent", Set.of(Scope.WRITE), false);
+    static final Principal PLANNER = new Principal("acme", "planner-key", Set.of(Scope.WRITE), false, "planner", Set.of());
+
     EventRequests.Pending turn(String json) {
-        return requests.turn("acme", Json.parse(json.getBytes(StandardCharsets.UTF_8)), "", NOW);
+        return turn(ACME, json);
+    }
+
+    EventRequests.Pending turn(Principal writer, String json) {
+        return requests.turn(writer, Json.parse(json.getBytes(StandardCharsets.UTF_8)), "", NOW);
     }
 
     static String withTimestamp(String timestamp) {
@@ -68,5 +78,19 @@ class EventRequestsTest {
             assertThat(e.field()).isEqualTo("metadata");
             assertThat(e.getMessage()).contains("a.b\\u000a\\u001b[31m").doesNotContain("\n").doesNotContain("\u001b");
         });
+    }
+
+    @Test
+    void aKeyBoundToAnAgentWritesAsThatAgentAndNoOther() {
+        var own = turn(PLANNER, "{\"user_id\":\"ann\",\"session_id\":\"s\",\"role\":\"user\",\"content\":\"hi\"}");
+        assertThat(own.event().getAgentId()).as("filled in from the key").isEqualTo("planner");
+        assertThat(own.event().getUserId()).isEqualTo("ann");
+        assertThatThrownBy(() -> turn(PLANNER, "{\"user_id\":\"ann\",\"agent_id\":\"billing\",\"session_id\":\"s\","
+                + "\"role\":\"user\",\"content\":\"hi\"}")).isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.status()).isEqualTo(403);
+                    assertThat(e.field()).isEqualTo("agent_id");
+                });
+        assertThat(turn("{\"user_id\":\"ann\",\"session_id\":\"s\",\"role\":\"user\",\"content\":\"hi\"}").event().getAgentId())
+                .as("an unbound key names no agent it was not given").isNull();
     }
 }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.memlog.common.auth.ApiKeys;
+import dev.memlog.common.limits.TenantLimits;
+import dev.memlog.common.limits.TenantRateLimits;
 import dev.memlog.registry.Compatibility;
 import dev.memlog.registry.SchemaRegistryServer;
 import dev.memlog.schemas.MemoryOwner;
@@ -57,8 +59,8 @@ class IngestServiceIT {
         registry = new SchemaRegistryServer(new SchemaRegistryServer.Config(kafka.bootstrapServers(), "127.0.0.1", 0,
                 "_schemas", Compatibility.BACKWARD, new ServiceToken(TestCredentials.SERVICE_TOKEN)));
         ingest = new IngestService(new IngestService.Config("127.0.0.1", 0, kafka.bootstrapServers(), registry.url(),
-                TestCredentials.serviceAuthorization(), ApiKeys.of(Map.of(ACME_KEY, "acme", GLOBEX_KEY, "globex")), 64 * 1024, 50, 4000, Duration.ofMinutes(5),
-                Duration.ofSeconds(20), TopicSettings.singleBroker(3)));
+                TestCredentials.serviceAuthorization(), ApiKeys.of(Map.of(ACME_KEY, "acme", GLOBEX_KEY, "globex")), null, 64 * 1024, 50, 4000, Duration.ofMinutes(5),
+                Duration.ofSeconds(20), TopicSettings.singleBroker(3), 16 * 1024, TenantLimits.none()));
         base = "http://127.0.0.1:" + ingest.port();
     }
 
@@ -281,5 +283,69 @@ class IngestServiceIT {
         assertThat(after.statusCode()).isEqualTo(202);
         assertThat(readAllEvents().stream().filter(r -> "whole".equals(r.value().getSessionId())).map(r -> r.value().getEventId()))
                 .containsExactly("whole-1", "whole-2");
+    }
+
+    @Test
+    void aSingleTurnHasItsOwnBodyLimitBelowTheBatchCeiling() throws Exception {
+        // control characters are six bytes each once escaped: 3,000 of them are 18 KB, over the 16 KB single-event limit
+        String turn = "{\"user_id\":\"big\",\"session_id\":\"s\",\"role\":\"user\",\"content\":\"x" + "\\u0001".repeat(3000) + "\"}";
+        var single = post("/v1/turns", ACME_KEY, turn);
+        assertThat(single.statusCode()).isEqualTo(413);
+        assertThat(JSON.readTree(single.body()).path("error").asText()).contains("16384 bytes for POST /v1/turns");
+        assertThat(post("/v1/turns/batch", ACME_KEY, "{\"turns\":[" + turn + "]}").statusCode()).as("a batch may carry it")
+                .isEqualTo(202);
+    }
+
+    @Test
+    void aTenantOverItsRateOrQuotaGetsA429WithRetryAfterAndNothingIsAppended() throws Exception {
+        var limited = new IngestService(new IngestService.Config("127.0.0.1", 0, kafka.bootstrapServers(), registry.url(),
+                TestCredentials.serviceAuthorization(), ApiKeys.of(Map.of(ACME_KEY, "acme", GLOBEX_KEY, "globex")), null,
+                64 * 1024, 50, 4000, Duration.ofMinutes(5), Duration.ofSeconds(20), TopicSettings.singleBroker(3), 16 * 1024,
+                new TenantLimits(Map.of(TenantRateLimits.Kind.WRITE, new TenantRateLimits.Rate(1, 3)), 10)));
+        try {
+            String url = "http://127.0.0.1:" + limited.port();
+            java.util.function.IntFunction<String> batch = n -> {
+                var turns = new ArrayList<String>();
+                for (int i = 0; i < n; i++) {
+                    turns.add("{\"user_id\":\"rated\",\"session_id\":\"s\",\"role\":\"user\",\"content\":\"turn " + i + "\"}");
+                }
+                return "{\"turns\":[" + String.join(",", turns) + "]}";
+            };
+            java.util.function.BiFunction<String, String, HttpResponse<String>> send = (key, body) -> {
+                try {
+                    return http.send(HttpRequest.newBuilder(URI.create(url + "/v1/turns/batch")).header(ApiKeys.HEADER, key)
+                            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            };
+            // the quota: 10 events a day, refused whole
+            assertThat(send.apply(ACME_KEY, batch.apply(8)).statusCode()).isEqualTo(202);
+            var overQuota = send.apply(ACME_KEY, batch.apply(3));
+            assertThat(overQuota.statusCode()).as("8 of 10 spent, 3 asked").isEqualTo(429);
+            assertThat(JSON.readTree(overQuota.body()).path("quota_remaining").asLong()).isEqualTo(2);
+            assertThat(overQuota.headers().firstValue("Retry-After")).isPresent();
+
+            // the rate: bursts of 3 requests, then 1 a second; whatever the machine's speed, 8 at once meet a 429
+            HttpResponse<String> overRate = null;
+            for (int i = 0; i < 8 && overRate == null; i++) {
+                var response = send.apply(GLOBEX_KEY, batch.apply(1));
+                if (response.statusCode() == 429) {
+                    overRate = response;
+                } else {
+                    assertThat(response.statusCode()).isEqualTo(202);
+                }
+            }
+            assertThat(overRate).as("a 429 within 8 requests").isNotNull();
+            assertThat(JSON.readTree(overRate.body()).path("error").asText()).contains("write requests a second");
+            assertThat(Long.parseLong(overRate.headers().firstValue("Retry-After").orElseThrow())).isBetween(1L, 2L);
+            assertThat(send.apply(ACME_KEY, batch.apply(1)).statusCode()).as("acme's rate is its own").isEqualTo(202);
+
+            long rated = readAllEvents().stream().filter(r -> "rated".equals(r.value().getUserId())
+                    && "acme".equals(r.value().getTenantId())).count();
+            assertThat(rated).as("only acme's accepted batches are in the log").isEqualTo(9);
+        } finally {
+            limited.close();
+        }
     }
 }

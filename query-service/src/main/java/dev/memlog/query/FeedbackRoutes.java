@@ -47,6 +47,7 @@ final class FeedbackRoutes {
         if (scope.userId() == null && scope.agentId() == null) {
             throw ApiException.badRequest("user_id", "user_id or agent_id is required");
         }
+        OwnerScope.require(Access.principal(ctx), scope.userId(), scope.agentId());
         AccessKind kind = switch (String.valueOf(text(body, "signal"))) {
             case "used" -> AccessKind.USED;
             case "not_useful" -> AccessKind.NOT_USEFUL;

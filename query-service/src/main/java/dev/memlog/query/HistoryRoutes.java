@@ -39,7 +39,9 @@ final class HistoryRoutes {
     private static boolean sameOwner(JsonNode version, String userId, String agentId) {
         String user = version.path("user_id").isTextual() ? version.path("user_id").asText() : null;
         String agent = version.path("agent_id").isTextual() ? version.path("agent_id").asText() : null;
-        return userId != null ? userId.equals(user) : user == null && agentId.equals(agent);
+        // both named: both must match, so an agent's key sees its own share of a user's memory and no other agent's
+        return userId != null ? userId.equals(user) && (agentId == null || agentId.equals(agent))
+                : user == null && agentId.equals(agent);
     }
 
     private void history(Context ctx) {

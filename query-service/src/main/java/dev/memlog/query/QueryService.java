@@ -3,8 +3,12 @@ package dev.memlog.query;
 import dev.memlog.common.auth.Access;
 import dev.memlog.common.auth.ApiKeys;
 import dev.memlog.common.auth.Credentials;
+import dev.memlog.common.auth.JwtAuthenticator;
 import dev.memlog.common.auth.ServiceToken;
 import dev.memlog.common.config.Env;
+import dev.memlog.common.limits.TenantLimits;
+import dev.memlog.common.limits.TenantRateLimits;
+import io.github.bucket4j.TimeMeter;
 import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
 import dev.memlog.common.http.Health;
@@ -28,7 +32,8 @@ public final class QueryService implements AutoCloseable {
                          String embeddingModel, boolean queryInstruction, ApiKeys apiKeys, String tokenizer,
                          RerankerChoice reranker, String consolidationUrl, StrengthModel strengthModel,
                          Duration materializerMaxPollInterval, long readyMaxLag, ServiceToken serviceToken,
-                         String schemaRegistryAuthorization) {
+                         String schemaRegistryAuthorization, JwtAuthenticator tokens, long maxRequestBytes,
+                         long maxSearchRequestBytes, TenantLimits limits) {
         public static Config from(Env env) {
             return new Config(env.string("HTTP_HOST", "0.0.0.0"), env.integer("QUERY_PORT", 8083),
                     env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
@@ -43,7 +48,9 @@ public final class QueryService implements AutoCloseable {
                     env.string("CONTEXT_TOKENIZER", "cl100k_base"), RerankerChoice.from(env),
                     env.string("CONSOLIDATION_URL", "http://127.0.0.1:8082"), StrengthModel.from(env),
                     env.duration("MATERIALIZER_MAX_POLL_INTERVAL_MS", Duration.ofMinutes(5)), env.longValue("READY_MAX_LAG", -1),
-                    ServiceToken.from(env), ServiceToken.from(env).registryAuthorization(env));
+                    ServiceToken.from(env), ServiceToken.from(env).registryAuthorization(env), JwtAuthenticator.from(env),
+                    env.longValue("MAX_REQUEST_BYTES", 1 << 20), env.longValue("MAX_SEARCH_REQUEST_BYTES", 64 * 1024),
+                    TenantLimits.from(env));
         }
 
         /** Fusion, dialogue rules and shaping from HYBRID_*, NEIGHBOUR_WEIGHT and friends; the defaults are the measured ones. */
@@ -66,7 +73,13 @@ public final class QueryService implements AutoCloseable {
             return new Config("127.0.0.1", port, bootstrapServers, schemaRegistryUrl, openSearchUrl, indexAlias, 1, 0,
                     tuning(new Env(Map.of())), consumerGroup, embeddingModel, true, apiKeys, "cl100k_base",
                     RerankerChoice.none(), null, StrengthModel.defaults(), Duration.ofMinutes(5), -1, serviceToken,
-                    serviceToken.authorization());
+                    serviceToken.authorization(), null, 1 << 20, 64 * 1024, TenantLimits.none());
+        }
+
+        public Config {
+            if (maxSearchRequestBytes > maxRequestBytes) {
+                throw new IllegalArgumentException("MAX_SEARCH_REQUEST_BYTES cannot exceed MAX_REQUEST_BYTES, the ceiling of every request");
+            }
         }
     }
 
@@ -96,7 +109,8 @@ public final class QueryService implements AutoCloseable {
         var tuning = config.tuning().withReranker(config.reranker().create(embeddings), config.reranker().weight());
         var retriever = new HybridRetriever(os, index, embeddings, tuning, lifecycle, config.strengthModel());
         var routes = new SearchRoutes(retriever,
-                new ContextPacker(retriever, os, index, config.tokenizer()), access, lifecycle, metrics);
+                new ContextPacker(retriever, os, index, config.tokenizer()), access, lifecycle, metrics,
+                config.maxSearchRequestBytes());
         var workingMemory = new WorkingMemoryRoutes(config.consolidationUrl(), config.serviceToken());
         var feedback = new FeedbackRoutes(access);
         var history = new HistoryRoutes(lifecycle, config.strengthModel());
@@ -108,8 +122,10 @@ public final class QueryService implements AutoCloseable {
                 Map.of("opensearch", () -> Health.Check.of(openSearchUp()),
                         "materializer", () -> materializerReady(config.readyMaxLag())),
                 () -> started);
-        this.http = ServiceServer.start("query-service", config.host(), config.port(), 1 << 20, metrics, health,
-                new Access(List.of(config.apiKeys())), c -> {
+        var admission = new Access(Credentials.clients(config.apiKeys(), config.tokens()),
+                new TenantRateLimits(config.limits().rates(), TimeMeter.SYSTEM_MILLISECONDS, metrics));
+        this.http = ServiceServer.start("query-service", config.host(), config.port(), config.maxRequestBytes(), metrics, health,
+                admission, c -> {
             routes.register(c);
             workingMemory.register(c);
             feedback.register(c);

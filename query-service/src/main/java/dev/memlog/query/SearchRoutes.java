@@ -27,9 +27,12 @@ final class SearchRoutes {
     private final LifecycleIndexes lifecycle;
     private final Timer searchTimer;
     private final Timer contextTimer;
+    private final long maxBodyBytes;
 
+    /** @param maxBodyBytes the body limit of a search or context request (MAX_SEARCH_REQUEST_BYTES) */
     SearchRoutes(HybridRetriever retriever, ContextPacker packer, AccessRecorder access,
-                 LifecycleIndexes lifecycle, MeterRegistry metrics) {
+                 LifecycleIndexes lifecycle, MeterRegistry metrics, long maxBodyBytes) {
+        this.maxBodyBytes = maxBodyBytes;
         this.retriever = retriever;
         this.packer = packer;
         this.access = access;
@@ -48,7 +51,7 @@ final class SearchRoutes {
     }
 
     void register(JavalinConfig config) {
-        var routes = ScopedRoutes.of(config, Scope.READ);
+        var routes = ScopedRoutes.of(config, Scope.READ).withMaxBody(maxBodyBytes);
         routes.get("/v1/stats", ctx -> {
             String tenant = Access.tenant(ctx);
             var scope = SearchRequest.scope(ctx.queryParam("user_id"), ctx.queryParam("agent_id"), ctx.queryParam("session_id"));

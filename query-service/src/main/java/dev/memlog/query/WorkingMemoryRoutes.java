@@ -48,6 +48,7 @@ final class WorkingMemoryRoutes {
         if (scope.userId() == null && scope.agentId() == null) {
             throw ApiException.badRequest("user_id", "user_id or agent_id is required");
         }
+        OwnerScope.requireWhole(Access.principal(ctx), scope.userId(), scope.agentId());
         if (consolidationUrl == null) {
             throw new ApiException(503, "working memory is not available: CONSOLIDATION_URL is not set", null);
         }

@@ -127,7 +127,9 @@ public final class AppendLoad implements AutoCloseable {
                     ackTimes.add(System.currentTimeMillis());
                     return;
                 }
-                if (response.statusCode() == 503) {
+                if (response.statusCode() == 429) {
+                    // over the tenant's rate: the agent waits and sends the same ids again, like after a 503
+                } else if (response.statusCode() == 503) {
                     JsonNode error = Json.mapper().readTree(response.body());
                     if (!error.has(batch ? "event_ids" : "event_id")) {
                         unavailableWithoutIds.incrementAndGet();

@@ -82,9 +82,10 @@ public final class LocalStack implements AutoCloseable {
             // limits follow ingest-service's environment variables; topics have one replica on the one broker
             var limits = IngestService.Config.from(env);
             ingest = new IngestService(new IngestService.Config("127.0.0.1", config.ingestPort(), kafka.bootstrapServers(),
-                    registry.url(), serviceToken.authorization(), config.apiKeys(), limits.maxRequestBytes(),
+                    registry.url(), serviceToken.authorization(), config.apiKeys(), limits.tokens(), limits.maxRequestBytes(),
                     limits.maxBatchTurns(), limits.maxContentChars(),
-                    limits.maxFutureSkew(), limits.appendTimeout(), TopicSettings.singleBroker(config.partitions())));
+                    limits.maxFutureSkew(), limits.appendTimeout(), TopicSettings.singleBroker(config.partitions()),
+                    limits.maxEventRequestBytes(), limits.limits()));
             started.push(ingest);
             progress.accept(done(t, "ingest-service at http://127.0.0.1:" + ingest.port()));
 
@@ -107,7 +108,8 @@ public final class LocalStack implements AutoCloseable {
                     registry.url(), openSearch.url(), "memlog-records", 1, 0, tuned.tuning(), "memlog-query-materializer",
                     config.embeddingModel(), tuned.queryInstruction(), config.apiKeys(), tuned.tokenizer(), tuned.reranker(),
                     "http://127.0.0.1:" + consolidation.port(), tuned.strengthModel(), tuned.materializerMaxPollInterval(),
-                    tuned.readyMaxLag(), serviceToken, serviceToken.authorization()), model);
+                    tuned.readyMaxLag(), serviceToken, serviceToken.authorization(), tuned.tokens(),
+                    tuned.maxRequestBytes(), tuned.maxSearchRequestBytes(), tuned.limits()), model);
             started.push(query);
             progress.accept(done(t, "query-service at http://127.0.0.1:" + query.port()));
         } catch (Exception | Error e) {

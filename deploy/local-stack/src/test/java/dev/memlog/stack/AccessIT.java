@@ -8,7 +8,20 @@ import dev.memlog.common.auth.ApiKeys;
 import dev.memlog.common.auth.Scope;
 import dev.memlog.common.http.Json;
 import dev.memlog.common.http.ServiceServer;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import com.sun.net.httpserver.HttpServer;
+import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Date;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -35,25 +48,55 @@ class AccessIT {
     static final String OTHER_TENANT = "other-tenant-key-0123456";
     /** An agent's key as keys have always been configured: read, write, feedback, one owner per read. */
     static final String AGENT = "agent-key-0123456789abcdef";
+    /** A key bound to the planner agent, granted ann's memory and no other user's. */
+    static final String PLANNER = "planner-key-0123456789abcdef";
     static final HttpClient http = HttpClient.newHttpClient();
 
     @TempDir
     static Path dir;
     static LocalStack stack;
+    /** The identity provider: its key set served over HTTP as an OIDC provider's is; the stranger's key is nobody's. */
+    static HttpServer idp;
+    static RSAKey idpKey;
+    static RSAKey stranger;
 
     @BeforeAll
     static void start() throws Exception {
+        idpKey = new RSAKeyGenerator(2048).keyID("idp-1").generate();
+        stranger = new RSAKeyGenerator(2048).keyID("idp-1").generate();
+        byte[] jwks = new JWKSet(idpKey.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
+        idp = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        idp.createContext("/certs", exchange -> {
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, jwks.length);
+            exchange.getResponseBody().write(jwks);
+            exchange.close();
+        });
+        idp.start();
         var keys = ApiKeys.load(String.join("\n", FULL + "=acme;scopes=read+write+feedback+admin+erase;reads=tenant",
                 READ_ONLY + "=acme;scopes=read;reads=tenant", WRITE_ONLY + "=acme;scopes=write",
-                FEEDBACK_ONLY + "=acme;scopes=feedback", OTHER_TENANT + "=globex;reads=tenant", AGENT + "=acme"), null);
+                FEEDBACK_ONLY + "=acme;scopes=feedback", OTHER_TENANT + "=globex;reads=tenant", AGENT + "=acme",
+                PLANNER + "=acme;agent=planner;users=ann"), null);
         var free = LocalStack.Config.freePorts(dir, keys);
         stack = new LocalStack(new LocalStack.Config(dir, 0, 0, 0, 0, 0, 0, keys, free.embeddingModel(), free.partitions(),
-                Map.of("SUMMARIZER", "none")), line -> { });
+                Map.of("SUMMARIZER", "none", "OIDC_JWKS_URL", "http://127.0.0.1:" + idp.getAddress().getPort() + "/certs",
+                        "OIDC_ISSUER", ISSUER, "OIDC_AUDIENCE", "memlog")), line -> { });
     }
 
     @AfterAll
     static void stop() {
         stack.close();
+        idp.stop(0);
+    }
+
+    static final String ISSUER = "https://idp.example.test/realms/platform";
+
+    static String token(RSAKey key, String tenant, String scope) throws Exception {
+        var claims = new JWTClaimsSet.Builder().issuer(ISSUER).audience("memlog").subject("planner-agent")
+                .expirationTime(Date.from(Instant.now().plusSeconds(300))).claim("tenant", tenant).claim("scope", scope).build();
+        var jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(key.getKeyID()).build(), claims);
+        jwt.sign(new RSASSASigner(key));
+        return "Bearer " + jwt.serialize();
     }
 
     static String baseUrl(String service) {
@@ -180,5 +223,85 @@ class AccessIT {
                         .put("content", "planted").toString())).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(forgedWrite.statusCode()).isEqualTo(400);
         assertThat(Json.mapper().readTree(forgedWrite.body()).path("field").asText()).isEqualTo("tenant_id");
+    }
+
+    @Test
+    void anOidcTokenActsForTheTenantAndScopesItsProviderSignedAndNoOther() throws Exception {
+        var turn = Json.mapper().createObjectNode().put("user_id", "oidc-user").put("session_id", "s").put("role", "user")
+                .put("content", "I keep my bike in the blue shed.");
+        var written = http.send(HttpRequest.newBuilder(URI.create(stack.ingestUrl() + "/v1/turns"))
+                .header("Authorization", token(idpKey, "acme", "openid memlog:write memlog:read"))
+                .POST(HttpRequest.BodyPublishers.ofString(turn.toString())).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(written.statusCode()).as(written.body()).isEqualTo(202);
+        var acme = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), FULL);
+        await().atMost(Duration.ofSeconds(60)).until(() -> acme.count("oidc-user") >= 1);
+
+        String search = Json.mapper().createObjectNode().put("query", "where is the bike").put("user_id", "oidc-user").toString();
+        for (var reader : List.of(Map.entry("acme", true), Map.entry("globex", false))) {
+            var response = http.send(HttpRequest.newBuilder(URI.create(stack.queryUrl() + "/v1/search"))
+                    .header("Authorization", token(idpKey, reader.getKey(), "memlog:read"))
+                    .POST(HttpRequest.BodyPublishers.ofString(search)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(response.statusCode()).isEqualTo(200);
+            boolean found = !Json.mapper().readTree(response.body()).path("hits").isEmpty();
+            assertThat(found).as("a %s token finds acme's memory", reader.getKey()).isEqualTo(reader.getValue());
+        }
+
+        var readOnly = http.send(HttpRequest.newBuilder(URI.create(stack.ingestUrl() + "/v1/turns"))
+                .header("Authorization", token(idpKey, "acme", "memlog:read"))
+                .POST(HttpRequest.BodyPublishers.ofString(turn.toString())).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(readOnly.statusCode()).isEqualTo(403);
+        var forged = http.send(HttpRequest.newBuilder(URI.create(stack.ingestUrl() + "/v1/turns"))
+                .header("Authorization", token(stranger, "acme", "memlog:write"))
+                .POST(HttpRequest.BodyPublishers.ofString(turn.toString())).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(forged.statusCode()).isEqualTo(401);
+        assertThat(Json.mapper().readTree(forged.body()).path("error").asText()).contains("invalid bearer token");
+        var internal = http.send(HttpRequest.newBuilder(URI.create(stack.consolidationUrl() + "/v1/working-memory?user_id=oidc-user&session_id=s"))
+                .header("Authorization", token(idpKey, "acme", "read write admin erase service")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(internal.statusCode()).as("internal routes take the service token only").isEqualTo(401);
+    }
+
+    @Test
+    void aKeyBoundToAnAgentReadsWhatItWasToldAndOnlyTheUsersItWasGranted() throws Exception {
+        var acme = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), FULL);
+        var turns = Json.mapper().createObjectNode();
+        var list = turns.putArray("turns");
+        list.addObject().put("user_id", "carol").put("agent_id", "support").put("session_id", "c1").put("role", "user")
+                .put("content", "My locker combination is 1987.");
+        list.addObject().put("user_id", "ann").put("agent_id", "support").put("session_id", "a1").put("role", "user")
+                .put("content", "My locker combination is 2468.");
+        acme.appendTurns(turns);
+        var told = http.send(HttpRequest.newBuilder(URI.create(stack.ingestUrl() + "/v1/turns")).header(ApiKeys.HEADER, PLANNER)
+                .POST(HttpRequest.BodyPublishers.ofString(Json.mapper().createObjectNode().put("user_id", "carol")
+                        .put("session_id", "c2").put("role", "user").put("content", "My locker combination changed to 5555.")
+                        .toString())).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(told.statusCode()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(60)).until(() -> acme.count("carol") >= 2 && acme.count("ann") >= 1);
+
+        java.util.function.Function<String, HttpResponse<String>> search = scope -> {
+            try {
+                return http.send(HttpRequest.newBuilder(URI.create(stack.queryUrl() + "/v1/search")).header(ApiKeys.HEADER, PLANNER)
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"query\":\"locker combination\"," + scope + "}")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        };
+        var own = search.apply("\"user_id\":\"carol\",\"agent_id\":\"planner\"");
+        assertThat(own.statusCode()).isEqualTo(200);
+        assertThat(own.body()).as("what carol told the planner").contains("5555").doesNotContain("1987");
+        var granted = search.apply("\"user_id\":\"ann\"");
+        assertThat(granted.statusCode()).isEqualTo(200);
+        assertThat(granted.body()).as("ann's memory, granted").contains("2468");
+        var ungranted = search.apply("\"user_id\":\"carol\"");
+        assertThat(ungranted.statusCode()).isEqualTo(403);
+        assertThat(Json.mapper().readTree(ungranted.body()).path("field").asText()).isEqualTo("user_id");
+        assertThat(search.apply("\"agent_id\":\"support\"").statusCode()).as("another agent's memory").isEqualTo(403);
+
+        var asOther = http.send(HttpRequest.newBuilder(URI.create(stack.ingestUrl() + "/v1/turns")).header(ApiKeys.HEADER, PLANNER)
+                .POST(HttpRequest.BodyPublishers.ofString(Json.mapper().createObjectNode().put("user_id", "carol")
+                        .put("agent_id", "support").put("session_id", "c2").put("role", "user").put("content", "planted")
+                        .toString())).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(asOther.statusCode()).as("writing as another agent").isEqualTo(403);
     }
 }

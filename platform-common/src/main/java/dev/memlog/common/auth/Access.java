@@ -1,6 +1,7 @@
 package dev.memlog.common.auth;
 
 import dev.memlog.common.http.ApiException;
+import dev.memlog.common.limits.TenantRateLimits;
 import io.javalin.http.Context;
 import io.javalin.security.RouteRole;
 import java.util.List;
@@ -8,17 +9,28 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * The one check every request passes before its route runs: the route's declared scopes against the credential's. A
- * route that declares none is refused (it was forgotten, not meant to be open); a public one needs no credential;
- * any other needs a credential (401 without one, or with one nobody issued) that grants one of its scopes (403).
+ * The one check every request passes before its route runs: the route's declared scopes against the credential's,
+ * then the tenant's rate. A route that declares none is refused (it was forgotten, not meant to be open); a public one
+ * needs no credential; any other needs a credential (401 without one, or with one nobody issued) that grants one of
+ * its scopes (403), for a tenant within its rate (429).
  */
 public final class Access {
     private static final String PRINCIPAL = "memlog.principal";
     private final List<Authenticator> authenticators;
+    private final TenantRateLimits limits;
 
-    /** @param authenticators tried in order; the first that recognises the credential decides */
+    /** Credentials checked, no rate limits: for services only the service credential calls. */
     public Access(List<Authenticator> authenticators) {
+        this(authenticators, null);
+    }
+
+    /**
+     * @param authenticators tried in order; the first that recognises the credential decides
+     * @param limits         each tenant's rate by kind of request, or null for none
+     */
+    public Access(List<Authenticator> authenticators, TenantRateLimits limits) {
         this.authenticators = List.copyOf(authenticators);
+        this.limits = limits;
     }
 
     public void check(Context ctx) {
@@ -41,6 +53,9 @@ public final class Access {
         }
         for (RouteRole role : roles) {
             if (role instanceof Scope scope && principal.may(scope)) {
+                if (limits != null) {
+                    limits.admit(principal, roles);
+                }
                 ctx.attribute(PRINCIPAL, principal);
                 return;
             }

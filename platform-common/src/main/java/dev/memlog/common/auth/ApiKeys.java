@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -24,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * API keys and what each may do. Only SHA-256 digests of keys are held; entries are {@code key=tenant} or
  * {@code sha256:<hex>=tenant}, optionally followed by {@code ;scopes=read+write+feedback+admin+erase},
  * {@code ;reads=tenant} (the key may read across the tenant's owners, as an analyst does; by default every read names
- * one owner) and {@code ;name=<label>}, comma-separated inline (API_KEYS) or one per line in a file (API_KEYS_FILE),
+ * one owner), {@code ;agent=<agent_id>} (the key acts as that agent only) with {@code ;users=ann|bob} or
+ * {@code ;users=*} (the users whose memory that agent may read), and {@code ;name=<label>}, comma-separated inline (API_KEYS) or one per line in a file (API_KEYS_FILE),
  * which is read again whenever it changes. A key without scopes has read, write and feedback, as keys always had. A
  * key given in the clear must have at least {@code minKeyChars} characters (22 by default: 128 bits of base64url).
  */
@@ -33,11 +35,10 @@ public final class ApiKeys implements Authenticator {
     public static final String HEADER = "X-API-Key";
     public static final int MIN_KEY_CHARS = 22;
     static final Set<Scope> DEFAULT_SCOPES = Set.of(Scope.READ, Scope.WRITE, Scope.FEEDBACK);
-    private static final Pattern TENANT = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._:@-]{1,64}");
 
     /** What one key may do. */
-    record Grant(String tenant, String name, Set<Scope> scopes, boolean tenantWideReads) {
+    record Grant(String tenant, String name, Set<Scope> scopes, boolean tenantWideReads, String agent, Set<String> users) {
     }
 
     private final String inline;
@@ -160,12 +161,14 @@ public final class ApiKeys implements Authenticator {
             }
             String key = binding.substring(0, eq).strip();
             String tenant = binding.substring(eq + 1).strip();
-            if (!TENANT.matcher(tenant).matches()) {
+            if (!Principal.TENANT_ID.matcher(tenant).matches()) {
                 throw new IllegalArgumentException("invalid tenant id '" + tenant + "' in entry " + line + " of " + source);
             }
             Set<Scope> scopes = DEFAULT_SCOPES;
             boolean tenantWide = false;
             String name = null;
+            String agent = null;
+            Set<String> users = Set.of();
             for (int i = 1; i < parts.length; i++) {
                 String attribute = parts[i].strip();
                 int at = attribute.indexOf('=');
@@ -193,9 +196,33 @@ public final class ApiKeys implements Authenticator {
                         }
                         name = v;
                     }
+                    case "agent" -> {
+                        if (!Principal.OWNER_ID.matcher(v).matches()) {
+                            throw new IllegalArgumentException("invalid agent id in entry " + line + " of " + source);
+                        }
+                        agent = v;
+                    }
+                    case "users" -> {
+                        var granted = new LinkedHashSet<String>();
+                        for (String user : v.split("\\|")) {
+                            String u = user.strip();
+                            if (!u.equals(Principal.ALL_USERS) && !Principal.OWNER_ID.matcher(u).matches()) {
+                                throw new IllegalArgumentException("invalid user id in users of entry " + line + " of " + source);
+                            }
+                            granted.add(u);
+                        }
+                        users = Set.copyOf(granted);
+                    }
                     default -> throw new IllegalArgumentException("unknown attribute '" + k + "' in entry " + line + " of "
-                            + source + "; known: scopes, reads, name");
+                            + source + "; known: scopes, reads, agent, users, name");
                 }
+            }
+            if (agent != null && tenantWide) {
+                throw new IllegalArgumentException("entry " + line + " of " + source
+                        + ": a key bound to an agent cannot have reads=tenant; grant users instead");
+            }
+            if (agent == null && !users.isEmpty()) {
+                throw new IllegalArgumentException("entry " + line + " of " + source + ": users is granted to an agent; add agent=");
             }
             String digest;
             if (key.startsWith("sha256:")) {
@@ -211,7 +238,8 @@ public final class ApiKeys implements Authenticator {
                 }
                 digest = digest(key);
             }
-            digests.put(digest, new Grant(tenant, name != null ? name : tenant + ":" + digest.substring(0, 8), scopes, tenantWide));
+            digests.put(digest, new Grant(tenant, name != null ? name : tenant + ":" + digest.substring(0, 8), scopes, tenantWide,
+                    agent, users));
         }
     }
 
@@ -259,6 +287,6 @@ public final class ApiKeys implements Authenticator {
         if (grant == null) {
             throw ApiException.unauthorized("unknown API key");
         }
-        return new Principal(grant.tenant(), grant.name(), grant.scopes(), grant.tenantWideReads());
+        return new Principal(grant.tenant(), grant.name(), grant.scopes(), grant.tenantWideReads(), grant.agent(), grant.users());
     }
 }

@@ -2,10 +2,16 @@ package dev.memlog.common.auth;
 
 import dev.memlog.common.config.Env;
 import java.time.Duration;
+import java.util.List;
 
 /** The credentials a service accepts from its clients, as its environment configures them. */
 public final class Credentials {
     private Credentials() {
+    }
+
+    /** What the client-facing routes accept: API keys, and OIDC bearer tokens when configured (tokens not null). */
+    public static List<Authenticator> clients(ApiKeys keys, JwtAuthenticator tokens) {
+        return tokens == null ? List.of(keys) : List.of(keys, tokens);
     }
 
     /**

@@ -65,7 +65,12 @@ public final class ServiceServer implements AutoCloseable {
             }, Scope.PUBLIC);
             config.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                     .result(metrics.scrape()), Scope.PUBLIC);
-            config.routes.exception(ApiException.class, (e, ctx) -> error(ctx, e.status(), e.getMessage(), e.field(), e.details()));
+            config.routes.exception(ApiException.class, (e, ctx) -> {
+                if (e.details().get("retry_after_seconds") instanceof Number seconds) {
+                    ctx.header("Retry-After", seconds.toString());
+                }
+                error(ctx, e.status(), e.getMessage(), e.field(), e.details());
+            });
             config.routes.exception(JsonProcessingException.class, (e, ctx) ->
                     error(ctx, 400, "request body is not valid JSON: " + e.getOriginalMessage(), null));
             config.routes.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(),

@@ -39,6 +39,24 @@ class ApiKeysTest {
     }
 
     @Test
+    void aKeyBoundToAnAgentNamesItAndTheUsersItWasGranted() {
+        var keys = ApiKeys.load(K1 + "=acme;agent=planner;users=ann|bob+1@example.com," + K2 + "=acme;agent=support;users=*", null);
+        Principal planner = keys.principalFor(K1);
+        assertThat(planner.agent()).isEqualTo("planner");
+        assertThat(planner.mayReadUser("ann")).isTrue();
+        assertThat(planner.mayReadUser("bob+1@example.com")).isTrue();
+        assertThat(planner.mayReadUser("carol")).isFalse();
+        assertThat(keys.principalFor(K2).mayReadUser("anyone")).isTrue();
+        assertThat(ApiKeys.load(K1 + "=acme", null).principalFor(K1).mayReadUser("carol")).as("unbound keys read any owner they name")
+                .isTrue();
+
+        assertThatThrownBy(() -> ApiKeys.load(K1 + "=acme;agent=planner;reads=tenant", null)).hasMessageContaining("cannot have reads=tenant");
+        assertThatThrownBy(() -> ApiKeys.load(K1 + "=acme;users=ann", null)).hasMessageContaining("add agent=");
+        assertThatThrownBy(() -> ApiKeys.load(K1 + "=acme;agent=plan ner", null)).hasMessageContaining("invalid agent id");
+        assertThatThrownBy(() -> ApiKeys.load(K1 + "=acme;agent=p;users=a|.*|(x", null)).hasMessageContaining("invalid user id");
+    }
+
+    @Test
     void aKeyTooShortToBeUnguessableIsRefusedAtStartUp() {
         assertThatThrownBy(() -> ApiKeys.load("acme-key=acme", null)).hasMessageContaining("at least 22 are required")
                 .hasMessageNotContaining("acme-key=");
