@@ -11,6 +11,8 @@ import dev.memlog.common.http.ServiceServer;
 import dev.memlog.common.llm.LlmEndpoint;
 import dev.memlog.schemas.TopicSettings;
 import dev.memlog.schemas.Topics;
+import dev.memlog.schemas.avro.EventKind;
+import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.avro.MemoryRecord;
 import dev.memlog.schemas.avro.MemoryStrength;
 import dev.memlog.schemas.avro.MemoryTier;
@@ -228,16 +230,20 @@ public final class ConsolidationService implements AutoCloseable {
      * The whole consolidation, top to bottom: every turn becomes an embedded episode record; explicit memories, and
      * the facts found in turns when asked, are reconciled with what the owner already has; each session's turns are
      * buffered and summarized once the session goes quiet, and its latest turns kept as working memory; with a
-     * lifecycle, every derived record passes the decay scheduler on its way out (versions, forgetting), and the
-     * access log reinforces what retrieval returned. Every record carries the platform time of the input it came from.
+     * lifecycle, every derived record passes the decay scheduler on its way out (versions, forgetting), the
+     * access log reinforces what retrieval returned, and deletions take the memories they name out for good (without
+     * a lifecycle, nothing holds memories to delete and deletions are passed over). Every record carries the platform time of the input it came from.
      */
     public static Topology topology(SchemaRegistry registry, Parts parts) {
         var events = Topics.MEMORY_EVENTS;
         var records = Topics.MEMORY_RECORDS;
         var builder = new StreamsBuilder();
         TurnContext.stores().forEach(builder::addStateStore);
-        KStream<String, MemoryRecord> turns = builder
-                .stream(events.name(), Consumed.with(events.keySerde(), events.valueSerde(registry)))
+        KStream<String, MemoryEvent> appended = builder
+                .stream(events.name(), Consumed.with(events.keySerde(), events.valueSerde(registry)));
+        // a deletion derives nothing: it goes straight to the lifecycle, which holds the memory it names
+        KStream<String, MemoryEvent> deletions = appended.filter((owner, e) -> e.getKind() == EventKind.DELETION);
+        KStream<String, MemoryRecord> turns = appended.filterNot((owner, e) -> e.getKind() == EventKind.DELETION)
                 .processValues(() -> new TurnContext(parts.episodes(), parts.embedPreviousTurn(), parts.sessionStateTtl(),
                         parts.maxEventContentChars()), TurnContext.STORES);
         List<KStream<String, MemoryRecord>> derived = new ArrayList<>();
@@ -271,6 +277,7 @@ public final class ConsolidationService implements AutoCloseable {
                 .stream(access.name(), Consumed.with(access.keySerde(), access.valueSerde(registry)))
                 .mapValues(a -> (SpecificRecord) a);
         KStream<String, SpecificRecord> aged = all.mapValues(r -> (SpecificRecord) r).merge(accesses)
+                .merge(deletions.mapValues(d -> (SpecificRecord) d))
                 .process(parts.lifecycle()::decayScheduler, Lifecycle.STORES);
         aged.filter((owner, v) -> v instanceof MemoryRecord).mapValues(v -> (MemoryRecord) v).to(records.name(), toRecords);
         aged.filter((owner, v) -> v instanceof MemoryStrength).mapValues(v -> (MemoryStrength) v).to(strength.name(), toStrength);

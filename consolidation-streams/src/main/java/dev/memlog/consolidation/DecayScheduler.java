@@ -2,6 +2,7 @@ package dev.memlog.consolidation;
 
 import dev.memlog.schemas.MemoryOwner;
 import dev.memlog.schemas.avro.MemoryAccess;
+import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.avro.MemoryRecord;
 import dev.memlog.schemas.avro.MemoryStrength;
 import dev.memlog.schemas.avro.RecordChange;
@@ -29,13 +30,15 @@ import org.apache.kafka.streams.processor.api.Record;
  * a memory forgotten and then restated comes back as a newer version; accesses to reinforce what they name. Time is
  * each owner's own clock ({@link Lifecycle.State}), and an owner's memories are checked whenever that clock passes the
  * next check, so a replay of the same events forgets the same memories at the same moments, and a memory is never
- * forgotten because the platform learned of it late.
+ * forgotten because the platform learned of it late. A deletion event passes here too ({@link Deleter}), so it meets
+ * the memory's versions in the order the log holds them.
  */
 public final class DecayScheduler implements Processor<String, SpecificRecord, String, SpecificRecord> {
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("d MMM yyyy", Locale.ENGLISH).withZone(ZoneOffset.UTC);
 
     private final Lifecycle lifecycle;
     private final Reinforcer reinforcer = new Reinforcer();
+    private final Deleter deleter = new Deleter();
     private ProcessorContext<String, SpecificRecord> context;
     private Lifecycle.State state;
 
@@ -68,7 +71,17 @@ public final class DecayScheduler implements Processor<String, SpecificRecord, S
                 reinforcer.reinforce(a, at, state).forEach(s -> context.forward(new Record<>(o, s, record.timestamp())));
                 yield o;
             }
-            default -> throw new IllegalArgumentException("not a record or an access: " + record.value().getClass());
+            case MemoryEvent deletion -> {
+                var deleted = deleter.delete(deletion, state, lifecycle.clock().instant().truncatedTo(ChronoUnit.MILLIS));
+                if (deleted != null && deleted.lastVersion() != null) {
+                    forward(deleted.lastVersion(), record.timestamp());
+                }
+                if (deleted != null) {
+                    context.forward(new Record<>(record.key(), deleted.marker(), record.timestamp()));
+                }
+                yield record.key();
+            }
+            default -> throw new IllegalArgumentException("not a record, an access or a deletion: " + record.value().getClass());
         };
         if (lifecycle.forgetting() && state.checkDue(owner, lifecycle.checkEvery())) {
             forgetFaded(owner, record.timestamp());
@@ -82,6 +95,9 @@ public final class DecayScheduler implements Processor<String, SpecificRecord, S
         MemoryStrength known = state.strengths().get(key);
         if (known != null && r.getVersion() <= known.getDerivedVersion()) {
             return; // a version already accounted for: a retried append or a re-derivation, nothing new
+        }
+        if (known != null && known.getDeletedAt() != null) {
+            return; // deleted on request: nothing derived again brings it back
         }
         MemoryRecord.Builder out = MemoryRecord.newBuilder(r);
         if (known != null && r.getVersion() <= known.getVersion()) {
@@ -138,7 +154,7 @@ public final class DecayScheduler implements Processor<String, SpecificRecord, S
         try (var mine = state.strengths().prefixScan(Lifecycle.key(owner, ""), new StringSerializer())) {
             mine.forEachRemaining(kv -> {
                 MemoryStrength s = kv.value;
-                if (s.getForgottenAt() == null && !s.getPinned()
+                if (s.getForgottenAt() == null && s.getDeletedAt() == null && !s.getPinned()
                         && lifecycle.model().strength(Lifecycle.uses(s), now) < lifecycle.forgetBelow()) {
                     faded.add(kv);
                 }
@@ -180,7 +196,7 @@ public final class DecayScheduler implements Processor<String, SpecificRecord, S
                 last = kv.key;
                 seen++;
                 MemoryStrength s = kv.value;
-                if (s.getForgottenAt() != null || s.getPinned()) {
+                if (s.getForgottenAt() != null || s.getDeletedAt() != null || s.getPinned()) {
                     continue;
                 }
                 Instant horizon = horizons.computeIfAbsent(Lifecycle.ownerOfKey(kv.key), o -> {

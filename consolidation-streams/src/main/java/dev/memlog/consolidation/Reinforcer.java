@@ -11,7 +11,7 @@ import java.util.List;
 /**
  * A memory retrieved for an agent, or reported used, is reinforced: the use is added to its history at the owner's
  * time of the access, so a replay of the access log gives the same strengths; a memory reported not useful is weakened. A
- * forgotten memory, one consolidation does not know, or an access already counted is left as it is.
+ * forgotten or deleted memory, one consolidation does not know, or an access already counted is left as it is.
  */
 final class Reinforcer {
 
@@ -26,7 +26,7 @@ final class Reinforcer {
         for (AccessedMemory m : access.getMemories()) {
             String key = Lifecycle.key(owner, m.getRecordId());
             MemoryStrength s = state.strengths().get(key);
-            if (s == null || s.getForgottenAt() != null || access.getAccessId().equals(s.getLastSource())) {
+            if (s == null || s.getForgottenAt() != null || s.getDeletedAt() != null || access.getAccessId().equals(s.getLastSource())) {
                 continue;
             }
             switch (access.getKind()) {

@@ -52,6 +52,13 @@ record TopologyHarness(TopologyTestDriver driver, TestInputTopic<String, MemoryE
                 .setContent(text).setOccurredAt(at).setReceivedAt(at).build());
     }
 
+    /** Ann's deletion of one of her memories, by the named credential, as ingest-service appends it. */
+    void delete(String id, String recordId, String agentId, String actor, String reason, Instant at) {
+        pipe(MemoryEvent.newBuilder().setEventId(id).setTenantId(TENANT).setUserId(USER).setAgentId(agentId)
+                .setKind(EventKind.DELETION).setContent(reason).setOccurredAt(at).setReceivedAt(at).setTargetRecordId(recordId)
+                .setActor(actor).build());
+    }
+
     /** As ingest-service appends it: keyed by owner, the record's time when the platform received it. */
     void pipe(MemoryEvent event) {
         events.pipeInput(MemoryOwner.of(event.getTenantId(), event.getUserId(), event.getAgentId()).key(), event,

@@ -1,12 +1,15 @@
 package dev.memlog.ingest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memlog.common.auth.Principal;
 import dev.memlog.common.http.ApiException;
+import dev.memlog.common.http.Json;
 import dev.memlog.schemas.MemoryOwner;
+import dev.memlog.schemas.RecordIds;
+import dev.memlog.schemas.RecordKinds;
 import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
-import dev.memlog.schemas.RecordKinds;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,6 +64,67 @@ final class EventRequests {
         return build(writer, body, "", receivedAt, EventKind.EXPLICIT_MEMORY, null, optionalId(body, "", "session_id"));
     }
 
+    /** The most a deletion's reason may say: it is audit, not memory. */
+    static final int MAX_REASON_CHARS = 500;
+
+    /**
+     * A deletion of one memory of the owner the request names (query parameters user_id, agent_id, as search returned
+     * them), with an optional reason in the body; an agent's key deletes only that agent's memories.
+     */
+    Pending deletion(Principal writer, String recordId, String userId, String agentId, JsonNode body, Instant receivedAt) {
+        if (recordId == null || !RecordIds.PATTERN.matcher(recordId).matches()) {
+            throw ApiException.badRequest("record_id", "record_id must be a record id as search returns it");
+        }
+        ObjectNode owner = Json.mapper().createObjectNode().put("user_id", userId).put("agent_id", agentId);
+        String user = optionalId(owner, "", "user_id");
+        String agent = ownAgent(writer, optionalId(owner, "", "agent_id"), "");
+        if (user == null && agent == null) {
+            throw ApiException.badRequest("user_id", "user_id or agent_id is required: the owner of the memory, as search returned it");
+        }
+        String reason = "";
+        if (body != null && !body.isNull() && !body.isMissingNode()) {
+            requireObject(body, "");
+            JsonNode given = body.get("reason");
+            if (given != null && !given.isNull()) {
+                if (!given.isTextual()) {
+                    throw ApiException.badRequest("reason", "reason must be a string");
+                }
+                if (given.asText().length() > MAX_REASON_CHARS) {
+                    throw ApiException.badRequest("reason", "reason exceeds " + MAX_REASON_CHARS + " characters");
+                }
+                reason = given.asText();
+            }
+        }
+        var event = MemoryEvent.newBuilder()
+                .setEventId(UUID.randomUUID().toString())
+                .setTenantId(writer.tenant())
+                .setUserId(user)
+                .setAgentId(agent)
+                .setSessionId(null)
+                .setKind(EventKind.DELETION)
+                .setRole(null)
+                .setContent(reason)
+                .setOccurredAt(receivedAt)
+                .setReceivedAt(receivedAt)
+                .setMetadata(Map.of())
+                .setTargetRecordId(recordId)
+                .setActor(writer.name())
+                .build();
+        return new Pending(MemoryOwner.of(writer.tenant(), user, agent).key(), event);
+    }
+
+    /** The agent an event is appended as: a key bound to an agent speaks as that agent and no other. */
+    private static String ownAgent(Principal writer, String agent, String path) {
+        if (writer.agent() != null && agent == null) {
+            return writer.agent();
+        }
+        if (writer.agent() != null && !writer.agent().equals(agent)) {
+            throw new ApiException(403, field(path, "agent_id") + " must be " + writer.agent()
+                    + ": this key acts for that agent only", field(path, "agent_id"));
+        }
+        return agent;
+    }
+
     private Pending build(Principal writer, JsonNode body, String path, Instant receivedAt, EventKind kind, String role,
                           String session) {
         String tenant = writer.tenant();
@@ -77,13 +141,7 @@ final class EventRequests {
                     field(path, "content") + " exceeds " + maxContentChars + " characters");
         }
         String user = optionalId(body, path, "user_id");
-        String agent = optionalId(body, path, "agent_id");
-        if (writer.agent() != null && agent == null) {
-            agent = writer.agent(); // a key bound to an agent speaks as that agent
-        } else if (writer.agent() != null && !writer.agent().equals(agent)) {
-            throw new ApiException(403, field(path, "agent_id") + " must be " + writer.agent()
-                    + ": this key acts for that agent only", field(path, "agent_id"));
-        }
+        String agent = ownAgent(writer, optionalId(body, path, "agent_id"), path);
         if (user == null && agent == null) {
             throw ApiException.badRequest(field(path, "user_id"), "one of " + field(path, "user_id") + " or "
                     + field(path, "agent_id") + " is required: it names whose memory this is");
@@ -101,6 +159,7 @@ final class EventRequests {
                 .setOccurredAt(timestamp(body, path, receivedAt, maxFutureSkew))
                 .setReceivedAt(receivedAt)
                 .setMetadata(metadata(body, path))
+                .setActor(writer.name())
                 .build();
         return new Pending(MemoryOwner.of(tenant, user, agent).key(), event);
     }

@@ -61,6 +61,7 @@ public final class IngestService implements AutoCloseable {
 
     private final Admin admin;
     private final EventAppender appender;
+    private final AuditLog audit;
     private final ServiceServer http;
 
     public IngestService(Config config) throws Exception {
@@ -72,13 +73,19 @@ public final class IngestService implements AutoCloseable {
         var registry = new SchemaRegistryClient(config.schemaRegistryUrl(), config.schemaRegistryAuthorization());
         this.appender = new EventAppender(config.bootstrapServers(), registry, config.appendTimeout(), 8);
         var metrics = Metrics.registry("ingest-service");
-        var routes = new AppendRoutes(new EventRequests(config.maxContentChars(), config.maxFutureSkew()),
+        this.audit = new AuditLog(config.bootstrapServers(), registry, config.appendTimeout());
+        var requests = new EventRequests(config.maxContentChars(), config.maxFutureSkew());
+        var deletions = new DeletionRoutes(requests, appender, audit, metrics);
+        var routes = new AppendRoutes(requests,
                 appender, config.maxBatchTurns(), config.maxEventRequestBytes(),
                 new TenantQuota(config.limits().eventsPerDay(), TimeMeter.SYSTEM_MILLISECONDS, metrics), metrics);
         var access = new Access(Credentials.clients(config.apiKeys(), config.tokens()),
                 new TenantRateLimits(config.limits().rates(), TimeMeter.SYSTEM_MILLISECONDS, metrics));
         this.http = ServiceServer.start("ingest-service", config.host(), config.port(), config.maxRequestBytes(), metrics,
-                Map.of("kafka", this::kafkaReachable), access, routes::register);
+                Map.of("kafka", this::kafkaReachable), access, c -> {
+                    routes.register(c);
+                    deletions.register(c);
+                });
     }
 
     private boolean kafkaReachable() {
@@ -102,6 +109,7 @@ public final class IngestService implements AutoCloseable {
     public void close() {
         http.close();
         appender.close();
+        audit.close();
         admin.close(Duration.ofSeconds(5));
     }
 

@@ -348,4 +348,46 @@ class IngestServiceIT {
             limited.close();
         }
     }
+
+    static HttpResponse<String> delete(String path, String key, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base + path)).header(ApiKeys.HEADER, key)
+                .method("DELETE", HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aDeletionIsAnEventInTheLogNamingTheMemoryTheOwnerAndWhoAskedIt() throws Exception {
+        var accepted = delete("/v1/memories/8a6b903c-a94e-3135-a7da-fa1be64e8f00?user_id=deleter", ACME_KEY,
+                "{\"reason\":\"asked to forget \\u001b[31m it\"}");
+        assertThat(accepted.statusCode()).isEqualTo(202);
+        String eventId = JSON.readTree(accepted.body()).path("event_id").asText();
+        var deletion = readAllEvents().stream().filter(r -> r.value().getEventId().equals(eventId)).findFirst().orElseThrow();
+        assertThat(deletion.value().getKind()).isEqualTo(EventKind.DELETION);
+        assertThat(deletion.value().getTargetRecordId()).isEqualTo("8a6b903c-a94e-3135-a7da-fa1be64e8f00");
+        assertThat(deletion.value().getTenantId()).isEqualTo("acme");
+        assertThat(deletion.value().getActor()).startsWith("acme:").doesNotContain(ACME_KEY);
+        assertThat(deletion.key()).as("keyed by owner, beside the owner's memories").isEqualTo(MemoryOwner.of("acme", "deleter", null).key());
+        assertThat(delete("/v1/memories/8a6b903c-a94e-3135-a7da-fa1be64e8f00?user_id=deleter", ACME_KEY, "").statusCode())
+                .as("the reason is optional").isEqualTo(202);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            no owner                 | /v1/memories/r1                        | {}                     | user_id
+            a regex as the id        | /v1/memories/.*?user_id=a              | {}                     | record_id
+            an id with a backslash   | /v1/memories/a%5Cb?user_id=a           | {}                     | record_id
+            an owner id with a NUL   | /v1/memories/r1?user_id=a%00b          | {}                     | user_id
+            a reason not a string    | /v1/memories/r1?user_id=a              | {"reason":42}          | reason
+            """)
+    void aDeletionThatDoesNotNameAMemoryAndItsOwnerIsA400(String caseName, String path, String body, String field) throws Exception {
+        var response = delete(path, ACME_KEY, body);
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(response.body()).path("field").asText()).isEqualTo(field);
+    }
+
+    @Test
+    void aDeletionsReasonIsBounded() throws Exception {
+        var response = delete("/v1/memories/r1?user_id=a", ACME_KEY, "{\"reason\":\"" + "x".repeat(501) + "\"}");
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(response.body()).path("field").asText()).isEqualTo("reason");
+    }
 }

@@ -17,7 +17,7 @@ import java.util.Map;
 
 /**
  * Beside the live index, two more that the lifecycle needs: every version of every memory ever derived (history, kept
- * when a memory is forgotten or superseded), and each memory's use history (strength), both without vectors.
+ * when a memory is forgotten, superseded or deleted), and each memory's use history (strength), both without vectors.
  */
 public final class LifecycleIndexes {
     private final OpenSearchRest os;
@@ -79,6 +79,8 @@ public final class LifecycleIndexes {
         doc.put("change", r.getChange().name());
         doc.put("change_reason", r.getChangeReason());
         doc.put("forgotten_at", r.getForgottenAt() == null ? null : r.getForgottenAt().toEpochMilli());
+        doc.put("deleted_at", r.getDeletedAt() == null ? null : r.getDeletedAt().toEpochMilli());
+        doc.put("deleted_by", r.getDeletedBy());
         return doc;
     }
 

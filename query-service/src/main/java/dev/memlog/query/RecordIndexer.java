@@ -323,7 +323,7 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
         for (Change change : changes) {
             List<BulkOperation> ops = new ArrayList<>(2);
             switch (change.value()) {
-                case MemoryRecord record when record.getForgottenAt() != null -> {
+                case MemoryRecord record when record.getForgottenAt() != null || record.getDeletedAt() != null -> {
                     ops.add(BulkOperation.of(op -> op.delete(d -> d.index(index.alias()).id(record.getRecordId())
                             .version((long) record.getVersion()).versionType(VersionType.ExternalGte))));
                     forgetting++;
@@ -331,6 +331,11 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
                 case MemoryRecord record -> ops.add(BulkOperation.of(op -> op.index(i -> i.index(index.alias())
                         .id(record.getRecordId()).version((long) record.getVersion()).versionType(VersionType.ExternalGte)
                         .document(MemoryIndex.document(record)))));
+                case MemoryStrength strength when strength.getDeletedAt() != null -> {
+                    // a deleted memory keeps no use history either
+                    ops.add(BulkOperation.of(op -> op.delete(d -> d.index(lifecycle.strength()).id(strength.getRecordId()))));
+                    strengthChanges++;
+                }
                 case MemoryStrength strength -> {
                     ops.add(BulkOperation.of(op -> op.index(i -> i.index(lifecycle.strength()).id(strength.getRecordId())
                             .document(LifecycleIndexes.strengthDocument(strength)))));

@@ -29,7 +29,7 @@ public record SearchRequest(String query, int k, Mode mode, String userId, Strin
     static final int MAX_QUERY_CHARS = 2000;
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._:@/+-]{1,128}");
     /** A memory record id (and the request and feedback ids that travel with it), as search returns it. */
-    static final Pattern RECORD_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    static final Pattern RECORD_ID = dev.memlog.schemas.RecordIds.PATTERN;
 
     /** How candidates are matched. */
     public enum Mode { HYBRID, BM25, VECTOR }

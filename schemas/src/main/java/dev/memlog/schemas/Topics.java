@@ -1,5 +1,6 @@
 package dev.memlog.schemas;
 
+import dev.memlog.schemas.avro.AuditEntry;
 import dev.memlog.schemas.avro.MemoryAccess;
 import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.avro.MemoryRecord;
@@ -15,8 +16,8 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
- * The one registry of topics. Every topic is keyed by {@link MemoryOwner#key()}, so all that one memory owner
- * has lands in one partition of every topic: dedup and supersession are local state-store lookups.
+ * The one registry of topics. Every topic but the audit is keyed by {@link MemoryOwner#key()}, so all that one memory
+ * owner has lands in one partition of every topic: dedup and supersession are local state-store lookups.
  */
 public final class Topics {
 
@@ -41,6 +42,14 @@ public final class Topics {
     /** Each memory's use history as it changes, for retrieval to weigh strength: derived by consolidation. */
     public static final Topic<String, MemoryStrength> MEMORY_STRENGTH = new Topic<>(
             "memory.strength", Serdes.String(), MemoryStrength.class,
+            Map.of("retention.ms", "-1", "cleanup.policy", "delete"));
+
+    /**
+     * Admin and erase actions, who took them and on what: appended by the service that took them, kept forever. Keyed
+     * by tenant, not owner: an audit is read per tenant, and its entries name memories by id only.
+     */
+    public static final Topic<String, AuditEntry> MEMORY_AUDIT = new Topic<>(
+            "memory.audit", Serdes.String(), AuditEntry.class,
             Map.of("retention.ms", "-1", "cleanup.policy", "delete"));
 
     /** Consolidation's use history of every live memory, for decay and forgetting: a state store. */
@@ -70,7 +79,7 @@ public final class Topics {
     }
 
     public static List<Topic<String, ?>> all() {
-        return List.of(MEMORY_EVENTS, MEMORY_RECORDS, MEMORY_ACCESS, MEMORY_STRENGTH);
+        return List.of(MEMORY_EVENTS, MEMORY_RECORDS, MEMORY_ACCESS, MEMORY_STRENGTH, MEMORY_AUDIT);
     }
 
     public static List<DeadLetterTopic> deadLetters() {

@@ -74,6 +74,14 @@ public final class MemoryClient {
         }
     }
 
+    /** Deletes one of a user's memories, with a reason for its history; answered once the deletion is in the log. */
+    public JsonNode delete(String userId, String recordId, String reason) throws IOException {
+        return send(HttpRequest.newBuilder(URI.create(ingestUrl + "/v1/memories/"
+                + URLEncoder.encode(recordId, StandardCharsets.UTF_8) + "?user_id=" + URLEncoder.encode(userId, StandardCharsets.UTF_8)))
+                .method("DELETE", HttpRequest.BodyPublishers.ofString(Json.mapper().createObjectNode().put("reason", reason)
+                        .toString())), 202);
+    }
+
     /** Reports memories used or not useful: {"user_id", "record_ids", "signal", "timestamp"}. */
     public JsonNode feedback(JsonNode report) throws IOException {
         return send(HttpRequest.newBuilder(URI.create(queryUrl + "/v1/feedback"))

@@ -242,6 +242,63 @@ class EndToEndIT {
         assertThat(acme.count("forget-user")).isEqualTo(2);
     }
 
+    @Test
+    void aDeletedMemoryLeavesRetrievalForGoodAndItsHistoryAndTheAuditSayWhoDeletedIt() throws Exception {
+        ObjectNode said = turn("delete-user", "My locker code at the gym is 4471.", "2024-05-01T10:00:00Z", null);
+        JsonNode appended = acme.appendTurns(said);
+        String secret = recordId(appended);
+        recordId(acme.appendTurns(turn("delete-user", "My gym is the one on Elm Street.", "2024-05-01T10:01:00Z", null)));
+        await().atMost(Duration.ofSeconds(60)).until(() -> lockerSearch().contains(secret));
+
+        JsonNode accepted = acme.delete("delete-user", secret, "the user asked to forget it");
+        assertThat(accepted.path("record_id").asText()).isEqualTo(secret);
+        await().atMost(Duration.ofSeconds(60)).until(() -> !lockerSearch().contains(secret));
+        await().atMost(Duration.ofSeconds(30)).until(() -> "DELETED".equals(acme.history("delete-user", secret)
+                .path("versions").path(1).path("change").asText()));
+        JsonNode history = acme.history("delete-user", secret);
+        assertThat(history.path("live").asBoolean()).isFalse();
+        JsonNode deletion = history.path("versions").get(1);
+        assertThat(deletion.path("deleted_by").asText()).startsWith("acme:");
+        assertThat(deletion.path("change_reason").asText()).endsWith(": the user asked to forget it");
+        assertThat(history.has("strength")).as("no use history is kept for it").isFalse();
+
+        // the same turn appended again by a retrying agent does not bring it back: a turn after it is searchable, so the
+        // retry has been through consolidation (an owner's events are taken in order)
+        ((ObjectNode) said.path("turns").get(0)).put("event_id", appended.path("event_ids").get(0).asText());
+        acme.appendTurns(said);
+        String after = recordId(acme.appendTurns(turn("delete-user", "My locker at the gym is number 12.",
+                "2024-05-01T10:02:00Z", null)));
+        await().atMost(Duration.ofSeconds(60)).until(() -> lockerSearch().contains(after));
+        assertThat(lockerSearch()).doesNotContain(secret);
+
+        var registry = new dev.memlog.schemas.registry.SchemaRegistryClient(stack.registryUrl(), stack.serviceToken().authorization());
+        var props = new java.util.Properties();
+        props.put("bootstrap.servers", stack.kafkaBootstrapServers());
+        props.put("group.id", "audit-reader-" + System.nanoTime());
+        props.put("auto.offset.reset", "earliest");
+        props.put("isolation.level", "read_committed");
+        var audit = dev.memlog.schemas.Topics.MEMORY_AUDIT;
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(props, audit.keySerde().deserializer(),
+                audit.valueSerde(registry).deserializer())) {
+            consumer.subscribe(List.of(audit.name()));
+            List<dev.memlog.schemas.avro.AuditEntry> entries = new ArrayList<>();
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                consumer.poll(Duration.ofMillis(500)).forEach(r -> entries.add(r.value()));
+                return entries.stream().anyMatch(e -> e.getTarget().equals(secret));
+            });
+            var entry = entries.stream().filter(e -> e.getTarget().equals(secret)).findFirst().orElseThrow();
+            assertThat(entry.getTenantId()).isEqualTo("acme");
+            assertThat(entry.getActor()).isEqualTo(deletion.path("deleted_by").asText());
+            assertThat(entry.getEventId()).isEqualTo(accepted.path("event_id").asText());
+            assertThat(entry.toString()).as("the audit names the memory, never its content").doesNotContain("4471");
+        }
+    }
+
+    static List<String> lockerSearch() throws IOException {
+        return acme.search(Json.mapper().createObjectNode().put("query", "locker code at the gym").put("user_id", "delete-user")
+                .put("reinforce", false)).path("hits").findValuesAsText("record_id");
+    }
+
     static List<String> smallTalkSearch() throws IOException {
         return acme.search(Json.mapper().createObjectNode().put("query", "okay, sounds good").put("user_id", "forget-user")
                 .put("reinforce", false)).path("hits").findValuesAsText("record_id");
