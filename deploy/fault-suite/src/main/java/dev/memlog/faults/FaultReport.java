@@ -41,6 +41,7 @@ public final class FaultReport {
             f.put("status_4xx_without_message", fuzz.status4xxWithoutMessage());
             f.put("status_2xx", fuzz.status2xx());
             f.put("status_4xx", fuzz.status4xx());
+            f.put("resent_after_idle_close", fuzz.staleConnections());
             ObjectNode byService = f.putObject("requests_by_service");
             fuzz.byService().forEach(byService::put);
             var examples = f.putArray("problems");

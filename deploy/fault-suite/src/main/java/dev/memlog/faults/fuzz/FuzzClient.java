@@ -58,7 +58,21 @@ public final class FuzzClient {
                     builder.header(ApiKeys.HEADER, targets.apiKey());
                 }
             }
-            var response = http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+            HttpRequest built = builder.build();
+            HttpResponse<String> response;
+            try {
+                response = http.send(built, HttpResponse.BodyHandlers.ofString());
+            } catch (IOException e) {
+                if (!closedWhileIdle(e)) {
+                    throw e;
+                }
+                // the server closed a pooled connection for idleness as the client reused it: the request never
+                // reached a handler, so it is judged on a connection of its own
+                tally.staleConnection();
+                try (var fresh = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build()) {
+                    response = fresh.send(built, HttpResponse.BodyHandlers.ofString());
+                }
+            }
             verdict = judge(request, response.statusCode(), response.body());
         } catch (IOException e) {
             verdict = new Verdict(request, -1, null, "no answer: " + e);
@@ -71,6 +85,11 @@ public final class FuzzClient {
         }
         tally.record(verdict);
         return verdict;
+    }
+
+    /** What the JDK client reports when the peer closed the connection before a single byte of the answer. */
+    static boolean closedWhileIdle(IOException e) {
+        return e.getMessage() != null && e.getMessage().contains("header parser received no bytes");
     }
 
     static Verdict judge(FuzzRequest request, int status, String body) {

@@ -16,6 +16,7 @@ public final class FuzzTally {
     private final AtomicInteger withoutMessage = new AtomicInteger();
     private final Map<String, AtomicInteger> byService = new ConcurrentHashMap<>();
     private final List<String> problems = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final AtomicInteger staleConnections = new AtomicInteger();
     private volatile boolean consolidatedAfter;
 
     void record(FuzzClient.Verdict verdict) {
@@ -37,6 +38,15 @@ public final class FuzzTally {
                 problems.add(verdict.problem() + " <- " + verdict.request());
             }
         }
+    }
+
+    void staleConnection() {
+        staleConnections.incrementAndGet();
+    }
+
+    /** Requests resent on a new connection because the server had closed the pooled one for idleness. */
+    public int staleConnections() {
+        return staleConnections.get();
     }
 
     public void consolidatedAfter(boolean yes) {
