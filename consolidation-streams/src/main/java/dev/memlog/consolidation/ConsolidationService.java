@@ -1,5 +1,6 @@
 package dev.memlog.consolidation;
 
+import dev.memlog.schemas.serde.AvroFormat;
 import dev.memlog.common.auth.Access;
 import dev.memlog.common.auth.ServiceToken;
 import dev.memlog.common.config.Env;
@@ -18,6 +19,7 @@ import dev.memlog.schemas.avro.MemoryStrength;
 import dev.memlog.schemas.avro.MemoryTier;
 import dev.memlog.schemas.registry.SchemaRegistry;
 import dev.memlog.schemas.registry.SchemaRegistryClient;
+import dev.memlog.schemas.sealing.Encryption;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -72,7 +74,7 @@ public final class ConsolidationService implements AutoCloseable {
                          ImportanceScorer importance, int workingMemoryTokens, Lifecycle lifecycle, String advertisedServer,
                          Duration sessionStateTtl, int maxEventContentChars, Duration transactionTimeout,
                          int maxThreadReplacements, String groupInstanceId, Map<String, String> streamsOverrides,
-                         ServiceToken serviceToken, String schemaRegistryAuthorization) {
+                         ServiceToken serviceToken, String schemaRegistryAuthorization, Encryption encryption) {
         public static Config from(Env env) {
             var topics = TopicSettings.from(env::optional);
             var summaries = SummaryChoice.from(env);
@@ -93,7 +95,8 @@ public final class ConsolidationService implements AutoCloseable {
                     ConsolidationService.sessionStateTtl(env), env.integer("MAX_EVENT_CONTENT_CHARS", 65_536),
                     env.duration("STREAMS_TRANSACTION_TIMEOUT_MS", defaultTransactionTimeout(llm)),
                     env.integer("MAX_STREAM_THREAD_REPLACEMENTS", 5), env.optional("STREAMS_GROUP_INSTANCE_ID"),
-                    env.passthrough("KAFKA_STREAMS_"), ServiceToken.from(env), ServiceToken.from(env).registryAuthorization(env));
+                    env.passthrough("KAFKA_STREAMS_"), ServiceToken.from(env), ServiceToken.from(env).registryAuthorization(env),
+                    Encryption.from(env::optional));
         }
 
         /** IMPORTANCE_SCORER: signals (offline, the default) or llm (the LLM_* endpoint, signals when it fails). */
@@ -138,6 +141,7 @@ public final class ConsolidationService implements AutoCloseable {
     }
 
     private final KafkaStreams streams;
+    private final Encryption.Opened sealing;
     private final ServiceServer http;
     private final KafkaStreamsMetrics streamsMetrics;
     private final StreamsHealth health;
@@ -148,6 +152,7 @@ public final class ConsolidationService implements AutoCloseable {
             Topics.ensureCreated(admin, config.topics());
         }
         var registry = new SchemaRegistryClient(config.schemaRegistryUrl(), config.schemaRegistryAuthorization());
+        this.sealing = config.encryption().open(config.bootstrapServers(), registry, config.applicationId());
         var summaries = config.summaries();
         var clock = Clock.systemUTC();
         var parts = Parts.turns(new EpisodeRecorder(embeddings, config.importance(), clock), config.embedPreviousTurn())
@@ -155,7 +160,7 @@ public final class ConsolidationService implements AutoCloseable {
                 .withFacts(() -> config.facts().processor(embeddings, config.importance(), clock))
                 .withWorkingMemory(() -> new WorkingMemory(config.workingMemoryTokens(), config.sessionStateTtl()))
                 .withLifecycle(config.lifecycle());
-        var topology = topology(registry, summaries.enabled()
+        var topology = topology(sealing.format(), summaries.enabled()
                 ? parts.withSummaries(() -> summaries.processor(embeddings, clock)) : parts);
         PrometheusMeterRegistry metrics = Metrics.registry("consolidation-streams");
         this.streams = new KafkaStreams(topology, streamsConfig(config, metrics));
@@ -234,13 +239,15 @@ public final class ConsolidationService implements AutoCloseable {
      * access log reinforces what retrieval returned, and deletions take the memories they name out for good (without
      * a lifecycle, nothing holds memories to delete and deletions are passed over). Every record carries the platform time of the input it came from.
      */
-    public static Topology topology(SchemaRegistry registry, Parts parts) {
+    public static Topology topology(AvroFormat format, Parts parts) {
         var events = Topics.MEMORY_EVENTS;
         var records = Topics.MEMORY_RECORDS;
         var builder = new StreamsBuilder();
-        TurnContext.stores().forEach(builder::addStateStore);
+        TurnContext.stores(format).forEach(builder::addStateStore);
+        // an event sealed with a key erasure destroyed reads as null: it is gone, for this run and every replay
         KStream<String, MemoryEvent> appended = builder
-                .stream(events.name(), Consumed.with(events.keySerde(), events.valueSerde(registry)));
+                .stream(events.name(), Consumed.with(events.keySerde(), events.valueSerde(format)))
+                .filter((owner, e) -> e != null);
         // a deletion derives nothing: it goes straight to the lifecycle, which holds the memory it names
         KStream<String, MemoryEvent> deletions = appended.filter((owner, e) -> e.getKind() == EventKind.DELETION);
         KStream<String, MemoryRecord> turns = appended.filterNot((owner, e) -> e.getKind() == EventKind.DELETION)
@@ -251,30 +258,31 @@ public final class ConsolidationService implements AutoCloseable {
             derived.add(turns);
         } else {
             derived.add(turns.filter((owner, r) -> r.getTier() == MemoryTier.EPISODIC));
-            builder.addStateStore(FactReconciler.factStore(registry));
+            builder.addStateStore(FactReconciler.factStore(format));
             builder.addStateStore(FactReconciler.keyStore());
             derived.add(turns.process(parts.facts(), FactReconciler.FACTS, FactReconciler.KEYS));
         }
         if (parts.summaries() != null) {
-            SessionSummarizer.stores(registry).forEach(builder::addStateStore);
+            SessionSummarizer.stores(format).forEach(builder::addStateStore);
             derived.add(turns.process(parts.summaries(), SessionSummarizer.STORES));
         }
         if (parts.workingMemory() != null) {
-            WorkingMemory.stores(registry).forEach(builder::addStateStore);
+            WorkingMemory.stores(format).forEach(builder::addStateStore);
             turns.process(parts.workingMemory(), WorkingMemory.STORES);
         }
         KStream<String, MemoryRecord> all = derived.stream().reduce(KStream::merge).orElseThrow();
-        var toRecords = Produced.with(records.keySerde(), records.valueSerde(registry));
+        var toRecords = Produced.with(records.keySerde(), records.valueSerde(format));
         if (parts.lifecycle() == null) {
             all.to(records.name(), toRecords);
             return builder.build();
         }
         var strength = Topics.MEMORY_STRENGTH;
-        var toStrength = Produced.with(strength.keySerde(), strength.valueSerde(registry));
-        Lifecycle.stores(registry).forEach(builder::addStateStore);
+        var toStrength = Produced.with(strength.keySerde(), strength.valueSerde(format));
+        Lifecycle.stores(format).forEach(builder::addStateStore);
         var access = Topics.MEMORY_ACCESS;
         KStream<String, SpecificRecord> accesses = builder
-                .stream(access.name(), Consumed.with(access.keySerde(), access.valueSerde(registry)))
+                .stream(access.name(), Consumed.with(access.keySerde(), access.valueSerde(format)))
+                .filter((owner, a) -> a != null)
                 .mapValues(a -> (SpecificRecord) a);
         KStream<String, SpecificRecord> aged = all.mapValues(r -> (SpecificRecord) r).merge(accesses)
                 .merge(deletions.mapValues(d -> (SpecificRecord) d))
@@ -338,6 +346,7 @@ public final class ConsolidationService implements AutoCloseable {
                 ? CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP : CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
         http.close();
         streamsMetrics.close();
+        sealing.close();
     }
 
     public static void main(String[] args) throws Exception {

@@ -1,5 +1,6 @@
 package dev.memlog.consolidation;
 
+import dev.memlog.schemas.serde.AvroFormat;
 import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.embedding.Vectors;
 import dev.memlog.schemas.MemoryOwner;
@@ -80,9 +81,9 @@ public final class FactReconciler implements Processor<String, MemoryRecord, Str
         this.clock = clock;
     }
 
-    public static StoreBuilder<KeyValueStore<String, MemoryRecord>> factStore(SchemaRegistry registry) {
+    public static StoreBuilder<KeyValueStore<String, MemoryRecord>> factStore(AvroFormat format) {
         return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(FACTS), Serdes.String(),
-                Topics.OWNER_FACTS.valueSerde(registry));
+                Topics.OWNER_FACTS.valueSerde(format));
     }
 
     public static StoreBuilder<KeyValueStore<String, String>> keyStore() {
@@ -204,11 +205,20 @@ public final class FactReconciler implements Processor<String, MemoryRecord, Str
     }
 
     private void reconcile(String owner, MemoryRecord candidate, Fact fact, long timestamp) {
-        String key = fact.key() == null ? null : owner + SEP + fact.tier().name() + SEP + fact.key();
+        String key = fact.key() == null ? null : owner + SEP + fact.tier().name() + SEP + FactKeys.digest(fact.key());
         MemoryRecord known;
         boolean restates;
         if (key != null) {
             String id = keys.get(key);
+            if (id == null) {
+                // stored before keys were digests: the statement's words themselves; moved to the digest on use
+                String legacy = owner + SEP + fact.tier().name() + SEP + fact.key();
+                id = keys.get(legacy);
+                if (id != null) {
+                    keys.delete(legacy);
+                    keys.put(key, id);
+                }
+            }
             known = id == null ? null : facts.get(owner + SEP + id);
             restates = known != null && fact.sameValue(known.getMetadata().get("value"));
         } else {
@@ -245,7 +255,7 @@ public final class FactReconciler implements Processor<String, MemoryRecord, Str
         try (var it = facts.prefixScan(owner + SEP, new StringSerializer())) {
             while (it.hasNext()) {
                 MemoryRecord f = it.next().value;
-                if (f.getTier() != candidate.getTier()) {
+                if (f == null || f.getTier() != candidate.getTier()) { // null: sealed for an erased owner
                     continue;
                 }
                 double s = Vectors.cosine(vector, Vectors.toArray(f.getEmbedding()));

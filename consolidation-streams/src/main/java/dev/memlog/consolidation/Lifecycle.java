@@ -1,5 +1,6 @@
 package dev.memlog.consolidation;
 
+import dev.memlog.schemas.serde.AvroFormat;
 import dev.memlog.common.config.Env;
 import dev.memlog.common.memory.StrengthModel;
 import dev.memlog.schemas.MemoryOwner;
@@ -73,12 +74,12 @@ public record Lifecycle(StrengthModel model, boolean forgetting, double forgetBe
         return new DecayScheduler(this);
     }
 
-    public static List<StoreBuilder<?>> stores(SchemaRegistry registry) {
+    public static List<StoreBuilder<?>> stores(AvroFormat format) {
         return List.of(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STRENGTHS), Serdes.String(),
-                        Topics.STRENGTHS.valueSerde(registry)),
+                        Topics.STRENGTHS.valueSerde(format)),
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(LIVE), Serdes.String(),
-                        Topics.LIVE_RECORDS.valueSerde(registry)),
+                        Topics.LIVE_RECORDS.valueSerde(format)),
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CLOCKS), Serdes.String(), Serdes.Long()),
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SWEEP), Serdes.String(), Serdes.String()));
     }

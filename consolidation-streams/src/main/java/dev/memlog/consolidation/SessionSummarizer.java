@@ -1,5 +1,6 @@
 package dev.memlog.consolidation;
 
+import dev.memlog.schemas.serde.AvroFormat;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
@@ -115,10 +116,10 @@ public final class SessionSummarizer implements Processor<String, MemoryRecord, 
         this.clock = clock;
     }
 
-    public static List<StoreBuilder<?>> stores(SchemaRegistry registry) {
+    public static List<StoreBuilder<?>> stores(AvroFormat format) {
         return List.of(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
-                        Topics.SESSION_BUFFERS.valueSerde(registry)),
+                        Topics.SESSION_BUFFERS.valueSerde(format)),
                 Deadlines.store(DEADLINES),
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(CLOCKS), Serdes.String(), Serdes.Long()));
     }

@@ -1,6 +1,8 @@
 package dev.memlog.consolidation;
 
 import dev.memlog.schemas.MemoryOwner;
+import dev.memlog.schemas.Topics;
+import dev.memlog.schemas.serde.AvroFormat;
 import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.avro.MemoryRecord;
@@ -21,7 +23,7 @@ import org.apache.kafka.streams.state.Stores;
  * so the lookup never leaves it.
  */
 public final class TurnContext implements FixedKeyProcessor<String, MemoryEvent, MemoryRecord> {
-    public static final String STORE = "session-previous-turn";
+    public static final String STORE = Topics.PREVIOUS_TURNS.name();
     public static final String EXPIRY = "session-previous-turn-expiry";
     static final String[] STORES = {STORE, EXPIRY};
     static final int MAX_CONTEXT_CHARS = 600;
@@ -31,7 +33,7 @@ public final class TurnContext implements FixedKeyProcessor<String, MemoryEvent,
     private final Duration retention;
     private final int maxContentChars;
     private FixedKeyProcessorContext<String, MemoryRecord> context;
-    private KeyValueStore<String, String> previous;
+    private KeyValueStore<String, dev.memlog.schemas.avro.PreviousTurn> previous;
     private Deadlines expiry;
 
     /**
@@ -47,9 +49,10 @@ public final class TurnContext implements FixedKeyProcessor<String, MemoryEvent,
         this.maxContentChars = maxContentChars;
     }
 
-    public static List<StoreBuilder<?>> stores() {
-        return List.of(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(), Serdes.String()),
-                Deadlines.store(EXPIRY));
+    /** The previous turn's text is sealed for its owner like every other value. */
+    public static List<StoreBuilder<?>> stores(AvroFormat format) {
+        return List.of(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
+                        Topics.PREVIOUS_TURNS.valueSerde(format)), Deadlines.store(EXPIRY));
     }
 
     @Override
@@ -75,12 +78,14 @@ public final class TurnContext implements FixedKeyProcessor<String, MemoryEvent,
         }
         String session = MemoryOwner.of(event.getTenantId(), event.getUserId(), event.getAgentId()).key()
                 + '\u001f' + event.getSessionId();
-        PreviousTurn before = PreviousTurn.decode(previous.get(session));
+        var stored = previous.get(session);
+        PreviousTurn before = stored == null ? null : new PreviousTurn(stored.getRecordId(), stored.getText());
         MemoryRecord derived = recorder.record(event, before, withPreviousTurn);
         context.forward(record.withValue(derived));
         String text = EpisodeRecorder.embeddingText(event);
-        previous.put(session, new PreviousTurn(derived.getRecordId(),
-                text.length() > MAX_CONTEXT_CHARS ? text.substring(0, MAX_CONTEXT_CHARS) : text).encode());
+        previous.put(session, dev.memlog.schemas.avro.PreviousTurn.newBuilder().setTenantId(event.getTenantId())
+                .setUserId(event.getUserId()).setAgentId(event.getAgentId()).setRecordId(derived.getRecordId())
+                .setText(text.length() > MAX_CONTEXT_CHARS ? text.substring(0, MAX_CONTEXT_CHARS) : text).build());
         expiry.set(session, record.timestamp() + retention.toMillis(), "drop");
     }
 }

@@ -1,5 +1,6 @@
 package dev.memlog.consolidation;
 
+import dev.memlog.schemas.serde.AvroFormat;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
@@ -49,9 +50,9 @@ public final class WorkingMemory implements Processor<String, MemoryRecord, Void
         this.retention = retention;
     }
 
-    public static List<StoreBuilder<?>> stores(SchemaRegistry registry) {
+    public static List<StoreBuilder<?>> stores(AvroFormat format) {
         return List.of(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(STORE), Serdes.String(),
-                Topics.WORKING_MEMORY.valueSerde(registry)), Deadlines.store(EXPIRY));
+                Topics.WORKING_MEMORY.valueSerde(format)), Deadlines.store(EXPIRY));
     }
 
     /** The store key of one session of one owner. */

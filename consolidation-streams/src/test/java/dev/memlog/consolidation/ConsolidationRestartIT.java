@@ -15,6 +15,7 @@ import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.avro.MemoryRecord;
 import dev.memlog.schemas.avro.MemoryTier;
 import dev.memlog.schemas.registry.SchemaRegistryClient;
+import dev.memlog.schemas.serde.AvroFormat;
 import dev.memlog.testkit.KafkaBroker;
 import dev.memlog.testkit.TestCredentials;
 import java.nio.file.Path;
@@ -108,7 +109,7 @@ class ConsolidationRestartIT {
                 all.add(turn(s, i));
             }
         }
-        try (var producer = new KafkaProducer<>(p, events.keySerde().serializer(), events.valueSerde(registryClient).serializer());
+        try (var producer = new KafkaProducer<>(p, events.keySerde().serializer(), events.valueSerde(AvroFormat.plain(registryClient)).serializer());
              var consumer = committedRecords(registryClient)) {
             var output = new HashMap<String, List<MemoryRecord>>();
             var first = consolidation(dir.resolve("state-1"), Duration.ofMinutes(10));
@@ -167,7 +168,7 @@ class ConsolidationRestartIT {
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         var records = Topics.MEMORY_RECORDS;
-        var consumer = new KafkaConsumer<>(c, records.keySerde().deserializer(), records.valueSerde(registryClient).deserializer());
+        var consumer = new KafkaConsumer<>(c, records.keySerde().deserializer(), records.valueSerde(AvroFormat.plain(registryClient)).deserializer());
         consumer.subscribe(List.of(records.name()));
         return consumer;
     }

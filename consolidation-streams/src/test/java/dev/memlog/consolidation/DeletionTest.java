@@ -13,7 +13,6 @@ import dev.memlog.schemas.avro.MemoryRecord;
 import dev.memlog.schemas.avro.MemoryStrength;
 import dev.memlog.schemas.avro.MemoryTier;
 import dev.memlog.schemas.avro.RecordChange;
-import dev.memlog.schemas.registry.InMemorySchemaRegistry;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -39,21 +38,21 @@ class DeletionTest {
     }
 
     void start() {
-        var registry = new InMemorySchemaRegistry();
+        var format = TopologyHarness.sealedFormat();
         Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
         var scorer = new SignalImportanceScorer();
-        var topology = ConsolidationService.topology(registry, ConsolidationService.Parts
+        var topology = ConsolidationService.topology(format, ConsolidationService.Parts
                 .turns(new EpisodeRecorder(model, scorer, clock), false)
                 .withFacts(() -> FactChoice.of("rules").processor(model, scorer, clock))
                 .withLifecycle(Lifecycle.defaults(clock)));
         if (harness != null) {
             harness.close();
         }
-        harness = TopologyHarness.open(topology, registry, "deletion-test", T0);
+        harness = TopologyHarness.open(topology, format, "deletion-test", T0);
         var a = Topics.MEMORY_ACCESS;
         var s = Topics.MEMORY_STRENGTH;
-        access = harness.driver().createInputTopic(a.name(), a.keySerde().serializer(), a.valueSerde(registry).serializer());
-        strengths = harness.driver().createOutputTopic(s.name(), s.keySerde().deserializer(), s.valueSerde(registry).deserializer());
+        access = harness.driver().createInputTopic(a.name(), a.keySerde().serializer(), a.valueSerde(format).serializer());
+        strengths = harness.driver().createOutputTopic(s.name(), s.keySerde().deserializer(), s.valueSerde(format).deserializer());
     }
 
     @AfterEach

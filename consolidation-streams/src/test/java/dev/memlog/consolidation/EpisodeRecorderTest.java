@@ -10,7 +10,6 @@ import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.avro.MemoryRecord;
 import dev.memlog.schemas.avro.MemoryTier;
-import dev.memlog.schemas.registry.InMemorySchemaRegistry;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -39,10 +38,10 @@ class EpisodeRecorderTest {
 
     @BeforeEach
     void start() {
-        var registry = new InMemorySchemaRegistry();
-        var topology = ConsolidationService.topology(registry, ConsolidationService.Parts.turns(
+        var format = TopologyHarness.sealedFormat();
+        var topology = ConsolidationService.topology(format, ConsolidationService.Parts.turns(
                 new EpisodeRecorder(model, new SignalImportanceScorer(), Clock.fixed(NOW, ZoneOffset.UTC)), false));
-        var harness = TopologyHarness.open(topology, registry, "test", Instant.now());
+        var harness = TopologyHarness.open(topology, format, "test", Instant.now());
         driver = harness.driver();
         events = harness.events();
         records = harness.records();

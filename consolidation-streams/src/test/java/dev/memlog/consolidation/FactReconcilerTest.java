@@ -9,7 +9,6 @@ import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.avro.MemoryRecord;
 import dev.memlog.schemas.avro.MemoryTier;
-import dev.memlog.schemas.registry.InMemorySchemaRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,12 +31,12 @@ class FactReconcilerTest {
     }
 
     void start(String extractor) {
-        var registry = new InMemorySchemaRegistry();
+        var format = TopologyHarness.sealedFormat();
         Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
         var scorer = new SignalImportanceScorer();
-        var topology = ConsolidationService.topology(registry, ConsolidationService.Parts.turns(
+        var topology = ConsolidationService.topology(format, ConsolidationService.Parts.turns(
                 new EpisodeRecorder(model, scorer, clock), false).withFacts(() -> FactChoice.of(extractor).processor(model, scorer, clock)));
-        harness = TopologyHarness.open(topology, registry, "facts-test", T0);
+        harness = TopologyHarness.open(topology, format, "facts-test", T0);
     }
 
     @AfterEach

@@ -16,7 +16,6 @@ import dev.memlog.schemas.avro.MemoryRecord;
 import dev.memlog.schemas.avro.MemoryStrength;
 import dev.memlog.schemas.avro.MemoryTier;
 import dev.memlog.schemas.avro.RecordChange;
-import dev.memlog.schemas.registry.InMemorySchemaRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,18 +46,18 @@ class LifecycleTest {
     }
 
     void start() {
-        var registry = new InMemorySchemaRegistry();
+        var format = TopologyHarness.sealedFormat();
         Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
         var scorer = new SignalImportanceScorer();
-        var topology = ConsolidationService.topology(registry, ConsolidationService.Parts
+        var topology = ConsolidationService.topology(format, ConsolidationService.Parts
                 .turns(new EpisodeRecorder(model, scorer, clock), false)
                 .withFacts(() -> FactChoice.of("rules").processor(model, scorer, clock))
                 .withLifecycle(Lifecycle.defaults(clock)));
-        harness = TopologyHarness.open(topology, registry, "lifecycle-test", T0);
+        harness = TopologyHarness.open(topology, format, "lifecycle-test", T0);
         var a = Topics.MEMORY_ACCESS;
         var s = Topics.MEMORY_STRENGTH;
-        access = harness.driver().createInputTopic(a.name(), a.keySerde().serializer(), a.valueSerde(registry).serializer());
-        strengths = harness.driver().createOutputTopic(s.name(), s.keySerde().deserializer(), s.valueSerde(registry).deserializer());
+        access = harness.driver().createInputTopic(a.name(), a.keySerde().serializer(), a.valueSerde(format).serializer());
+        strengths = harness.driver().createOutputTopic(s.name(), s.keySerde().deserializer(), s.valueSerde(format).deserializer());
     }
 
     @AfterEach

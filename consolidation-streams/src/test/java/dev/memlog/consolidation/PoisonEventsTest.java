@@ -1,5 +1,6 @@
 package dev.memlog.consolidation;
 
+import dev.memlog.schemas.serde.AvroFormat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.memlog.common.embedding.EmbeddingProvider;
@@ -11,7 +12,6 @@ import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.avro.MemoryRecord;
 import dev.memlog.schemas.avro.MemoryTier;
-import dev.memlog.schemas.registry.InMemorySchemaRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,7 +37,7 @@ class PoisonEventsTest {
     static EmbeddingProvider model;
     TopologyHarness harness;
     TestOutputTopic<byte[], byte[]> deadLetters;
-    InMemorySchemaRegistry registry;
+    AvroFormat format;
 
     @BeforeAll
     static void loadModel() {
@@ -46,18 +46,18 @@ class PoisonEventsTest {
 
     /** The whole default consolidation: facts, summaries, working memory, lifecycle. */
     void start() {
-        registry = new InMemorySchemaRegistry();
+        format = TopologyHarness.sealedFormat();
         Clock clock = Clock.fixed(T0, ZoneOffset.UTC);
         var scorer = new SignalImportanceScorer();
         var summaries = SummaryChoice.from(new dev.memlog.common.config.Env(Map.of()));
-        var topology = ConsolidationService.topology(registry, ConsolidationService.Parts
+        var topology = ConsolidationService.topology(format, ConsolidationService.Parts
                 .turns(new EpisodeRecorder(model, scorer, clock), true)
                 .withLimits(Duration.ofDays(30), 1000)
                 .withFacts(() -> FactChoice.of("rules").processor(model, scorer, clock))
                 .withSummaries(() -> summaries.processor(model, clock))
                 .withWorkingMemory(() -> new WorkingMemory(2000, Duration.ofDays(30)))
                 .withLifecycle(Lifecycle.defaults(clock)));
-        harness = TopologyHarness.open(topology, registry, "poison-test", T0);
+        harness = TopologyHarness.open(topology, format, "poison-test", T0);
         deadLetters = harness.driver().createOutputTopic(Topics.CONSOLIDATION_DEAD_LETTERS.name(), new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
     }
@@ -106,7 +106,7 @@ class PoisonEventsTest {
         assertThat(DeadLetterTopic.header(letter.getHeaders(), DeadLetterTopic.MESSAGE)).contains("exceeds the 1000");
         assertThat(DeadLetterTopic.header(letter.getHeaders(), DeadLetterTopic.SOURCE_TOPIC)).isEqualTo(Topics.MEMORY_EVENTS.name());
         // the dead letter is the event as it was read: it can be replayed once the cause is fixed
-        MemoryEvent kept = Topics.MEMORY_EVENTS.valueSerde(registry).deserialize(letter.getValue());
+        MemoryEvent kept = Topics.MEMORY_EVENTS.valueSerde(format).deserialize(letter.getValue());
         assertThat(kept.getEventId()).isEqualTo("big");
         assertThat(new String(letter.getKey(), StandardCharsets.UTF_8)).isEqualTo(MemoryOwner.of("acme", "ann", null).key());
         assertThat(turnsOf(harness.records().readValuesToList(), "bo")).singleElement()

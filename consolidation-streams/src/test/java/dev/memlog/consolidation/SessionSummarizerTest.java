@@ -10,7 +10,6 @@ import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.avro.MemoryRecord;
 import dev.memlog.schemas.avro.MemoryTier;
-import dev.memlog.schemas.registry.InMemorySchemaRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,13 +43,13 @@ class SessionSummarizerTest {
     }
 
     void start(Summarizer summarizer, int maxTokens) {
-        var registry = new InMemorySchemaRegistry();
+        var format = TopologyHarness.sealedFormat();
         var settings = new SessionSummarizer.Settings(GAP, Duration.ofMinutes(10), maxTokens, Duration.ofMinutes(1), 3);
         Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
-        var topology = ConsolidationService.topology(registry, ConsolidationService.Parts.turns(
+        var topology = ConsolidationService.topology(format, ConsolidationService.Parts.turns(
                 new EpisodeRecorder(model, new SignalImportanceScorer(), clock), true)
                 .withSummaries(() -> new SessionSummarizer(summarizer, extractive(), model, settings, clock)));
-        var harness = TopologyHarness.open(topology, registry, "summaries-test", T0);
+        var harness = TopologyHarness.open(topology, format, "summaries-test", T0);
         driver = harness.driver();
         events = harness.events();
         records = harness.records();

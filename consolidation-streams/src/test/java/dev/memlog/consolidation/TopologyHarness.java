@@ -5,7 +5,10 @@ import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.avro.MemoryRecord;
-import dev.memlog.schemas.registry.SchemaRegistry;
+import dev.memlog.schemas.registry.InMemorySchemaRegistry;
+import dev.memlog.schemas.sealing.EnvelopeSealer;
+import dev.memlog.schemas.sealing.InMemoryKeyStore;
+import dev.memlog.schemas.serde.AvroFormat;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Properties;
@@ -20,7 +23,12 @@ record TopologyHarness(TopologyTestDriver driver, TestInputTopic<String, MemoryE
                        TestOutputTopic<String, MemoryRecord> records) implements AutoCloseable {
 
     /** @param wallClock where the driver's wall clock starts */
-    static TopologyHarness open(Topology topology, SchemaRegistry registry, String applicationId, Instant wallClock) {
+    /** Avro in an in-memory registry, sealed with in-memory keys: the topology runs as it does with encryption on. */
+    static AvroFormat sealedFormat() {
+        return new AvroFormat(new InMemorySchemaRegistry(), new EnvelopeSealer(new InMemoryKeyStore()));
+    }
+
+    static TopologyHarness open(Topology topology, AvroFormat format, String applicationId, Instant wallClock) {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
@@ -32,8 +40,8 @@ record TopologyHarness(TopologyTestDriver driver, TestInputTopic<String, MemoryE
         var e = Topics.MEMORY_EVENTS;
         var r = Topics.MEMORY_RECORDS;
         return new TopologyHarness(driver,
-                driver.createInputTopic(e.name(), e.keySerde().serializer(), e.valueSerde(registry).serializer()),
-                driver.createOutputTopic(r.name(), r.keySerde().deserializer(), r.valueSerde(registry).deserializer()));
+                driver.createInputTopic(e.name(), e.keySerde().serializer(), e.valueSerde(format).serializer()),
+                driver.createOutputTopic(r.name(), r.keySerde().deserializer(), r.valueSerde(format).deserializer()));
     }
 
     static final String TENANT = "acme";

@@ -7,7 +7,6 @@ import dev.memlog.schemas.MemoryOwner;
 import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.avro.MemoryRecord;
-import dev.memlog.schemas.registry.InMemorySchemaRegistry;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -57,10 +56,10 @@ class TurnContextTest {
     }
 
     List<MemoryRecord> derive(EmbeddingProvider provider, boolean withPreviousTurn, MemoryEvent... events) {
-        var registry = new InMemorySchemaRegistry();
-        var topology = ConsolidationService.topology(registry, ConsolidationService.Parts.turns(
+        var format = TopologyHarness.sealedFormat();
+        var topology = ConsolidationService.topology(format, ConsolidationService.Parts.turns(
                 new EpisodeRecorder(provider, new SignalImportanceScorer(), Clock.systemUTC()), withPreviousTurn));
-        try (var harness = TopologyHarness.open(topology, registry, "turn-context-test", Instant.now())) {
+        try (var harness = TopologyHarness.open(topology, format, "turn-context-test", Instant.now())) {
             for (var event : events) {
                 harness.events().pipeInput(MemoryOwner.of("acme", "u", null).key(), event);
             }

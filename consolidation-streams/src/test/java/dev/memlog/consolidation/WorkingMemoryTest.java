@@ -9,7 +9,6 @@ import dev.memlog.schemas.avro.BufferedTurn;
 import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.avro.SessionBuffer;
-import dev.memlog.schemas.registry.InMemorySchemaRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,10 +36,10 @@ class WorkingMemoryTest {
     }
 
     void start(int maxTokens) {
-        var registry = new InMemorySchemaRegistry();
-        var topology = ConsolidationService.topology(registry, ConsolidationService.Parts.turns(new EpisodeRecorder(model,
+        var format = TopologyHarness.sealedFormat();
+        var topology = ConsolidationService.topology(format, ConsolidationService.Parts.turns(new EpisodeRecorder(model,
                 new SignalImportanceScorer(), Clock.systemUTC()), false).withWorkingMemory(() -> new WorkingMemory(maxTokens, java.time.Duration.ofDays(30))));
-        harness = TopologyHarness.open(topology, registry, "working-memory-test", T0);
+        harness = TopologyHarness.open(topology, format, "working-memory-test", T0);
     }
 
     void turn(String id, String session, String text, Instant at) {
@@ -89,8 +88,8 @@ class WorkingMemoryTest {
 
         assertThat(session("old")).as("30 days without a turn, in platform time").isNull();
         assertThat(session("recent").getTurns()).extracting(BufferedTurn::getEventId).containsExactly("e2", "e3");
-        KeyValueStore<String, String> previous = harness.driver().getKeyValueStore(TurnContext.STORE);
+        KeyValueStore<String, dev.memlog.schemas.avro.PreviousTurn> previous = harness.driver().getKeyValueStore(TurnContext.STORE);
         assertThat(previous.get(ANN.key() + '\u001f' + "old")).isNull();
-        assertThat(previous.get(ANN.key() + '\u001f' + "recent")).isNotNull();
+        assertThat(previous.get(ANN.key() + '\u001f' + "recent").getText()).contains("the tiles arrived");
     }
 }

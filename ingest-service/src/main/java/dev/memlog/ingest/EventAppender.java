@@ -1,5 +1,6 @@
 package dev.memlog.ingest;
 
+import dev.memlog.schemas.serde.AvroFormat;
 import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.registry.SchemaRegistry;
@@ -33,7 +34,7 @@ final class EventAppender implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EventAppender.class);
 
     private final String bootstrapServers;
-    private final SchemaRegistry registry;
+    private final AvroFormat format;
     private final Duration timeout;
     private final String instance = UUID.randomUUID().toString();
     private final KafkaProducer<String, MemoryEvent> single;
@@ -51,7 +52,7 @@ final class EventAppender implements AutoCloseable {
 
         KafkaProducer<String, MemoryEvent> producer() {
             if (producer == null) {
-                producer = Topics.MEMORY_EVENTS.producer(bootstrapServers, registry, transactionalId, 2,
+                producer = Topics.MEMORY_EVENTS.producer(bootstrapServers, format, transactionalId, 2,
                         Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId,
                                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout.toMillis(),
                                 ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) timeout.multipliedBy(2).toMillis()));
@@ -99,11 +100,11 @@ final class EventAppender implements AutoCloseable {
      * @param timeout how long an append may wait for Kafka before it is answered as not acknowledged
      * @param concurrentBatches how many batches may be in their transactions at once
      */
-    EventAppender(String bootstrapServers, SchemaRegistry registry, Duration timeout, int concurrentBatches) {
+    EventAppender(String bootstrapServers, AvroFormat format, Duration timeout, int concurrentBatches) {
         this.bootstrapServers = bootstrapServers;
-        this.registry = registry;
+        this.format = format;
         this.timeout = timeout;
-        this.single = Topics.MEMORY_EVENTS.producer(bootstrapServers, registry, "ingest-service", 2,
+        this.single = Topics.MEMORY_EVENTS.producer(bootstrapServers, format, "ingest-service", 2,
                 Map.of(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout.toMillis()));
         this.slots = new ArrayBlockingQueue<>(concurrentBatches);
         for (int i = 0; i < concurrentBatches; i++) {

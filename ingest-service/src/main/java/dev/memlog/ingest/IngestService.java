@@ -15,6 +15,7 @@ import dev.memlog.common.http.ServiceServer;
 import dev.memlog.schemas.TopicSettings;
 import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.registry.SchemaRegistryClient;
+import dev.memlog.schemas.sealing.Encryption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +34,8 @@ public final class IngestService implements AutoCloseable {
     public record Config(String host, int port, String bootstrapServers, String schemaRegistryUrl,
                          String schemaRegistryAuthorization, ApiKeys apiKeys, JwtAuthenticator tokens,
                          long maxRequestBytes, int maxBatchTurns, int maxContentChars, Duration maxFutureSkew,
-                         Duration appendTimeout, TopicSettings topics, long maxEventRequestBytes, TenantLimits limits) {
+                         Duration appendTimeout, TopicSettings topics, long maxEventRequestBytes, TenantLimits limits,
+                         Encryption encryption) {
         public static Config from(Env env) {
             return new Config(env.string("HTTP_HOST", "0.0.0.0"), env.integer("INGEST_PORT", 8080),
                     env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
@@ -42,7 +44,8 @@ public final class IngestService implements AutoCloseable {
                     env.longValue("MAX_REQUEST_BYTES", 1 << 20), env.integer("MAX_BATCH_TURNS", 1000),
                     env.integer("MAX_CONTENT_CHARS", 32_768), Duration.ofSeconds(env.integer("MAX_FUTURE_SKEW_SECONDS", 300)),
                     Duration.ofMillis(env.integer("APPEND_TIMEOUT_MS", 20_000)), TopicSettings.from(env::optional),
-                    env.longValue("MAX_EVENT_REQUEST_BYTES", 256 * 1024), TenantLimits.from(env));
+                    env.longValue("MAX_EVENT_REQUEST_BYTES", 256 * 1024), TenantLimits.from(env),
+                    Encryption.from(env::optional));
         }
 
         public Config {
@@ -62,6 +65,7 @@ public final class IngestService implements AutoCloseable {
     private final Admin admin;
     private final EventAppender appender;
     private final AuditLog audit;
+    private final Encryption.Opened sealing;
     private final ServiceServer http;
 
     public IngestService(Config config) throws Exception {
@@ -71,9 +75,10 @@ public final class IngestService implements AutoCloseable {
         this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()));
         Topics.ensureCreated(admin, config.topics());
         var registry = new SchemaRegistryClient(config.schemaRegistryUrl(), config.schemaRegistryAuthorization());
-        this.appender = new EventAppender(config.bootstrapServers(), registry, config.appendTimeout(), 8);
+        this.sealing = config.encryption().open(config.bootstrapServers(), registry, "ingest-service");
+        this.appender = new EventAppender(config.bootstrapServers(), sealing.format(), config.appendTimeout(), 8);
         var metrics = Metrics.registry("ingest-service");
-        this.audit = new AuditLog(config.bootstrapServers(), registry, config.appendTimeout());
+        this.audit = new AuditLog(config.bootstrapServers(), sealing.format(), config.appendTimeout());
         var requests = new EventRequests(config.maxContentChars(), config.maxFutureSkew());
         var deletions = new DeletionRoutes(requests, appender, audit, metrics);
         var routes = new AppendRoutes(requests,
@@ -110,6 +115,7 @@ public final class IngestService implements AutoCloseable {
         http.close();
         appender.close();
         audit.close();
+        sealing.close();
         admin.close(Duration.ofSeconds(5));
     }
 

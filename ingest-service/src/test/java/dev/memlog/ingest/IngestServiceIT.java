@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.memlog.schemas.sealing.Encryption;
 import dev.memlog.common.auth.ApiKeys;
 import dev.memlog.common.limits.TenantLimits;
 import dev.memlog.common.limits.TenantRateLimits;
@@ -60,7 +61,7 @@ class IngestServiceIT {
                 "_schemas", Compatibility.BACKWARD, new ServiceToken(TestCredentials.SERVICE_TOKEN)));
         ingest = new IngestService(new IngestService.Config("127.0.0.1", 0, kafka.bootstrapServers(), registry.url(),
                 TestCredentials.serviceAuthorization(), ApiKeys.of(Map.of(ACME_KEY, "acme", GLOBEX_KEY, "globex")), null, 64 * 1024, 50, 4000, Duration.ofMinutes(5),
-                Duration.ofSeconds(20), TopicSettings.singleBroker(3), 16 * 1024, TenantLimits.none()));
+                Duration.ofSeconds(20), TopicSettings.singleBroker(3), 16 * 1024, TenantLimits.none(), Encryption.off()));
         base = "http://127.0.0.1:" + ingest.port();
     }
 
@@ -90,7 +91,7 @@ class IngestServiceIT {
         var topic = Topics.MEMORY_EVENTS;
         List<ConsumerRecord<String, MemoryEvent>> records = new ArrayList<>();
         try (var consumer = new KafkaConsumer<>(props, topic.keySerde().deserializer(),
-                topic.valueSerde(new SchemaRegistryClient(registry.url(), TestCredentials.serviceAuthorization())).deserializer())) {
+                topic.valueSerde(dev.memlog.schemas.serde.AvroFormat.plain(new SchemaRegistryClient(registry.url(), TestCredentials.serviceAuthorization()))).deserializer())) {
             consumer.subscribe(List.of(topic.name()));
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
             int emptyPolls = 0;
@@ -301,7 +302,7 @@ class IngestServiceIT {
         var limited = new IngestService(new IngestService.Config("127.0.0.1", 0, kafka.bootstrapServers(), registry.url(),
                 TestCredentials.serviceAuthorization(), ApiKeys.of(Map.of(ACME_KEY, "acme", GLOBEX_KEY, "globex")), null,
                 64 * 1024, 50, 4000, Duration.ofMinutes(5), Duration.ofSeconds(20), TopicSettings.singleBroker(3), 16 * 1024,
-                new TenantLimits(Map.of(TenantRateLimits.Kind.WRITE, new TenantRateLimits.Rate(1, 3)), 10)));
+                new TenantLimits(Map.of(TenantRateLimits.Kind.WRITE, new TenantRateLimits.Rate(1, 3)), 10), Encryption.off()));
         try {
             String url = "http://127.0.0.1:" + limited.port();
             java.util.function.IntFunction<String> batch = n -> {

@@ -1,5 +1,6 @@
 package dev.memlog.query;
 
+import dev.memlog.schemas.serde.AvroFormat;
 import dev.memlog.schemas.MemoryOwner;
 import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.AccessKind;
@@ -44,8 +45,8 @@ final class AccessRecorder implements AutoCloseable {
     private final Counter recorded;
     private final Counter dropped;
 
-    AccessRecorder(String bootstrapServers, SchemaRegistry registry, MeterRegistry metrics) {
-        this.producer = Topics.MEMORY_ACCESS.producer(bootstrapServers, registry, "query-service-access", 20);
+    AccessRecorder(String bootstrapServers, AvroFormat format, MeterRegistry metrics) {
+        this.producer = Topics.MEMORY_ACCESS.producer(bootstrapServers, format, "query-service-access", 20);
         // a bounded queue: when Kafka is away, retrievals go on and the oldest news of them is not worth blocking for
         this.sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUE),
                 Thread.ofVirtual().name("access-recorder").factory(), (task, pool) -> droppedOne());

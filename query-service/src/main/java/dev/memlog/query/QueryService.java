@@ -16,6 +16,7 @@ import dev.memlog.common.http.Metrics;
 import dev.memlog.common.http.ServiceServer;
 import dev.memlog.common.memory.StrengthModel;
 import dev.memlog.schemas.registry.SchemaRegistryClient;
+import dev.memlog.schemas.sealing.Encryption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +34,7 @@ public final class QueryService implements AutoCloseable {
                          RerankerChoice reranker, String consolidationUrl, StrengthModel strengthModel,
                          Duration materializerMaxPollInterval, long readyMaxLag, ServiceToken serviceToken,
                          String schemaRegistryAuthorization, JwtAuthenticator tokens, long maxRequestBytes,
-                         long maxSearchRequestBytes, TenantLimits limits) {
+                         long maxSearchRequestBytes, TenantLimits limits, Encryption encryption) {
         public static Config from(Env env) {
             return new Config(env.string("HTTP_HOST", "0.0.0.0"), env.integer("QUERY_PORT", 8083),
                     env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
@@ -50,7 +51,7 @@ public final class QueryService implements AutoCloseable {
                     env.duration("MATERIALIZER_MAX_POLL_INTERVAL_MS", Duration.ofMinutes(5)), env.longValue("READY_MAX_LAG", -1),
                     ServiceToken.from(env), ServiceToken.from(env).registryAuthorization(env), JwtAuthenticator.from(env),
                     env.longValue("MAX_REQUEST_BYTES", 1 << 20), env.longValue("MAX_SEARCH_REQUEST_BYTES", 64 * 1024),
-                    TenantLimits.from(env));
+                    TenantLimits.from(env), Encryption.from(env::optional));
         }
 
         /** Fusion, dialogue rules and shaping from HYBRID_*, NEIGHBOUR_WEIGHT and friends; the defaults are the measured ones. */
@@ -69,11 +70,11 @@ public final class QueryService implements AutoCloseable {
         /** Defaults for tests and the local stack. */
         public static Config local(String bootstrapServers, String schemaRegistryUrl, String openSearchUrl, String indexAlias,
                                    String consumerGroup, String embeddingModel, ApiKeys apiKeys, ServiceToken serviceToken,
-                                   int port) {
+                                   int port, Encryption encryption) {
             return new Config("127.0.0.1", port, bootstrapServers, schemaRegistryUrl, openSearchUrl, indexAlias, 1, 0,
                     tuning(new Env(Map.of())), consumerGroup, embeddingModel, true, apiKeys, "cl100k_base",
                     RerankerChoice.none(), null, StrengthModel.defaults(), Duration.ofMinutes(5), -1, serviceToken,
-                    serviceToken.authorization(), null, 1 << 20, 64 * 1024, TenantLimits.none());
+                    serviceToken.authorization(), null, 1 << 20, 64 * 1024, TenantLimits.none(), encryption);
         }
 
         public Config {
@@ -86,6 +87,7 @@ public final class QueryService implements AutoCloseable {
     private final OpenSearchRest os;
     private final RecordIndexer indexer;
     private final AccessRecorder access;
+    private final Encryption.Opened sealing;
     private final ServiceServer http;
     private final MemoryIndex index;
     private volatile boolean started;
@@ -102,10 +104,11 @@ public final class QueryService implements AutoCloseable {
         var registry = new SchemaRegistryClient(config.schemaRegistryUrl(), config.schemaRegistryAuthorization());
         var lifecycle = new LifecycleIndexes(os, config.indexAlias());
         lifecycle.ensure(config.shards(), config.replicas());
-        this.indexer = new RecordIndexer(config.bootstrapServers(), config.consumerGroup(), registry, os, index, lifecycle, metrics,
+        this.sealing = config.encryption().open(config.bootstrapServers(), registry, "query-service");
+        this.indexer = new RecordIndexer(config.bootstrapServers(), config.consumerGroup(), sealing.format(), os, index, lifecycle, metrics,
                 config.materializerMaxPollInterval());
         indexer.start();
-        this.access = new AccessRecorder(config.bootstrapServers(), registry, metrics);
+        this.access = new AccessRecorder(config.bootstrapServers(), sealing.format(), metrics);
         var tuning = config.tuning().withReranker(config.reranker().create(embeddings), config.reranker().weight());
         var retriever = new HybridRetriever(os, index, embeddings, tuning, lifecycle, config.strengthModel());
         var routes = new SearchRoutes(retriever,
@@ -172,6 +175,7 @@ public final class QueryService implements AutoCloseable {
         http.close();
         access.close();
         indexer.close();
+        sealing.close();
         os.close();
     }
 

@@ -1,5 +1,6 @@
 package dev.memlog.query;
 
+import dev.memlog.schemas.serde.AvroFormat;
 import dev.memlog.schemas.DeadLetterTopic;
 import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.MemoryRecord;
@@ -82,7 +83,7 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
     private volatile String lastFailure;
 
     /** @param maxPollInterval how long the loop may go without polling before the group gives its partitions away */
-    public RecordIndexer(String bootstrapServers, String groupId, SchemaRegistry registry, OpenSearchRest os,
+    public RecordIndexer(String bootstrapServers, String groupId, AvroFormat format, OpenSearchRest os,
                          MemoryIndex index, LifecycleIndexes lifecycle, MeterRegistry metrics, Duration maxPollInterval) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -101,8 +102,8 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
         deadLetterSettings.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, groupId + "-" + UUID.randomUUID());
         deadLetterSettings.put(ProducerConfig.ACKS_CONFIG, "all");
         deadLetterSettings.put(ProducerConfig.CLIENT_ID_CONFIG, groupId + "-dead-letters");
-        this.records = Topics.MEMORY_RECORDS.valueSerde(registry);
-        this.strengthChanges = Topics.MEMORY_STRENGTH.valueSerde(registry);
+        this.records = Topics.MEMORY_RECORDS.valueSerde(format);
+        this.strengthChanges = Topics.MEMORY_STRENGTH.valueSerde(format);
         this.os = os;
         this.index = index;
         this.lifecycle = lifecycle;
@@ -221,7 +222,9 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
             try {
                 SpecificRecord value = r.topic().equals(Topics.MEMORY_STRENGTH.name())
                         ? strengthChanges.deserialize(r.value()) : records.deserialize(r.value());
-                changes.add(new Change(r, value));
+                if (value != null) { // null: sealed for an owner since erased, so there is nothing to index
+                    changes.add(new Change(r, value));
+                }
             } catch (RuntimeException e) {
                 if (SchemaRegistryException.transientIn(e)) {
                     throw new RetryLater("the schema registry is unavailable: " + e.getMessage(), e);

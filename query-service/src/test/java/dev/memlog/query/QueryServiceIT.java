@@ -80,12 +80,12 @@ class QueryServiceIT {
         model = OnnxEmbeddingProvider.fromSetting("bge-small-en-v1.5-q");
         query = new QueryService(QueryService.Config.local(kafka.bootstrapServers(), registry.url(), openSearch.url(),
                 "memlog-test", "materializer-test", model.modelId(), ApiKeys.load(KEY_A + "=tenant-a;reads=tenant," + KEY_B + "=tenant-b;reads=tenant," + OWNER_KEY + "=tenant-a,"
-                        + READ_ONLY_KEY + "=tenant-a;scopes=read", null), new ServiceToken(TestCredentials.SERVICE_TOKEN), 0), model);
+                        + READ_ONLY_KEY + "=tenant-a;scopes=read", null), new ServiceToken(TestCredentials.SERVICE_TOKEN), 0, dev.memlog.schemas.sealing.Encryption.off()), model);
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         var topic = Topics.MEMORY_RECORDS;
         producer = new KafkaProducer<>(props, topic.keySerde().serializer(),
-                topic.valueSerde(new SchemaRegistryClient(registry.url(), TestCredentials.serviceAuthorization())).serializer());
+                topic.valueSerde(dev.memlog.schemas.serde.AvroFormat.plain(new SchemaRegistryClient(registry.url(), TestCredentials.serviceAuthorization()))).serializer());
         os = new OpenSearchRest(openSearch.url());
     }
 
@@ -383,7 +383,7 @@ class QueryServiceIT {
         var topic = Topics.MEMORY_ACCESS;
         List<MemoryAccess> out = new ArrayList<>();
         try (var consumer = new KafkaConsumer<>(props, topic.keySerde().deserializer(),
-                topic.valueSerde(new SchemaRegistryClient(registry.url(), TestCredentials.serviceAuthorization())).deserializer())) {
+                topic.valueSerde(dev.memlog.schemas.serde.AvroFormat.plain(new SchemaRegistryClient(registry.url(), TestCredentials.serviceAuthorization()))).deserializer())) {
             consumer.subscribe(List.of(topic.name()));
             long until = System.currentTimeMillis() + 3000;
             while (System.currentTimeMillis() < until) {

@@ -67,7 +67,7 @@ class SchemaRegistryIT {
 
     @Test
     void serdeRoundTripsThroughTheRegistryInConfluentWireFormat() {
-        var serde = Topics.MEMORY_EVENTS.valueSerde(client);
+        var serde = Topics.MEMORY_EVENTS.valueSerde(dev.memlog.schemas.serde.AvroFormat.plain(client));
         var event = MemoryEvent.newBuilder()
                 .setEventId("e-1").setTenantId("acme").setUserId("alice").setSessionId("s1")
                 .setKind(EventKind.TURN).setRole("user").setContent("I moved to Lisbon last spring")
@@ -82,13 +82,13 @@ class SchemaRegistryIT {
         int id = java.nio.ByteBuffer.wrap(bytes, 1, 4).getInt();
         assertThat(client.latest("memory.events-value").id()).isEqualTo(id);
         // a second client, with an empty cache, resolves the writer schema over HTTP
-        var fresh = Topics.MEMORY_EVENTS.valueSerde(new SchemaRegistryClient(server.url(), TestCredentials.serviceAuthorization()));
+        var fresh = Topics.MEMORY_EVENTS.valueSerde(dev.memlog.schemas.serde.AvroFormat.plain(new SchemaRegistryClient(server.url(), TestCredentials.serviceAuthorization())));
         assertThat(fresh.deserialize(bytes)).isEqualTo(event);
     }
 
     @Test
     void bytesWithoutTheMagicByteAreRefused() {
-        var serde = Topics.MEMORY_EVENTS.valueSerde(client);
+        var serde = Topics.MEMORY_EVENTS.valueSerde(dev.memlog.schemas.serde.AvroFormat.plain(client));
         assertThatThrownBy(() -> serde.deserialize(new byte[] {1, 0, 0, 0, 1, 2}))
                 .isInstanceOf(SerializationException.class).hasMessageContaining("magic byte");
     }

@@ -1,6 +1,6 @@
 package dev.memlog.schemas;
 
-import dev.memlog.schemas.registry.SchemaRegistry;
+import dev.memlog.schemas.serde.AvroFormat;
 import dev.memlog.schemas.serde.AvroSerde;
 import org.apache.avro.specific.SpecificRecord;
 
@@ -11,7 +11,7 @@ public record StateStore<V extends SpecificRecord>(String name, Class<V> valueTy
         return name + "-value";
     }
 
-    public AvroSerde<V> valueSerde(SchemaRegistry registry) {
-        return new AvroSerde<>(registry, valueType, valueSubject());
+    public AvroSerde<V> valueSerde(AvroFormat format) {
+        return format.serde(valueType, valueSubject());
     }
 }

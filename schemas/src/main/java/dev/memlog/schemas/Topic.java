@@ -1,6 +1,6 @@
 package dev.memlog.schemas;
 
-import dev.memlog.schemas.registry.SchemaRegistry;
+import dev.memlog.schemas.serde.AvroFormat;
 import dev.memlog.schemas.serde.AvroSerde;
 import java.util.Map;
 import java.util.Properties;
@@ -18,9 +18,9 @@ public record Topic<K, V extends SpecificRecord>(
         return name + "-value";
     }
 
-    /** A value serde bound to the given registry, registering the schema under {@link #valueSubject()}. */
-    public AvroSerde<V> valueSerde(SchemaRegistry registry) {
-        return new AvroSerde<>(registry, valueType, valueSubject());
+    /** A value serde in the given format, registering the schema under {@link #valueSubject()}. */
+    public AvroSerde<V> valueSerde(AvroFormat format) {
+        return format.serde(valueType, valueSubject());
     }
 
     /**
@@ -29,12 +29,12 @@ public record Topic<K, V extends SpecificRecord>(
      *
      * @param lingerMs how long a send may wait to join a batch
      */
-    public KafkaProducer<K, V> producer(String bootstrapServers, SchemaRegistry registry, String clientId, int lingerMs) {
-        return producer(bootstrapServers, registry, clientId, lingerMs, Map.of());
+    public KafkaProducer<K, V> producer(String bootstrapServers, AvroFormat format, String clientId, int lingerMs) {
+        return producer(bootstrapServers, format, clientId, lingerMs, Map.of());
     }
 
     /** @param overrides producer settings that take the place of these defaults (a transactional id, a shorter timeout) */
-    public KafkaProducer<K, V> producer(String bootstrapServers, SchemaRegistry registry, String clientId, int lingerMs,
+    public KafkaProducer<K, V> producer(String bootstrapServers, AvroFormat format, String clientId, int lingerMs,
                                         Map<String, Object> overrides) {
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -51,6 +51,6 @@ public record Topic<K, V extends SpecificRecord>(
             // the client refuses a delivery timeout shorter than its request timeout plus linger
             props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Math.max(1000, (int) props.get(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG) - lingerMs));
         }
-        return new KafkaProducer<>(props, keySerde.serializer(), valueSerde(registry).serializer());
+        return new KafkaProducer<>(props, keySerde.serializer(), valueSerde(format).serializer());
     }
 }

@@ -6,6 +6,8 @@ import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.avro.MemoryRecord;
 import dev.memlog.schemas.avro.MemoryStrength;
 import dev.memlog.schemas.avro.SessionBuffer;
+import dev.memlog.schemas.avro.WrappedKey;
+import dev.memlog.schemas.avro.PreviousTurn;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +18,7 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.Serdes;
 
 /**
- * The one registry of topics. Every topic but the audit is keyed by {@link MemoryOwner#key()}, so all that one memory
+ * The one registry of topics. Every topic but the audit and the keys is keyed by {@link MemoryOwner#key()}, so all that one memory
  * owner has lands in one partition of every topic: dedup and supersession are local state-store lookups.
  */
 public final class Topics {
@@ -52,11 +54,23 @@ public final class Topics {
             "memory.audit", Serdes.String(), AuditEntry.class,
             Map.of("retention.ms", "-1", "cleanup.policy", "delete"));
 
+    /**
+     * Every owner's data keys, wrapped by the key-encryption key: keyed by owner and key id, compacted, so erasing an
+     * owner (a tombstone for each of its keys) leaves no copy of them once the log is cleaned.
+     */
+    public static final Topic<String, WrappedKey> MEMORY_KEYS = new Topic<>(
+            "memory.keys", Serdes.String(), WrappedKey.class,
+            Map.of("cleanup.policy", "compact", "min.cleanable.dirty.ratio", "0.01", "segment.ms", "3600000",
+                    "delete.retention.ms", "86400000", "max.compaction.lag.ms", "3600000"));
+
     /** Consolidation's use history of every live memory, for decay and forgetting: a state store. */
     public static final StateStore<MemoryStrength> STRENGTHS = new StateStore<>("memory-strength", MemoryStrength.class);
 
     /** The newest version of every live memory without its embeddings, so forgetting can write its last version. */
     public static final StateStore<MemoryRecord> LIVE_RECORDS = new StateStore<>("live-records", MemoryRecord.class);
+
+    /** The last turn of each session, which the next turn is read against: a consolidation state store. */
+    public static final StateStore<PreviousTurn> PREVIOUS_TURNS = new StateStore<>("session-previous-turns", PreviousTurn.class);
 
     /** Consolidation's buffer of each session's unsummarized turns: a state store, its changelog in the registry. */
     public static final StateStore<SessionBuffer> SESSION_BUFFERS = new StateStore<>("session-buffer", SessionBuffer.class);
@@ -79,7 +93,7 @@ public final class Topics {
     }
 
     public static List<Topic<String, ?>> all() {
-        return List.of(MEMORY_EVENTS, MEMORY_RECORDS, MEMORY_ACCESS, MEMORY_STRENGTH, MEMORY_AUDIT);
+        return List.of(MEMORY_EVENTS, MEMORY_RECORDS, MEMORY_ACCESS, MEMORY_STRENGTH, MEMORY_AUDIT, MEMORY_KEYS);
     }
 
     public static List<DeadLetterTopic> deadLetters() {

@@ -16,10 +16,13 @@ class TopicsTest {
         assertThat(settings).isEqualTo(new TopicSettings(6, (short) 3, 2));
         assertThat(Topics.definitions(settings)).allSatisfy(t -> {
             assertThat(t.replicationFactor()).isEqualTo((short) 3);
-            assertThat(t.configs()).containsEntry("min.insync.replicas", "2").containsEntry("retention.ms", "-1");
+            assertThat(t.configs()).containsEntry("min.insync.replicas", "2");
+            // kept forever: the log of record and what derives from it, or compacted to the latest value per key
+            assertThat(t.configs().get("cleanup.policy").equals("compact") || "-1".equals(t.configs().get("retention.ms")))
+                    .as(t.name()).isTrue();
         });
         assertThat(Topics.definitions(settings)).extracting(NewTopic::name).contains("memory.events", "memory.records",
-                "memory.access", "memory.strength", "memory.consolidation.dlq", "memory.materializer.dlq");
+                "memory.access", "memory.strength", "memory.keys", "memory.consolidation.dlq", "memory.materializer.dlq");
     }
 
     @Test

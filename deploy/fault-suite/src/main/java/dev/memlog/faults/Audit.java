@@ -1,5 +1,7 @@
 package dev.memlog.faults;
 
+import dev.memlog.schemas.sealing.Encryption;
+import dev.memlog.schemas.serde.AvroFormat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memlog.common.http.Json;
@@ -38,11 +40,22 @@ public final class Audit {
     private final String openSearchUrl;
     private final String bootstrapServers;
     private final SchemaRegistryClient registry;
+    private final Encryption encryption;
+    private Encryption.Opened sealing;
 
-    public Audit(String openSearchUrl, String bootstrapServers, String registryUrl) {
+    /** @param encryption the stack's: the audit opens sealed records with the same key-encryption key */
+    public Audit(String openSearchUrl, String bootstrapServers, String registryUrl, Encryption encryption) {
         this.openSearchUrl = openSearchUrl;
         this.bootstrapServers = bootstrapServers;
         this.registry = new SchemaRegistryClient(registryUrl, TestCredentials.serviceAuthorization());
+        this.encryption = encryption;
+    }
+
+    private synchronized AvroFormat format() {
+        if (sealing == null) {
+            sealing = encryption.open(bootstrapServers, registry, "fault-audit-" + java.util.UUID.randomUUID());
+        }
+        return sealing.format();
     }
 
     /** The event ids of the tenant's turns in the live index, each as often as a document holds it. */
@@ -84,7 +97,7 @@ public final class Audit {
 
     /** The tenant's committed derived records, every copy of every version, in log order per partition. */
     public List<MemoryRecord> committedRecords(String tenant) {
-        var serde = Topics.MEMORY_RECORDS.valueSerde(registry);
+        var serde = Topics.MEMORY_RECORDS.valueSerde(format());
         List<MemoryRecord> records = new ArrayList<>();
         for (var r : read(Topics.MEMORY_RECORDS.name())) {
             try {

@@ -50,7 +50,7 @@ public final class FaultScenarios {
 
     public FaultScenarios(ProcessStack stack, Consumer<String> progress) {
         this.stack = stack;
-        this.audit = new Audit(stack.openSearchUrl(), stack.bootstrapServers(), stack.registryUrl());
+        this.audit = new Audit(stack.openSearchUrl(), stack.bootstrapServers(), stack.registryUrl(), stack.encryption());
         this.progress = progress;
     }
 
@@ -184,7 +184,7 @@ public final class FaultScenarios {
                         .setSessionId("session-" + owner).setKind(EventKind.TURN).setRole("user")
                         .setContent("a".repeat(1_000_000)).setOccurredAt(Instant.now()).setReceivedAt(Instant.now()).build();
                 raw.send(new ProducerRecord<>(Topics.MEMORY_EVENTS.name(), null, Instant.now().toEpochMilli(), key,
-                        Topics.MEMORY_EVENTS.valueSerde(registry).serialize(huge))).get();
+                        Topics.MEMORY_EVENTS.valueSerde(dev.memlog.schemas.serde.AvroFormat.plain(registry)).serialize(huge))).get();
                 // a record the index cannot take: its vector has the wrong dimension
                 var misfit = MemoryRecord.newBuilder().setRecordId(tenant + "-misfit-" + owner).setTenantId(tenant)
                         .setUserId("user-" + owner).setSessionId("session-" + owner).setTier(MemoryTier.EPISODIC).setRole("user")
@@ -192,7 +192,7 @@ public final class FaultScenarios {
                         .setImportance(0.5).setObservedAt(Instant.now()).setCreatedAt(Instant.now()).setValidFrom(Instant.now())
                         .setProvenance(List.of(tenant + "-misfit-event-" + owner)).setVersion(1).build();
                 raw.send(new ProducerRecord<>(Topics.MEMORY_RECORDS.name(), key,
-                        Topics.MEMORY_RECORDS.valueSerde(registry).serialize(misfit))).get();
+                        Topics.MEMORY_RECORDS.valueSerde(dev.memlog.schemas.serde.AvroFormat.plain(registry)).serialize(misfit))).get();
                 poisonSent += 2;
             }
         }

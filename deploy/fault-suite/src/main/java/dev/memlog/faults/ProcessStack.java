@@ -1,5 +1,7 @@
 package dev.memlog.faults;
 
+import dev.memlog.schemas.sealing.Encryption;
+import dev.memlog.schemas.sealing.KeyEncryptionKey;
 import dev.memlog.testkit.ChildProcess;
 import dev.memlog.testkit.ChildProcessKafkaCluster;
 import dev.memlog.testkit.ChildProcessOpenSearchNode;
@@ -90,6 +92,13 @@ public final class ProcessStack implements AutoCloseable {
         progress.accept(String.format("ingest, %d consolidation and query in %.1f s", consolidations.size(), seconds(t)));
     }
 
+    /** Every service of this stack seals with one key-encryption key, made for it in its directory. */
+    public Encryption encryption() {
+        Path kek = dir.resolve("keys").resolve("kek.json");
+        KeyEncryptionKey.generateIfAbsent(kek);
+        return new Encryption(kek);
+    }
+
     public static ProcessStack start(Path dir, Options options, Consumer<String> progress) {
         return new ProcessStack(dir, options, progress);
     }
@@ -106,6 +115,7 @@ public final class ProcessStack implements AutoCloseable {
         env.put("HTTP_HOST", "127.0.0.1");
         env.put("API_KEYS", String.join(",", TENANTS.stream().map(t -> keyOf(t) + "=" + t).toList()));
         env.put("SERVICE_TOKEN", TestCredentials.SERVICE_TOKEN);
+        env.put("ENCRYPTION_KEK_FILE", encryption().kekFile().toString());
         env.put("TOPIC_PARTITIONS", Integer.toString(options.partitions()));
         env.put("TOPIC_REPLICATION_FACTOR", Integer.toString(Math.min(3, options.brokers())));
         env.put("TOPIC_MIN_INSYNC_REPLICAS", Integer.toString(options.brokers() >= 3 ? 2 : 1));

@@ -3,6 +3,8 @@ package dev.memlog.stack;
 import dev.memlog.common.auth.ApiKeys;
 import dev.memlog.common.auth.ServiceToken;
 import dev.memlog.common.config.Env;
+import dev.memlog.schemas.sealing.Encryption;
+import dev.memlog.schemas.sealing.KeyEncryptionKey;
 import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
 import dev.memlog.consolidation.ConsolidationService;
@@ -48,12 +50,17 @@ public final class LocalStack implements AutoCloseable {
     private final IngestService ingest;
     private final ConsolidationService consolidation;
     private final QueryService query;
+    private final Encryption encryption;
 
     public LocalStack(Config config, Consumer<String> progress) throws Exception {
         Env base = Env.system().with(config.settings());
         // the services' credential to each other: the environment's, or one made for this stack alone
         this.serviceToken = new ServiceToken(base.string("SERVICE_TOKEN", randomToken()));
-        this.env = base.with(Map.of("SERVICE_TOKEN", serviceToken.authorization().substring("Bearer ".length())));
+        this.encryption = encryption(base, config.dataDir());
+        this.env = base.with(encryption.enabled()
+                ? Map.of("SERVICE_TOKEN", serviceToken.authorization().substring("Bearer ".length()),
+                        "ENCRYPTION_KEK_FILE", encryption.kekFile().toString())
+                : Map.of("SERVICE_TOKEN", serviceToken.authorization().substring("Bearer ".length())));
         try {
             long t = System.nanoTime();
             progress.accept("[1/6] Kafka broker (KRaft)");
@@ -85,7 +92,7 @@ public final class LocalStack implements AutoCloseable {
                     registry.url(), serviceToken.authorization(), config.apiKeys(), limits.tokens(), limits.maxRequestBytes(),
                     limits.maxBatchTurns(), limits.maxContentChars(),
                     limits.maxFutureSkew(), limits.appendTimeout(), TopicSettings.singleBroker(config.partitions()),
-                    limits.maxEventRequestBytes(), limits.limits()));
+                    limits.maxEventRequestBytes(), limits.limits(), encryption));
             started.push(ingest);
             progress.accept(done(t, "ingest-service at http://127.0.0.1:" + ingest.port()));
 
@@ -109,13 +116,32 @@ public final class LocalStack implements AutoCloseable {
                     config.embeddingModel(), tuned.queryInstruction(), config.apiKeys(), tuned.tokenizer(), tuned.reranker(),
                     "http://127.0.0.1:" + consolidation.port(), tuned.strengthModel(), tuned.materializerMaxPollInterval(),
                     tuned.readyMaxLag(), serviceToken, serviceToken.authorization(), tuned.tokens(),
-                    tuned.maxRequestBytes(), tuned.maxSearchRequestBytes(), tuned.limits()), model);
+                    tuned.maxRequestBytes(), tuned.maxSearchRequestBytes(), tuned.limits(), encryption), model);
             started.push(query);
             progress.accept(done(t, "query-service at http://127.0.0.1:" + query.port()));
         } catch (Exception | Error e) {
             close();
             throw e;
         }
+    }
+
+    /**
+     * Sealing on, with the key-encryption key of ENCRYPTION_KEK_FILE or, without one, a key made for this stack in its
+     * data directory; ENCRYPTION=off writes values in the clear.
+     */
+    private static Encryption encryption(Env env, java.nio.file.Path dataDir) {
+        if ("off".equalsIgnoreCase(env.string("ENCRYPTION", "on"))) {
+            return Encryption.off();
+        }
+        var configured = Encryption.from(env::optional);
+        var file = configured.enabled() ? configured.kekFile() : dataDir.resolve("keys").resolve("kek.json");
+        KeyEncryptionKey.generateIfAbsent(file);
+        return new Encryption(file);
+    }
+
+    /** Whether this stack's services seal what they write, and with which key-encryption key. */
+    public Encryption encryption() {
+        return encryption;
     }
 
     private static String randomToken() {

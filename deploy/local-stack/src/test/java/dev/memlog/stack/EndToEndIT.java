@@ -279,7 +279,7 @@ class EndToEndIT {
         props.put("isolation.level", "read_committed");
         var audit = dev.memlog.schemas.Topics.MEMORY_AUDIT;
         try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<>(props, audit.keySerde().deserializer(),
-                audit.valueSerde(registry).deserializer())) {
+                audit.valueSerde(dev.memlog.schemas.serde.AvroFormat.plain(registry)).deserializer())) {
             consumer.subscribe(List.of(audit.name()));
             List<dev.memlog.schemas.avro.AuditEntry> entries = new ArrayList<>();
             await().atMost(Duration.ofSeconds(30)).until(() -> {
@@ -362,5 +362,38 @@ class EndToEndIT {
         }
         assertThat(acme.history(owner, dev.memlog.consolidation.EpisodeRecorder.recordId("acme", events.getFirst(),
                 dev.memlog.schemas.avro.MemoryTier.EPISODIC)).path("live").asBoolean()).isFalse();
+    }
+
+    @Test
+    void whatOwnersSayIsSealedInEveryTopicChangelogAndStateFileWhileSearchStillFindsIt() throws Exception {
+        // distinctive strings in a turn's words, its speaker, an explicit memory and a query: none may rest in the clear
+        List<String> secrets = List.of("Quokkafjord", "Marzipanwolf", "Xylobranch", "Zephyrquill");
+        String owner = "sealed-owner-4417";
+        var batch = Json.mapper().createObjectNode();
+        batch.putArray("turns").addObject().put("user_id", owner).put("session_id", owner + "-s1").put("role", "user")
+                .put("content", "My cat is called " + secrets.get(0) + " and sleeps on the boiler")
+                .putObject("metadata").put("speaker", secrets.get(1)); // said now, as the explicit memory is: one timeline
+        acme.appendTurns(batch);
+        acme.remember(Json.mapper().createObjectNode().put("user_id", owner)
+                .put("content", "Always greet me with " + secrets.get(2)));
+        await().atMost(Duration.ofSeconds(90)).until(() -> acme.count(owner) >= 2);
+        JsonNode hits = acme.search(Json.mapper().createObjectNode().put("query", "what is my cat called " + secrets.get(3))
+                .put("user_id", owner).put("k", 5)).path("hits");
+        assertThat(hits.toString()).as("encryption is invisible to the owner").contains(secrets.get(0));
+        assertThat(acme.workingMemory(owner, owner + "-s1").toString()).contains(secrets.get(0));
+        await().atMost(Duration.ofSeconds(30)).until(() -> SealedScan.recordValuesContaining(stack.kafkaBootstrapServers(),
+                owner).contains("memory.access"));
+
+        // every record of every topic, the changelogs included, decompressed: the owner's id is there, its words are not
+        var byTopic = SealedScan.recordValuesContaining(stack.kafkaBootstrapServers(), owner);
+        assertThat(byTopic).as("the scan reads the topics it should").contains("memory.events", "memory.records",
+                "memory.access");
+        for (String secret : secrets) {
+            assertThat(SealedScan.recordValuesContaining(stack.kafkaBootstrapServers(), secret)).as(secret).isEmpty();
+        }
+        // and the files themselves: the broker's segments and consolidation's state directory
+        for (String secret : secrets) {
+            assertThat(SealedScan.filesContaining(List.of(dir.resolve("kafka"), dir.resolve("streams")), secret)).as(secret).isEmpty();
+        }
     }
 }

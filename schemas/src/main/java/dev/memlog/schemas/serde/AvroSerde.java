@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.DatumReader;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
@@ -36,6 +38,9 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     }
 
     private final SchemaRegistry registry;
+    private final Sealer sealer;
+    private final FieldSealing sealing;
+    private final ConcurrentHashMap<Integer, DatumReader<GenericRecord>> sealedReaders = new ConcurrentHashMap<>();
     private final Class<T> type;
     private final String subject;
     private final Schema readerSchema;
@@ -43,12 +48,15 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     private final ConcurrentHashMap<Integer, SpecificDatumReader<T>> readers = new ConcurrentHashMap<>();
     private volatile int writerSchemaId = -1;
 
-    public AvroSerde(SchemaRegistry registry, Class<T> type, String subject) {
+    /** @param sealer encrypts the fields the type's schema marks sealed; {@link Sealer#NONE} writes them as they are */
+    public AvroSerde(SchemaRegistry registry, Sealer sealer, Class<T> type, String subject) {
         this.registry = registry;
+        this.sealer = sealer;
         this.type = type;
         this.subject = subject;
         this.readerSchema = SpecificData.get().getSchema(type);
         this.writer = new SpecificDatumWriter<>(readerSchema);
+        this.sealing = FieldSealing.of(readerSchema).orElse(null);
     }
 
     public String subject() {
@@ -64,7 +72,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
             out.write(MAGIC);
             out.write(ByteBuffer.allocate(4).putInt(schemaId()).array());
             BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
-            writer.write(value, encoder);
+            writer.write(sealing != null && sealer.enabled() ? type.cast(sealing.seal(value, sealer)) : value, encoder);
             encoder.flush();
             return out.toByteArray();
         } catch (IOException | RuntimeException e) {
@@ -72,6 +80,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         }
     }
 
+    /** The value, or null when it was sealed with a key that erasure destroyed: to every reader it is gone. */
     public T deserialize(byte[] data) {
         if (data == null) {
             return null;
@@ -84,7 +93,12 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         try {
             SpecificDatumReader<T> reader = readers.computeIfAbsent(id, this::readerFor);
             BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(data, 5, data.length - 5, null);
-            return reader.read(null, decoder);
+            T value = reader.read(null, decoder);
+            if (sealing != null && sealing.isSealed(value)) {
+                var payloadReader = sealedReaders.computeIfAbsent(id, i -> sealing.payloadReader(registry.schemaById(i)));
+                return sealing.open(value, payloadReader, sealer) ? value : null;
+            }
+            return value;
         } catch (IOException | RuntimeException e) {
             throw new SerializationException("cannot deserialize " + type.getSimpleName() + " with schema id " + id, e);
         }
