@@ -248,9 +248,11 @@ public final class ConsolidationService implements AutoCloseable {
         KStream<String, MemoryEvent> appended = builder
                 .stream(events.name(), Consumed.with(events.keySerde(), events.valueSerde(format)))
                 .filter((owner, e) -> e != null);
-        // a deletion derives nothing: it goes straight to the lifecycle, which holds the memory it names
-        KStream<String, MemoryEvent> deletions = appended.filter((owner, e) -> e.getKind() == EventKind.DELETION);
-        KStream<String, MemoryRecord> turns = appended.filterNot((owner, e) -> e.getKind() == EventKind.DELETION)
+        // a deletion or an erasure derives nothing: it goes straight to the lifecycle, which holds the memories it names
+        KStream<String, MemoryEvent> deletions = appended.filter((owner, e) -> e.getKind() == EventKind.DELETION
+                || e.getKind() == EventKind.ERASURE);
+        KStream<String, MemoryRecord> turns = appended.filterNot((owner, e) -> e.getKind() == EventKind.DELETION
+                || e.getKind() == EventKind.ERASURE)
                 .processValues(() -> new TurnContext(parts.episodes(), parts.embedPreviousTurn(), parts.sessionStateTtl(),
                         parts.maxEventContentChars()), TurnContext.STORES);
         List<KStream<String, MemoryRecord>> derived = new ArrayList<>();
@@ -273,7 +275,9 @@ public final class ConsolidationService implements AutoCloseable {
         KStream<String, MemoryRecord> all = derived.stream().reduce(KStream::merge).orElseThrow();
         var toRecords = Produced.with(records.keySerde(), records.valueSerde(format));
         if (parts.lifecycle() == null) {
-            all.to(records.name(), toRecords);
+            // no lifecycle state to drop, but the materializer still deletes what an erased owner has
+            all.merge(deletions.filter((owner, e) -> e.getKind() == EventKind.ERASURE).mapValues(Eraser::marker))
+                    .to(records.name(), toRecords);
             return builder.build();
         }
         var strength = Topics.MEMORY_STRENGTH;

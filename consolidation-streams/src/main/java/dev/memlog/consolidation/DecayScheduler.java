@@ -2,6 +2,7 @@ package dev.memlog.consolidation;
 
 import dev.memlog.schemas.MemoryOwner;
 import dev.memlog.schemas.avro.MemoryAccess;
+import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.avro.MemoryRecord;
 import dev.memlog.schemas.avro.MemoryStrength;
@@ -39,6 +40,7 @@ public final class DecayScheduler implements Processor<String, SpecificRecord, S
     private final Lifecycle lifecycle;
     private final Reinforcer reinforcer = new Reinforcer();
     private final Deleter deleter = new Deleter();
+    private final Eraser eraser = new Eraser();
     private ProcessorContext<String, SpecificRecord> context;
     private Lifecycle.State state;
 
@@ -70,6 +72,11 @@ public final class DecayScheduler implements Processor<String, SpecificRecord, S
                         : state.touch(o, record.timestamp());
                 reinforcer.reinforce(a, at, state).forEach(s -> context.forward(new Record<>(o, s, record.timestamp())));
                 yield o;
+            }
+            case MemoryEvent erasure when erasure.getKind() == EventKind.ERASURE -> {
+                eraser.drop(erasure, state);
+                forward(Eraser.marker(erasure), record.timestamp());
+                yield record.key();
             }
             case MemoryEvent deletion -> {
                 var deleted = deleter.delete(deletion, state, lifecycle.clock().instant().truncatedTo(ChronoUnit.MILLIS));

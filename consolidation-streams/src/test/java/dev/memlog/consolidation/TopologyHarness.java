@@ -25,7 +25,11 @@ record TopologyHarness(TopologyTestDriver driver, TestInputTopic<String, MemoryE
     /** @param wallClock where the driver's wall clock starts */
     /** Avro in an in-memory registry, sealed with in-memory keys: the topology runs as it does with encryption on. */
     static AvroFormat sealedFormat() {
-        return new AvroFormat(new InMemorySchemaRegistry(), new EnvelopeSealer(new InMemoryKeyStore()));
+        return sealedFormat(new InMemoryKeyStore());
+    }
+
+    static AvroFormat sealedFormat(InMemoryKeyStore keys) {
+        return new AvroFormat(new InMemorySchemaRegistry(), new EnvelopeSealer(keys));
     }
 
     static TopologyHarness open(Topology topology, AvroFormat format, String applicationId, Instant wallClock) {
@@ -65,6 +69,18 @@ record TopologyHarness(TopologyTestDriver driver, TestInputTopic<String, MemoryE
         pipe(MemoryEvent.newBuilder().setEventId(id).setTenantId(TENANT).setUserId(USER).setAgentId(agentId)
                 .setKind(EventKind.DELETION).setContent(reason).setOccurredAt(at).setReceivedAt(at).setTargetRecordId(recordId)
                 .setActor(actor).build());
+    }
+
+    /** The erasure of Ann, as ingest-service appends it once her keys are destroyed. */
+    void erase(String id, String actor, Instant at) {
+        pipe(MemoryEvent.newBuilder().setEventId(id).setTenantId(TENANT).setUserId(USER).setKind(EventKind.ERASURE)
+                .setContent("").setOccurredAt(at).setReceivedAt(at).setActor(actor).build());
+    }
+
+    /** Bytes as they are in the log, for a replay of what was written before. */
+    void pipeRaw(String key, byte[] value, Instant at) {
+        driver.createInputTopic(Topics.MEMORY_EVENTS.name(), new org.apache.kafka.common.serialization.StringSerializer(),
+                new org.apache.kafka.common.serialization.ByteArraySerializer()).pipeInput(key, value, at);
     }
 
     /** As ingest-service appends it: keyed by owner, the record's time when the platform received it. */

@@ -37,6 +37,13 @@ final class AuditLog implements AutoCloseable {
                 .setEventId(deletion.getEventId()).setAt(deletion.getReceivedAt()).build());
     }
 
+    void erasure(Principal actor, MemoryEvent erasure, int keysDestroyed) throws EventAppender.LogUnavailableException {
+        append(AuditEntry.newBuilder().setAuditId(erasure.getEventId()).setTenantId(erasure.getTenantId())
+                .setActor(actor.name()).setAction(AuditAction.ERASE_SUBJECT).setTarget(ErasureRoutes.subject(erasure))
+                .setEventId(erasure.getEventId()).setAt(erasure.getReceivedAt())
+                .setDetails(Map.of("keys_destroyed", (long) keysDestroyed)).build());
+    }
+
     private void append(AuditEntry entry) throws EventAppender.LogUnavailableException {
         try {
             producer.send(new ProducerRecord<>(Topics.MEMORY_AUDIT.name(), null, entry.getAt().toEpochMilli(),

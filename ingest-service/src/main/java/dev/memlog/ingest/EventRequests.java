@@ -113,6 +113,40 @@ final class EventRequests {
         return new Pending(MemoryOwner.of(writer.tenant(), user, agent).key(), event);
     }
 
+    /**
+     * The erasure of one owner, the data subject: a user (across every agent that served them) or an agent's own
+     * memories. A credential bound to an agent erases that agent, or a user it was granted.
+     */
+    Pending erasure(Principal writer, JsonNode body, Instant receivedAt) {
+        requireObject(body, "");
+        String user = optionalId(body, "", "user_id");
+        String agent = optionalId(body, "", "agent_id");
+        if ((user == null) == (agent == null)) {
+            throw ApiException.badRequest(user == null ? "user_id" : "agent_id", "give user_id or agent_id, not both: a user is"
+                    + " erased across every agent, an agent's own memories by agent_id alone");
+        }
+        if (writer.agent() != null && (agent != null ? !writer.agent().equals(agent) : !writer.mayReadUser(user))) {
+            throw new ApiException(403, "this credential is bound to agent " + writer.agent() + " and may not erase "
+                    + (agent != null ? "another agent" : "a user it was not granted"), agent != null ? "agent_id" : "user_id");
+        }
+        String reason = "";
+        JsonNode given = body.get("reason");
+        if (given != null && !given.isNull()) {
+            if (!given.isTextual()) {
+                throw ApiException.badRequest("reason", "reason must be a string");
+            }
+            if (given.asText().length() > MAX_REASON_CHARS) {
+                throw ApiException.badRequest("reason", "reason exceeds " + MAX_REASON_CHARS + " characters");
+            }
+            reason = given.asText();
+        }
+        var event = MemoryEvent.newBuilder().setEventId(UUID.randomUUID().toString()).setTenantId(writer.tenant())
+                .setUserId(user).setAgentId(agent).setSessionId(null).setKind(EventKind.ERASURE).setRole(null)
+                .setContent(reason).setOccurredAt(receivedAt).setReceivedAt(receivedAt).setMetadata(Map.of())
+                .setTargetRecordId(null).setActor(writer.name()).build();
+        return new Pending(MemoryOwner.of(writer.tenant(), user, agent).key(), event);
+    }
+
     /** The agent an event is appended as: a key bound to an agent speaks as that agent and no other. */
     private static String ownAgent(Principal writer, String agent, String path) {
         if (writer.agent() != null && agent == null) {

@@ -81,6 +81,7 @@ public final class IngestService implements AutoCloseable {
         this.audit = new AuditLog(config.bootstrapServers(), sealing.format(), config.appendTimeout());
         var requests = new EventRequests(config.maxContentChars(), config.maxFutureSkew());
         var deletions = new DeletionRoutes(requests, appender, audit, metrics);
+        var erasures = new ErasureRoutes(requests, appender, audit, sealing.keys(), metrics);
         var routes = new AppendRoutes(requests,
                 appender, config.maxBatchTurns(), config.maxEventRequestBytes(),
                 new TenantQuota(config.limits().eventsPerDay(), TimeMeter.SYSTEM_MILLISECONDS, metrics), metrics);
@@ -90,6 +91,7 @@ public final class IngestService implements AutoCloseable {
                 Map.of("kafka", this::kafkaReachable), access, c -> {
                     routes.register(c);
                     deletions.register(c);
+                    erasures.register(c);
                 });
     }
 

@@ -44,6 +44,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class IngestServiceIT {
     static final ObjectMapper JSON = new ObjectMapper();
     static final String ACME_KEY = "acme-secret-key-0123456789";
+    static final String ERASER_KEY = "acme-eraser-key-0123456789abcdef";
     static final String GLOBEX_KEY = "globex-secret-key-0123456789";
 
     @TempDir
@@ -60,7 +61,8 @@ class IngestServiceIT {
         registry = new SchemaRegistryServer(new SchemaRegistryServer.Config(kafka.bootstrapServers(), "127.0.0.1", 0,
                 "_schemas", Compatibility.BACKWARD, new ServiceToken(TestCredentials.SERVICE_TOKEN)));
         ingest = new IngestService(new IngestService.Config("127.0.0.1", 0, kafka.bootstrapServers(), registry.url(),
-                TestCredentials.serviceAuthorization(), ApiKeys.of(Map.of(ACME_KEY, "acme", GLOBEX_KEY, "globex")), null, 64 * 1024, 50, 4000, Duration.ofMinutes(5),
+                TestCredentials.serviceAuthorization(), ApiKeys.load(ACME_KEY + "=acme\n" + GLOBEX_KEY + "=globex\n" + ERASER_KEY
+                        + "=acme;scopes=erase", null), null, 64 * 1024, 50, 4000, Duration.ofMinutes(5),
                 Duration.ofSeconds(20), TopicSettings.singleBroker(3), 16 * 1024, TenantLimits.none(), Encryption.off()));
         base = "http://127.0.0.1:" + ingest.port();
     }
@@ -390,5 +392,28 @@ class IngestServiceIT {
         var response = delete("/v1/memories/r1?user_id=a", ACME_KEY, "{\"reason\":\"" + "x".repeat(501) + "\"}");
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(JSON.readTree(response.body()).path("field").asText()).isEqualTo("reason");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            no subject               | {}                                        | user_id
+            a user and an agent      | {"user_id":"ann","agent_id":"a1"}         | agent_id
+            a regex as the user      | {"user_id":".*"}                          | user_id
+            a backslash in the agent | {"agent_id":"a\\\\b"}                         | agent_id
+            a reason not a string    | {"user_id":"ann","reason":["x"]}          | reason
+            """)
+    void anErasureThatDoesNotNameOneSubjectIsA400(String caseName, String body, String field) throws Exception {
+        var response = post("/v1/erasure", ERASER_KEY, body);
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(response.body()).path("field").asText()).isEqualTo(field);
+    }
+
+    @Test
+    void anErasureNeedsTheEraseScopeAndWithEncryptionOffIsRefusedSayingWhy() throws Exception {
+        assertThat(post("/v1/erasure", ACME_KEY, "{\"user_id\":\"ann\"}").statusCode()).as("an agent's key").isEqualTo(403);
+        var refused = post("/v1/erasure", ERASER_KEY, "{\"user_id\":\"ann\"}");
+        assertThat(refused.statusCode()).isEqualTo(409);
+        assertThat(JSON.readTree(refused.body()).path("error").asText()).contains("ENCRYPTION_KEK_FILE");
+        assertThat(readAllEvents()).noneMatch(r -> r.value().getKind() == EventKind.ERASURE);
     }
 }

@@ -4,6 +4,8 @@ import dev.memlog.schemas.serde.AvroFormat;
 import dev.memlog.schemas.DeadLetterTopic;
 import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.MemoryRecord;
+import dev.memlog.schemas.avro.RecordChange;
+import dev.memlog.schemas.avro.AuditEntry;
 import dev.memlog.schemas.avro.MemoryStrength;
 import dev.memlog.schemas.registry.SchemaRegistry;
 import dev.memlog.schemas.registry.SchemaRegistryException;
@@ -68,6 +70,8 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
     private final OpenSearchRest os;
     private final MemoryIndex index;
     private final LifecycleIndexes lifecycle;
+    private final IndexEraser eraser;
+    private final AvroSerde<AuditEntry> audit;
     private final MeterRegistry metrics;
     private final Counter forgotten;
     private final Counter strengths;
@@ -107,6 +111,8 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
         this.os = os;
         this.index = index;
         this.lifecycle = lifecycle;
+        this.eraser = new IndexEraser(os, index, lifecycle);
+        this.audit = Topics.MEMORY_AUDIT.valueSerde(format);
         this.metrics = metrics;
         this.forgotten = Counter.builder("memlog_materializer_records_forgotten")
                 .description("memories removed from the live index because they were forgotten").register(metrics);
@@ -233,8 +239,19 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
             }
         }
         List<Change> chunk = new ArrayList<>();
+        List<ProducerRecord<byte[], byte[]>> receipts = new ArrayList<>();
         long bytes = 0;
         for (Change change : changes) {
+            if (change.value() instanceof MemoryRecord marker && marker.getChange() == RecordChange.ERASED) {
+                // what came before the erasure in this batch is indexed first, then all of the owner is deleted
+                if (!chunk.isEmpty()) {
+                    letters.addAll(bulk(chunk));
+                    chunk.clear();
+                    bytes = 0;
+                }
+                receipts.add(receipt(erase(marker)));
+                continue;
+            }
             long size = estimatedBytes(change.value());
             if (!chunk.isEmpty() && bytes + size > MAX_BULK_BYTES) {
                 letters.addAll(bulk(chunk));
@@ -247,11 +264,28 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
         if (!chunk.isEmpty()) {
             letters.addAll(bulk(chunk));
         }
-        commit(batch, letters);
+        commit(batch, letters, receipts);
+    }
+
+    private AuditEntry erase(MemoryRecord marker) throws RetryLater {
+        try {
+            AuditEntry receipt = eraser.erase(marker);
+            log.info("erased {} of tenant {} from every index: {}", receipt.getTarget(), receipt.getTenantId(), receipt.getDetails());
+            return receipt;
+        } catch (RuntimeException e) {
+            throw new RetryLater("the index did not take an erasure: " + e.getMessage(), e);
+        }
+    }
+
+    /** The erasure's receipt, committed with the offsets: once, and only if the deletion held. */
+    private ProducerRecord<byte[], byte[]> receipt(AuditEntry entry) {
+        return new ProducerRecord<>(Topics.MEMORY_AUDIT.name(), null, entry.getAt().toEpochMilli(),
+                entry.getTenantId().getBytes(java.nio.charset.StandardCharsets.UTF_8), audit.serialize(entry));
     }
 
     /** Dead letters and offsets in one transaction: both or neither. */
-    private void commit(ConsumerRecords<String, byte[]> batch, List<ProducerRecord<byte[], byte[]>> letters) throws RetryLater {
+    private void commit(ConsumerRecords<String, byte[]> batch, List<ProducerRecord<byte[], byte[]>> letters,
+                        List<ProducerRecord<byte[], byte[]>> receipts) throws RetryLater {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (TopicPartition partition : batch.partitions()) {
             offsets.put(partition, new OffsetAndMetadata(batch.records(partition).getLast().offset() + 1));
@@ -268,6 +302,7 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
             for (var letter : letters) {
                 deadLetters.send(letter);
             }
+            receipts.forEach(deadLetters::send);
             deadLetters.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
             deadLetters.commitTransaction();
         } catch (KafkaException e) {
@@ -409,6 +444,7 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        eraser.close();
         consumerMetrics.close();
     }
 }

@@ -82,6 +82,15 @@ public final class MemoryClient {
                         .toString())), 202);
     }
 
+    /**
+     * Erases a data subject ({"user_id"} across agents, or {"agent_id"}, and a "reason"): needs a key with the erase
+     * scope; answered once the subject's keys are destroyed and the erasure is in the log.
+     */
+    public JsonNode erase(JsonNode subject) throws IOException {
+        return send(HttpRequest.newBuilder(URI.create(ingestUrl + "/v1/erasure"))
+                .POST(HttpRequest.BodyPublishers.ofString(subject.toString())), 202);
+    }
+
     /** Reports memories used or not useful: {"user_id", "record_ids", "signal", "timestamp"}. */
     public JsonNode feedback(JsonNode report) throws IOException {
         return send(HttpRequest.newBuilder(URI.create(queryUrl + "/v1/feedback"))

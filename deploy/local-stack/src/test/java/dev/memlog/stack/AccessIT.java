@@ -170,7 +170,7 @@ class AccessIT {
             }
         }
         assertThat(checked).as("routes checked").hasSizeGreaterThanOrEqualTo(24)
-                .contains("ingest POST /v1/turns", "ingest DELETE /v1/memories/{record_id}", "query POST /v1/search", "consolidation GET /v1/working-memory",
+                .contains("ingest POST /v1/turns", "ingest DELETE /v1/memories/{record_id}", "ingest POST /v1/erasure", "query POST /v1/search", "consolidation GET /v1/working-memory",
                         "registry POST /subjects/{subject}/versions", "registry PUT /config");
     }
 

@@ -60,8 +60,14 @@ final class FieldSealing {
         return Optional.of(new FieldSealing(schema, sealed));
     }
 
-    /** A copy of the value with its sealed fields blank and their encryption beside them. */
+    /**
+     * A copy of the value with its sealed fields blank and their encryption beside them; the value itself when those
+     * fields hold nothing (an erasure, a deletion without a reason), so that no key is made for nothing.
+     */
     IndexedRecord seal(IndexedRecord value, Sealer sealer) {
+        if (sealedFields.stream().allMatch(f -> isBlank(value.get(f.pos())))) {
+            return value;
+        }
         GenericRecord payload = new org.apache.avro.generic.GenericData.Record(payloadSchema);
         IndexedRecord out = (IndexedRecord) SpecificData.get().newRecord(null, schema);
         for (Schema.Field f : schema.getFields()) {
@@ -137,6 +143,11 @@ final class FieldSealing {
             }
         }
         return Schema.createRecord(schema.getName() + "Sealed", null, schema.getNamespace(), false, fields);
+    }
+
+    private static boolean isBlank(Object v) {
+        return v == null || (v instanceof CharSequence c && c.isEmpty()) || (v instanceof java.util.Collection<?> c && c.isEmpty())
+                || (v instanceof java.util.Map<?, ?> m && m.isEmpty());
     }
 
     /** What a sealed field holds in the clear: nothing, of its type. */
