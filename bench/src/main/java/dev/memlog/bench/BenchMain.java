@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * {@code ./benchmark [options]}: LoCoMo retrieval; {@code ./benchmark lifecycle [options]}: the synthetic lifecycle
- * workload; {@code ./benchmark faults}: every fault scenario and the fuzz.
+ * workload; {@code ./benchmark erasure}: erasure and encryption's cost; {@code ./benchmark faults}: every fault
+ * scenario and the fuzz.
  */
 public final class BenchMain {
 
@@ -16,6 +17,10 @@ public final class BenchMain {
         if (args.length > 0 && args[0].equals("lifecycle")) {
             List<String> rest = Arrays.asList(args).subList(1, args.length);
             new LifecycleBenchmark(LifecycleBenchmark.Options.parse(rest)).run();
+            System.exit(0);
+        }
+        if (args.length > 0 && args[0].equals("erasure")) {
+            new ErasureBenchmark(ErasureBenchmark.Options.parse(Arrays.asList(args).subList(1, args.length))).run();
             System.exit(0);
         }
         if (args.length > 0 && args[0].equals("faults")) {

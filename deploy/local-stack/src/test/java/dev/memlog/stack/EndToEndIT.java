@@ -381,19 +381,19 @@ class EndToEndIT {
                 .put("user_id", owner).put("k", 5)).path("hits");
         assertThat(hits.toString()).as("encryption is invisible to the owner").contains(secrets.get(0));
         assertThat(acme.workingMemory(owner, owner + "-s1").toString()).contains(secrets.get(0));
-        await().atMost(Duration.ofSeconds(30)).until(() -> SealedScan.recordValuesContaining(stack.kafkaBootstrapServers(),
+        await().atMost(Duration.ofSeconds(30)).until(() -> PlaintextScan.recordValuesContaining(stack.kafkaBootstrapServers(),
                 owner).contains("memory.access"));
 
         // every record of every topic, the changelogs included, decompressed: the owner's id is there, its words are not
-        var byTopic = SealedScan.recordValuesContaining(stack.kafkaBootstrapServers(), owner);
+        var byTopic = PlaintextScan.recordValuesContaining(stack.kafkaBootstrapServers(), owner);
         assertThat(byTopic).as("the scan reads the topics it should").contains("memory.events", "memory.records",
                 "memory.access");
         for (String secret : secrets) {
-            assertThat(SealedScan.recordValuesContaining(stack.kafkaBootstrapServers(), secret)).as(secret).isEmpty();
+            assertThat(PlaintextScan.recordValuesContaining(stack.kafkaBootstrapServers(), secret)).as(secret).isEmpty();
         }
         // and the files themselves: the broker's segments and consolidation's state directory
         for (String secret : secrets) {
-            assertThat(SealedScan.filesContaining(List.of(dir.resolve("kafka"), dir.resolve("streams")), secret)).as(secret).isEmpty();
+            assertThat(PlaintextScan.filesContaining(List.of(dir.resolve("kafka"), dir.resolve("streams")), secret)).as(secret).isEmpty();
         }
     }
 }

@@ -8,20 +8,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memlog.common.auth.ApiKeys;
 import dev.memlog.common.http.Json;
 import dev.memlog.query.QueryService;
-import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.AuditAction;
 import dev.memlog.schemas.avro.AuditEntry;
-import dev.memlog.schemas.registry.SchemaRegistryClient;
-import dev.memlog.schemas.serde.AvroFormat;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -99,16 +94,16 @@ class ErasureIT {
 
         // no byte anywhere: decompressed records of every topic, the broker's files, consolidation's state, the index files
         for (String secret : SECRETS) {
-            assertThat(SealedScan.recordValuesContaining(stack.kafkaBootstrapServers(), secret)).as(secret).isEmpty();
-            assertThat(SealedScan.filesContaining(List.of(dir.resolve("kafka"), dir.resolve("streams")), secret)).as(secret).isEmpty();
+            assertThat(PlaintextScan.recordValuesContaining(stack.kafkaBootstrapServers(), secret)).as(secret).isEmpty();
+            assertThat(PlaintextScan.filesContaining(List.of(dir.resolve("kafka"), dir.resolve("streams")), secret)).as(secret).isEmpty();
         }
         // the index's segments hold deleted documents until merged away, once the shard's retention lease moves on
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(5)).untilAsserted(() -> {
             for (String secret : SECRETS) {
-                assertThat(SealedScan.filesContaining(List.of(dir.resolve("opensearch")), secret)).as(secret).isEmpty();
+                assertThat(PlaintextScan.filesContaining(List.of(dir.resolve("opensearch")), secret)).as(secret).isEmpty();
             }
         });
-        assertThat(SealedScan.filesContaining(List.of(dir.resolve("opensearch")), "Bobsleighcanyon"))
+        assertThat(PlaintextScan.filesContaining(List.of(dir.resolve("opensearch")), "Bobsleighcanyon"))
                 .as("the scan reads the index files").isNotEmpty();
 
         // the whole log replayed into a fresh index: the other owner comes back, the subject does not
@@ -134,24 +129,9 @@ class ErasureIT {
     }
 
     static AuditEntry awaitReceipt(String erasureId) {
-        var props = new Properties();
-        props.put("bootstrap.servers", stack.kafkaBootstrapServers());
-        props.put("group.id", "erasure-audit-" + UUID.randomUUID());
-        props.put("auto.offset.reset", "earliest");
-        props.put("isolation.level", "read_committed");
-        var registry = new SchemaRegistryClient(stack.registryUrl(), stack.serviceToken().authorization());
-        var audit = Topics.MEMORY_AUDIT;
-        try (var consumer = new KafkaConsumer<>(props, audit.keySerde().deserializer(),
-                audit.valueSerde(AvroFormat.plain(registry)).deserializer())) {
-            consumer.subscribe(List.of(audit.name()));
-            List<AuditEntry> entries = new ArrayList<>();
-            await().atMost(Duration.ofSeconds(90)).until(() -> {
-                consumer.poll(Duration.ofMillis(500)).forEach(r -> entries.add(r.value()));
-                return entries.stream().anyMatch(e -> e.getAction() == AuditAction.ERASE_INDEXES && erasureId.equals(e.getEventId()));
-            });
-            assertThat(entries).anyMatch(e -> e.getAction() == AuditAction.ERASE_SUBJECT && erasureId.equals(e.getEventId()));
-            return entries.stream().filter(e -> e.getAction() == AuditAction.ERASE_INDEXES && erasureId.equals(e.getEventId()))
-                    .findFirst().orElseThrow();
-        }
+        Predicate<AuditEntry> indexes = e -> e.getAction() == AuditAction.ERASE_INDEXES && erasureId.equals(e.getEventId());
+        var entries = AuditTrail.readUntil(stack, read -> read.stream().anyMatch(indexes), Duration.ofSeconds(90));
+        assertThat(entries).anyMatch(e -> e.getAction() == AuditAction.ERASE_SUBJECT && erasureId.equals(e.getEventId()));
+        return entries.stream().filter(indexes).findFirst().orElseThrow(() -> new AssertionError("no index receipt"));
     }
 }

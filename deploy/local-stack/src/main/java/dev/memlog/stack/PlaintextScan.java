@@ -20,13 +20,13 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
-/** Looks for a string in every record of every topic, as the broker hands them out, and in every byte of a directory. */
-final class SealedScan {
-    private SealedScan() {
+/** Looks for a string (an erased subject's words, say) in every record of every topic, as the broker hands them out, and in every byte of a directory. */
+public final class PlaintextScan {
+    private PlaintextScan() {
     }
 
     /** The topics (internal ones and changelogs included) with a record whose key or value holds the string. */
-    static Set<String> recordValuesContaining(String bootstrapServers, String needle) throws Exception {
+    public static Set<String> recordValuesContaining(String bootstrapServers, String needle) throws Exception {
         byte[] wanted = needle.getBytes(StandardCharsets.UTF_8);
         Set<String> found = new TreeSet<>();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
@@ -56,7 +56,7 @@ final class SealedScan {
     }
 
     /** The files under these directories whose bytes hold the string. */
-    static List<Path> filesContaining(List<Path> roots, String needle) {
+    public static List<Path> filesContaining(List<Path> roots, String needle) {
         byte[] wanted = needle.getBytes(StandardCharsets.UTF_8);
         return roots.stream().filter(Files::isDirectory).flatMap(root -> {
             try (Stream<Path> files = Files.walk(root)) {
