@@ -72,18 +72,25 @@ public final class ErasureBenchmark {
 
     void run() throws Exception {
         Map<String, Object> result = new LinkedHashMap<>();
-        Map<String, Object> off = stack(false);
-        Map<String, Object> on = stack(true);
-        result.put("subjects_erased", on.get("subjects_erased"));
-        result.put("plaintext_hits", on.get("plaintext_hits"));
-        result.put("replay_hits", on.get("replay_hits"));
-        result.put("retrieval_hits", on.get("retrieval_hits"));
-        result.put("erasure_seconds", on.get("erasure_seconds"));
-        result.put("expunged_seconds", on.get("expunged_seconds"));
-        result.put("latency_ratio_encrypted", ratio(on, off, "p50_ms"));
-        result.put("latency_ratio_encrypted_p95", ratio(on, off, "p95_ms"));
-        result.put("encryption_off", off.get("latency"));
-        result.put("encryption_on", on.get("latency"));
+        Path offDir = Files.createTempDirectory("memlog-erasure-off");
+        Path onDir = Files.createTempDirectory("memlog-erasure-on");
+        // both stacks run at once, and each query goes to both back to back in a random order: the machine's noise
+        // and the background work of either stack fall on both alike
+        try (var off = start(offDir, false); var on = start(onDir, true)) {
+            var offClient = new MemoryClient(off.ingestUrl(), off.queryUrl(), KEY);
+            var onClient = new MemoryClient(on.ingestUrl(), on.queryUrl(), KEY);
+            load(offClient);
+            load(onClient);
+            awaitLoaded(offClient);
+            awaitLoaded(onClient);
+            out.println("   loaded; measuring retrieval on both stacks, interleaved");
+            var latency = latency(offClient, onClient);
+            result.putAll(erase(on, onDir, onClient));
+            result.put("latency_ratio_encrypted", Math.round(1000.0 * latency.get(1).get("p50_ms") / latency.get(0).get("p50_ms")) / 1000.0);
+            result.put("latency_ratio_encrypted_p95", Math.round(1000.0 * latency.get(1).get("p95_ms") / latency.get(0).get("p95_ms")) / 1000.0);
+            result.put("encryption_off", latency.get(0));
+            result.put("encryption_on", latency.get(1));
+        }
         result.put("workload", Map.of("subjects", options.subjects(), "kept_owners", options.kept(),
                 "turns_per_owner", options.turns(), "queries", options.queries()));
         result.put("machine", Runtime.getRuntime().availableProcessors() + " cores, JDK " + Runtime.version());
@@ -97,84 +104,84 @@ public final class ErasureBenchmark {
         out.println("Results written to " + json.toAbsolutePath() + " and .md beside it.");
     }
 
-    @SuppressWarnings("unchecked")
-    private static double ratio(Map<String, Object> on, Map<String, Object> off, String field) {
-        double a = ((Number) ((Map<String, Object>) on.get("latency")).get(field)).doubleValue();
-        double b = ((Number) ((Map<String, Object>) off.get("latency")).get(field)).doubleValue();
-        return Math.round(1000.0 * a / b) / 1000.0;
+    private List<String> subjects() {
+        return java.util.stream.IntStream.range(0, options.subjects()).mapToObj(s -> "subject-" + s).toList();
     }
 
-    private Map<String, Object> stack(boolean encrypted) throws Exception {
-        Path dir = Files.createTempDirectory("memlog-erasure-" + (encrypted ? "on" : "off"));
+    private List<String> kept() {
+        return java.util.stream.IntStream.range(0, options.kept()).mapToObj(k -> "kept-" + k).toList();
+    }
+
+    private LocalStack start(Path dir, boolean encrypted) throws Exception {
         var keys = ApiKeys.load(KEY + "=" + TENANT + "\n" + ERASER + "=" + TENANT + ";scopes=erase", null);
         var config = new LocalStack.Config(dir, 0, 0, 0, 0, 0, 0, keys, "bge-small-en-v1.5-q", 3,
                 Map.of("SUMMARIZER", "none", "ENCRYPTION", encrypted ? "on" : "off", "RATE_LIMIT_READS_PER_SECOND", "0",
                         "RATE_LIMIT_WRITES_PER_SECOND", "0"));
         out.printf("%n== encryption %s: starting the stack%n", encrypted ? "on" : "off");
-        Map<String, Object> result = new LinkedHashMap<>();
-        try (var stack = new LocalStack(config, line -> out.println("   " + line.strip()))) {
-            var agent = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), KEY);
-            List<String> subjects = new ArrayList<>();
-            List<String> kept = new ArrayList<>();
-            for (int s = 0; s < options.subjects(); s++) {
-                subjects.add("subject-" + s);
-                load(agent, "subject-" + s, s, true);
-            }
-            for (int k = 0; k < options.kept(); k++) {
-                kept.add("kept-" + k);
-                load(agent, "kept-" + k, k, false);
-            }
-            for (String owner : concat(subjects, kept)) {
-                long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-                while (agent.count(owner) < options.turns() && System.nanoTime() < deadline) {
-                    Thread.sleep(500);
-                }
-            }
-            out.println("   loaded; measuring retrieval");
-            result.put("latency", latency(agent, concat(subjects, kept)));
-            if (!encrypted) {
-                return result;
-            }
-            var eraser = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), ERASER);
-            Map<String, List<String>> oldRecords = new LinkedHashMap<>();
-            for (int s = 0; s < subjects.size(); s++) {
-                oldRecords.put(subjects.get(s), agent.search(query(subjects.get(s), secret(s))).path("hits").findValuesAsText("record_id"));
-            }
-            long t0 = System.nanoTime();
-            Set<String> erasures = new HashSet<>();
-            for (String subject : subjects) {
-                erasures.add(eraser.erase(Json.mapper().createObjectNode().put("user_id", subject).put("reason", "benchmark"))
-                        .path("erasure_id").asText());
-            }
-            awaitReceipts(stack, erasures);
-            double erased = (System.nanoTime() - t0) / 1e9;
-            out.printf("   %d subjects erased from every index in %.1f s%n", subjects.size(), erased);
-            List<Path> dirs = List.of(dir.resolve("kafka"), dir.resolve("streams"), dir.resolve("opensearch"));
-            long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-            int fileHits;
-            do {
-                Thread.sleep(2000);
-                fileHits = 0;
-                for (int s = 0; s < subjects.size(); s++) {
-                    fileHits += PlaintextScan.filesContaining(dirs, secret(s)).size();
-                }
-            } while (fileHits > 0 && System.nanoTime() < deadline);
-            double expunged = (System.nanoTime() - t0) / 1e9;
-            int recordHits = 0;
-            for (int s = 0; s < subjects.size(); s++) {
-                recordHits += PlaintextScan.recordValuesContaining(stack.kafkaBootstrapServers(), secret(s)).size();
-            }
-            int retrievalHits = 0;
-            for (int s = 0; s < subjects.size(); s++) {
-                retrievalHits += retrievalHits(agent, subjects.get(s), secret(s), oldRecords.get(subjects.get(s)));
-            }
-            result.put("subjects_erased", subjects.size());
-            result.put("plaintext_hits", fileHits + recordHits);
-            result.put("retrieval_hits", retrievalHits);
-            result.put("replay_hits", replayHits(stack, subjects, kept));
-            result.put("erasure_seconds", Math.round(erased * 10) / 10.0);
-            result.put("expunged_seconds", Math.round(expunged * 10) / 10.0);
+        return new LocalStack(config, line -> out.println("   " + line.strip()));
+    }
+
+    private void load(MemoryClient agent) throws Exception {
+        for (int s = 0; s < options.subjects(); s++) {
+            load(agent, subjects().get(s), s, true);
         }
+        for (int k = 0; k < options.kept(); k++) {
+            load(agent, kept().get(k), k, false);
+        }
+    }
+
+    private void awaitLoaded(MemoryClient agent) throws Exception {
+        for (String owner : concat(subjects(), kept())) {
+            long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+            while (agent.count(owner) < options.turns() && System.nanoTime() < deadline) {
+                Thread.sleep(500);
+            }
+        }
+    }
+
+    /** Erases the subjects on the encrypted stack and looks for them everywhere. */
+    private Map<String, Object> erase(LocalStack stack, Path dir, MemoryClient agent) throws Exception {
+        Map<String, Object> result = new LinkedHashMap<>();
+        List<String> subjects = subjects();
+        var eraser = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), ERASER);
+        Map<String, List<String>> oldRecords = new LinkedHashMap<>();
+        for (int s = 0; s < subjects.size(); s++) {
+            oldRecords.put(subjects.get(s), agent.search(query(subjects.get(s), secret(s))).path("hits").findValuesAsText("record_id"));
+        }
+        long t0 = System.nanoTime();
+        Set<String> erasures = new HashSet<>();
+        for (String subject : subjects) {
+            erasures.add(eraser.erase(Json.mapper().createObjectNode().put("user_id", subject).put("reason", "benchmark"))
+                    .path("erasure_id").asText());
+        }
+        awaitReceipts(stack, erasures);
+        double erased = (System.nanoTime() - t0) / 1e9;
+        out.printf("   %d subjects erased from every index in %.1f s%n", subjects.size(), erased);
+        List<Path> dirs = List.of(dir.resolve("kafka"), dir.resolve("streams"), dir.resolve("opensearch"));
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        int fileHits;
+        do {
+            Thread.sleep(2000);
+            fileHits = 0;
+            for (int s = 0; s < subjects.size(); s++) {
+                fileHits += PlaintextScan.filesContaining(dirs, secret(s)).size();
+            }
+        } while (fileHits > 0 && System.nanoTime() < deadline);
+        double expunged = (System.nanoTime() - t0) / 1e9;
+        int recordHits = 0;
+        for (int s = 0; s < subjects.size(); s++) {
+            recordHits += PlaintextScan.recordValuesContaining(stack.kafkaBootstrapServers(), secret(s)).size();
+        }
+        int retrievalHits = 0;
+        for (int s = 0; s < subjects.size(); s++) {
+            retrievalHits += retrievalHits(agent, subjects.get(s), secret(s), oldRecords.get(subjects.get(s)));
+        }
+        result.put("subjects_erased", subjects.size());
+        result.put("plaintext_hits", fileHits + recordHits);
+        result.put("retrieval_hits", retrievalHits);
+        result.put("replay_hits", replayHits(stack, subjects, kept()));
+        result.put("erasure_seconds", Math.round(erased * 10) / 10.0);
+        result.put("expunged_seconds", Math.round(expunged * 10) / 10.0);
         return result;
     }
 
@@ -192,21 +199,33 @@ public final class ErasureBenchmark {
         agent.appendTurns(batch);
     }
 
-    private Map<String, Object> latency(MemoryClient agent, List<String> owners) throws Exception {
-        Random random = new Random(7);
+    /** p50 and p95 of the same queries on both stacks: [encryption off, encryption on]. */
+    private List<Map<String, Double>> latency(MemoryClient off, MemoryClient on) throws Exception {
+        List<String> owners = concat(subjects(), kept());
         for (int i = 0; i < 20; i++) {
-            agent.search(query(owners.get(i % owners.size()), TOPICS[i % TOPICS.length]));
+            off.search(query(owners.get(i % owners.size()), TOPICS[i % TOPICS.length]));
+            on.search(query(owners.get(i % owners.size()), TOPICS[i % TOPICS.length]));
         }
-        List<Double> ms = new ArrayList<>();
+        Random random = new Random(7);
+        List<Double> offMs = new ArrayList<>();
+        List<Double> onMs = new ArrayList<>();
         for (int i = 0; i < options.queries(); i++) {
             var request = query(owners.get(random.nextInt(owners.size())), "what did we say about " + TOPICS[random.nextInt(TOPICS.length)]);
-            long t = System.nanoTime();
-            agent.search(request);
-            ms.add((System.nanoTime() - t) / 1e6);
+            boolean offFirst = random.nextBoolean();
+            for (MemoryClient client : offFirst ? List.of(off, on) : List.of(on, off)) {
+                long t = System.nanoTime();
+                client.search(request);
+                (client == off ? offMs : onMs).add((System.nanoTime() - t) / 1e6);
+            }
         }
-        ms.sort(Double::compare);
-        return Map.of("p50_ms", round(ms.get(ms.size() / 2)), "p95_ms", round(ms.get((int) (ms.size() * 0.95))),
-                "queries", ms.size());
+        return List.of(summary(offMs), summary(onMs));
+    }
+
+    private static Map<String, Double> summary(List<Double> ms) {
+        List<Double> sorted = new ArrayList<>(ms);
+        sorted.sort(Double::compare);
+        return Map.of("p50_ms", round(sorted.get(sorted.size() / 2)), "p95_ms", round(sorted.get((int) (sorted.size() * 0.95))),
+                "queries", (double) sorted.size());
     }
 
     private static double round(double v) {
