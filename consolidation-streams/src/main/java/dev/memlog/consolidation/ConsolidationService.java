@@ -273,6 +273,18 @@ public final class ConsolidationService implements AutoCloseable {
             turns.process(parts.workingMemory(), WorkingMemory.STORES);
         }
         KStream<String, MemoryRecord> all = derived.stream().reduce(KStream::merge).orElseThrow();
+        // every store keyed by owner is now in the topology: an erasure empties the owner's entries from each
+        List<String> ownerStores = new ArrayList<>(List.of(TurnContext.STORE));
+        if (parts.facts() != null) {
+            ownerStores.addAll(List.of(FactReconciler.FACTS, FactReconciler.KEYS));
+        }
+        if (parts.summaries() != null) {
+            ownerStores.addAll(List.of(SessionSummarizer.STORE, SessionSummarizer.CLOCKS));
+        }
+        if (parts.workingMemory() != null) {
+            ownerStores.add(WorkingMemory.STORE);
+        }
+        deletions = deletions.processValues(() -> new OwnerStateEraser(ownerStores), ownerStores.toArray(String[]::new));
         var toRecords = Produced.with(records.keySerde(), records.valueSerde(format));
         if (parts.lifecycle() == null) {
             // no lifecycle state to drop, but the materializer still deletes what an erased owner has

@@ -67,6 +67,21 @@ class ErasureTest {
         harness.close();
     }
 
+    /** The keys the owner has in the stores that hold what was said: previous turns, facts and fact keys. */
+    List<String> entriesOf(String owner) {
+        List<String> found = new java.util.ArrayList<>();
+        for (String name : List.of(TurnContext.STORE, FactReconciler.FACTS, FactReconciler.KEYS)) {
+            try (var all = harness.driver().<String, Object>getKeyValueStore(name).all()) {
+                all.forEachRemaining(kv -> {
+                    if (kv.key.startsWith(owner + '\u001f')) {
+                        found.add(name + ":" + kv.key);
+                    }
+                });
+            }
+        }
+        return found;
+    }
+
     static MemoryEvent bobSays(String id, String text, Instant at) {
         return MemoryEvent.newBuilder().setEventId(id).setTenantId("acme").setUserId("bob").setSessionId("b-" + id)
                 .setKind(EventKind.TURN).setRole("user").setContent(text).setOccurredAt(at).setReceivedAt(at)
@@ -85,8 +100,12 @@ class ErasureTest {
         assertThat(before).filteredOn(r -> "ann".equals(r.getUserId())).isNotEmpty();
         strengths.readValuesToList();
 
+        assertThat(entriesOf(ANN)).as("Ann's previous turn and facts are held").isNotEmpty();
+
         assertThat(keys.destroy(ANN)).hasSize(1);
         harness.erase("x1", "acme:eraser", T0.plusSeconds(60));
+        assertThat(entriesOf(ANN)).as("every store keyed by owner").isEmpty();
+        assertThat(entriesOf(BOB)).isNotEmpty();
 
         List<MemoryRecord> erased = harness.records().readValuesToList();
         assertThat(erased).singleElement().satisfies(marker -> {
