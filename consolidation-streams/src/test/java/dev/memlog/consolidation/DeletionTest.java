@@ -13,9 +13,7 @@ import dev.memlog.schemas.avro.MemoryRecord;
 import dev.memlog.schemas.avro.MemoryStrength;
 import dev.memlog.schemas.avro.MemoryTier;
 import dev.memlog.schemas.avro.RecordChange;
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -39,12 +37,7 @@ class DeletionTest {
 
     void start() {
         var format = TopologyHarness.sealedFormat();
-        Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
-        var scorer = new SignalImportanceScorer();
-        var topology = ConsolidationService.topology(format, ConsolidationService.Parts
-                .turns(new EpisodeRecorder(model, scorer, clock), false)
-                .withFacts(() -> FactChoice.of("rules").processor(model, scorer, clock))
-                .withLifecycle(Lifecycle.defaults(clock)));
+        var topology = TopologyHarness.lifecycleTopology(format, model);
         if (harness != null) {
             harness.close();
         }

@@ -17,9 +17,7 @@ import dev.memlog.schemas.avro.MemoryTier;
 import dev.memlog.schemas.avro.RecordChange;
 import dev.memlog.schemas.sealing.InMemoryKeyStore;
 import dev.memlog.schemas.serde.AvroFormat;
-import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.streams.TestInputTopic;
@@ -49,12 +47,7 @@ class ErasureTest {
     @BeforeEach
     void start() {
         format = TopologyHarness.sealedFormat(keys);
-        Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
-        var scorer = new SignalImportanceScorer();
-        var topology = ConsolidationService.topology(format, ConsolidationService.Parts
-                .turns(new EpisodeRecorder(model, scorer, clock), false)
-                .withFacts(() -> FactChoice.of("rules").processor(model, scorer, clock))
-                .withLifecycle(Lifecycle.defaults(clock)));
+        var topology = TopologyHarness.lifecycleTopology(format, model);
         harness = TopologyHarness.open(topology, format, "erasure-test", T0);
         access = harness.driver().createInputTopic(Topics.MEMORY_ACCESS.name(), Topics.MEMORY_ACCESS.keySerde().serializer(),
                 Topics.MEMORY_ACCESS.valueSerde(format).serializer());

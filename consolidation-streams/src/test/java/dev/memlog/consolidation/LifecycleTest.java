@@ -16,10 +16,8 @@ import dev.memlog.schemas.avro.MemoryRecord;
 import dev.memlog.schemas.avro.MemoryStrength;
 import dev.memlog.schemas.avro.MemoryTier;
 import dev.memlog.schemas.avro.RecordChange;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -47,12 +45,7 @@ class LifecycleTest {
 
     void start() {
         var format = TopologyHarness.sealedFormat();
-        Clock clock = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
-        var scorer = new SignalImportanceScorer();
-        var topology = ConsolidationService.topology(format, ConsolidationService.Parts
-                .turns(new EpisodeRecorder(model, scorer, clock), false)
-                .withFacts(() -> FactChoice.of("rules").processor(model, scorer, clock))
-                .withLifecycle(Lifecycle.defaults(clock)));
+        var topology = TopologyHarness.lifecycleTopology(format, model);
         harness = TopologyHarness.open(topology, format, "lifecycle-test", T0);
         var a = Topics.MEMORY_ACCESS;
         var s = Topics.MEMORY_STRENGTH;

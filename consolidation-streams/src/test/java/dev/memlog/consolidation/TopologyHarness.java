@@ -32,6 +32,16 @@ record TopologyHarness(TopologyTestDriver driver, TestInputTopic<String, MemoryE
         return new AvroFormat(new InMemorySchemaRegistry(), new EnvelopeSealer(keys));
     }
 
+    /** Turns, rule facts and the default lifecycle, on a consolidation clock fixed at the start of 2026. */
+    static Topology lifecycleTopology(AvroFormat format, dev.memlog.common.embedding.EmbeddingProvider model) {
+        java.time.Clock clock = java.time.Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), java.time.ZoneOffset.UTC);
+        var scorer = new SignalImportanceScorer();
+        return ConsolidationService.topology(format, ConsolidationService.Parts
+                .turns(new EpisodeRecorder(model, scorer, clock), false)
+                .withFacts(() -> FactChoice.of("rules").processor(model, scorer, clock))
+                .withLifecycle(Lifecycle.defaults(clock)));
+    }
+
     static TopologyHarness open(Topology topology, AvroFormat format, String applicationId, Instant wallClock) {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);

@@ -84,16 +84,7 @@ final class EventRequests {
         String reason = "";
         if (body != null && !body.isNull() && !body.isMissingNode()) {
             requireObject(body, "");
-            JsonNode given = body.get("reason");
-            if (given != null && !given.isNull()) {
-                if (!given.isTextual()) {
-                    throw ApiException.badRequest("reason", "reason must be a string");
-                }
-                if (given.asText().length() > MAX_REASON_CHARS) {
-                    throw ApiException.badRequest("reason", "reason exceeds " + MAX_REASON_CHARS + " characters");
-                }
-                reason = given.asText();
-            }
+            reason = reason(body);
         }
         var event = MemoryEvent.newBuilder()
                 .setEventId(UUID.randomUUID().toString())
@@ -129,22 +120,27 @@ final class EventRequests {
             throw new ApiException(403, "this credential is bound to agent " + writer.agent() + " and may not erase "
                     + (agent != null ? "another agent" : "a user it was not granted"), agent != null ? "agent_id" : "user_id");
         }
-        String reason = "";
-        JsonNode given = body.get("reason");
-        if (given != null && !given.isNull()) {
-            if (!given.isTextual()) {
-                throw ApiException.badRequest("reason", "reason must be a string");
-            }
-            if (given.asText().length() > MAX_REASON_CHARS) {
-                throw ApiException.badRequest("reason", "reason exceeds " + MAX_REASON_CHARS + " characters");
-            }
-            reason = given.asText();
-        }
+        String reason = reason(body);
         var event = MemoryEvent.newBuilder().setEventId(UUID.randomUUID().toString()).setTenantId(writer.tenant())
                 .setUserId(user).setAgentId(agent).setSessionId(null).setKind(EventKind.ERASURE).setRole(null)
                 .setContent(reason).setOccurredAt(receivedAt).setReceivedAt(receivedAt).setMetadata(Map.of())
                 .setTargetRecordId(null).setActor(writer.name()).build();
         return new Pending(MemoryOwner.of(writer.tenant(), user, agent).key(), event);
+    }
+
+    /** A deletion's or an erasure's optional reason: a string of at most MAX_REASON_CHARS, "" when none is given. */
+    private static String reason(JsonNode body) {
+        JsonNode given = body.get("reason");
+        if (given == null || given.isNull()) {
+            return "";
+        }
+        if (!given.isTextual()) {
+            throw ApiException.badRequest("reason", "reason must be a string");
+        }
+        if (given.asText().length() > MAX_REASON_CHARS) {
+            throw ApiException.badRequest("reason", "reason exceeds " + MAX_REASON_CHARS + " characters");
+        }
+        return given.asText();
     }
 
     /** The agent an event is appended as: a key bound to an agent speaks as that agent and no other. */

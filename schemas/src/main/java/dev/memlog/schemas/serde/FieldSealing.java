@@ -35,9 +35,11 @@ final class FieldSealing {
     private final Schema payloadSchema;
     private final GenericDatumWriter<Object> payloadWriter;
     private final byte[] associatedData;
+    private final int sealedPos;
 
     private FieldSealing(Schema schema, List<Schema.Field> sealedFields) {
         this.schema = schema;
+        this.sealedPos = schema.getField(FIELD).pos();
         this.sealedFields = sealedFields;
         this.payloadSchema = payloadSchema(schema);
         this.payloadWriter = new GenericDatumWriter<>(payloadSchema, SpecificData.get());
@@ -82,7 +84,7 @@ final class FieldSealing {
             BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(bytes, null);
             payloadWriter.write(payload, encoder);
             encoder.flush();
-            out.put(schema.getField(FIELD).pos(), ByteBuffer.wrap(sealer.seal(subject(value), bytes.toByteArray(), associatedData)));
+            out.put(sealedPos, ByteBuffer.wrap(sealer.seal(subject(value), bytes.toByteArray(), associatedData)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -91,7 +93,7 @@ final class FieldSealing {
 
     /** Whether the value holds sealed fields. */
     boolean isSealed(IndexedRecord value) {
-        return value.get(schema.getField(FIELD).pos()) != null;
+        return value.get(sealedPos) != null;
     }
 
     /** A reader of the sealed fields as a writer of this schema wrote them. */
@@ -105,7 +107,6 @@ final class FieldSealing {
      * @return false when the owner's key is gone: the value was erased and must be treated as absent
      */
     boolean open(IndexedRecord value, DatumReader<GenericRecord> payloadReader, Sealer sealer) {
-        int sealedPos = schema.getField(FIELD).pos();
         ByteBuffer sealedBytes = (ByteBuffer) value.get(sealedPos);
         byte[] ciphertext = new byte[sealedBytes.remaining()];
         sealedBytes.duplicate().get(ciphertext);
