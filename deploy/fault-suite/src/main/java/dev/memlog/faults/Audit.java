@@ -34,7 +34,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * What the platform made of a tenant's events, read where users read it: the live index (every turn searchable once)
  * and the log of derived records (every version of every record committed once).
  */
-public final class Audit {
+public final class Audit implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
 
     private final String openSearchUrl;
@@ -49,6 +49,19 @@ public final class Audit {
         this.bootstrapServers = bootstrapServers;
         this.registry = new SchemaRegistryClient(registryUrl, TestCredentials.serviceAuthorization());
         this.encryption = encryption;
+    }
+
+    /** Opens the reader of the key log now, as a service holds one from its start; later reads reuse it. */
+    public void open() {
+        format();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (sealing != null) {
+            sealing.close();
+            sealing = null;
+        }
     }
 
     private synchronized AvroFormat format() {

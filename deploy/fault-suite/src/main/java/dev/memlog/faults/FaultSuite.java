@@ -41,22 +41,24 @@ public final class FaultSuite {
     }
 
     public static List<ScenarioResult> singleBrokerScenarios(ProcessStack stack, Consumer<String> progress) throws Exception {
-        var scenarios = new FaultScenarios(stack, progress);
-        List<ScenarioResult> results = new ArrayList<>();
-        results.add(scenarios.poison());
-        results.add(scenarios.consolidationKilled());
-        results.add(scenarios.queryServiceKilled());
-        results.add(scenarios.openSearchStopped(SHORT_POLL_INTERVAL));
-        results.add(scenarios.brokerRestarted());
-        return results;
+        try (var scenarios = new FaultScenarios(stack, progress)) {
+            List<ScenarioResult> results = new ArrayList<>();
+            results.add(scenarios.poison());
+            results.add(scenarios.consolidationKilled());
+            results.add(scenarios.queryServiceKilled());
+            results.add(scenarios.openSearchStopped(SHORT_POLL_INTERVAL));
+            results.add(scenarios.brokerRestarted());
+            return results;
+        }
     }
 
     public static List<ScenarioResult> clusterScenarios(ProcessStack stack, Consumer<String> progress) throws Exception {
-        var scenarios = new FaultScenarios(stack, progress);
-        List<ScenarioResult> results = new ArrayList<>();
-        results.add(scenarios.brokerKilledInCluster());
-        results.add(scenarios.consolidationInstanceKilled());
-        return results;
+        try (var scenarios = new FaultScenarios(stack, progress)) {
+            List<ScenarioResult> results = new ArrayList<>();
+            results.add(scenarios.brokerKilledInCluster());
+            results.add(scenarios.consolidationInstanceKilled());
+            return results;
+        }
     }
 
     /** The fuzz on a local stack, then a normal turn through it. */

@@ -31,6 +31,9 @@ class ClusterFaultsIT {
 
     @AfterAll
     static void stop() throws Exception {
+        if (scenarios != null) {
+            scenarios.close();
+        }
         if (stack != null) {
             stack.close();
         }

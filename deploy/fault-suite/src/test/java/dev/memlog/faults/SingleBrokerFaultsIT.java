@@ -31,6 +31,9 @@ class SingleBrokerFaultsIT {
 
     @AfterAll
     static void stop() throws Exception {
+        if (scenarios != null) {
+            scenarios.close();
+        }
         if (stack != null) {
             stack.close();
         }

@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -57,12 +58,17 @@ public final class TopicKeyStore implements KeyStore {
         Aeads.register();
     }
     private static final Duration CATCH_UP = Duration.ofSeconds(30);
+    /** How long one try to learn the log's end may take, and how long all tries together. */
+    private static final Duration END_TRY = Duration.ofSeconds(10);
+    private static final Duration END_DEADLINE = Duration.ofSeconds(90);
 
     private final KeyEncryptionKey kek;
     private final AvroSerde<WrappedKey> serde;
     private final KafkaProducer<String, WrappedKey> producer;
     private final KafkaConsumer<String, byte[]> consumer;
-    private final Admin admin;
+    private final String bootstrapServers;
+    private final String adminClientId;
+    private volatile Admin admin;
     private final Map<String, ConcurrentSkipListMap<String, Aead>> keys = new ConcurrentHashMap<>();
     private final Set<String> destroyed = ConcurrentHashMap.newKeySet();
     private final Map<String, String> unreadable = new ConcurrentHashMap<>();
@@ -77,8 +83,9 @@ public final class TopicKeyStore implements KeyStore {
         this.kek = kek;
         this.serde = Topics.MEMORY_KEYS.valueSerde(format);
         this.producer = Topics.MEMORY_KEYS.producer(bootstrapServers, format, clientId + "-keys", 0);
-        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.CLIENT_ID_CONFIG, clientId + "-keys-admin"));
+        this.bootstrapServers = bootstrapServers;
+        this.adminClientId = clientId + "-keys-admin";
+        this.admin = newAdmin();
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-keys-reader");
@@ -89,7 +96,17 @@ public final class TopicKeyStore implements KeyStore {
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
         this.follower = Thread.ofPlatform().daemon().name(clientId + "-keys").start(this::follow);
-        catchUp();
+        try {
+            catchUp();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private Admin newAdmin() {
+        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                AdminClientConfig.CLIENT_ID_CONFIG, adminClientId));
     }
 
     /** The key log's partitions, once a service that creates topics has created it. */
@@ -203,17 +220,7 @@ public final class TopicKeyStore implements KeyStore {
 
     /** Waits until this store has read every key appended before the call. */
     private void catchUp() {
-        Map<TopicPartition, Long> ends = new HashMap<>();
-        try {
-            var spec = new HashMap<TopicPartition, OffsetSpec>();
-            partitions.forEach(tp -> spec.put(tp, OffsetSpec.latest()));
-            admin.listOffsets(spec).all().get(30, TimeUnit.SECONDS).forEach((tp, info) -> ends.put(tp, info.offset()));
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("cannot read the end of the key log", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
+        Map<TopicPartition, Long> ends = ends();
         long deadline = System.nanoTime() + CATCH_UP.toNanos();
         synchronized (progress) {
             while (!reached(ends)) {
@@ -231,6 +238,46 @@ public final class TopicKeyStore implements KeyStore {
                     throw new IllegalStateException("interrupted", e);
                 }
             }
+        }
+    }
+
+    /**
+     * The log's end offsets. A try that fails or hangs is repeated with a new admin client: one that remembers a
+     * partition's leader after that broker died can wait on it until its own timeout, though the partition has a new
+     * leader (KAFKA-20673).
+     */
+    private Map<TopicPartition, Long> ends() {
+        var spec = new HashMap<TopicPartition, OffsetSpec>();
+        partitions.forEach(tp -> spec.put(tp, OffsetSpec.latest()));
+        long deadline = System.nanoTime() + END_DEADLINE.toNanos();
+        Exception last;
+        int tries = 0;
+        do {
+            tries++;
+            Admin current = admin;
+            try {
+                Map<TopicPartition, Long> ends = new HashMap<>();
+                current.listOffsets(spec, new ListOffsetsOptions().timeoutMs((int) END_TRY.toMillis()))
+                        .all().get(END_TRY.toSeconds() + 1, TimeUnit.SECONDS).forEach((tp, info) -> ends.put(tp, info.offset()));
+                return ends;
+            } catch (ExecutionException | TimeoutException e) {
+                last = e;
+                log.warn("try {} to read the end of the key log failed ({}); trying again with a new admin client", tries,
+                        e instanceof ExecutionException ? e.getCause() : e);
+                replaceAdmin(current);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        } while (System.nanoTime() < deadline && !closed);
+        Throwable cause = last instanceof ExecutionException ? last.getCause() : last;
+        throw new IllegalStateException("cannot read the end of the key log after " + tries + " tries: " + cause, cause);
+    }
+
+    private synchronized void replaceAdmin(Admin failed) {
+        if (admin == failed && !closed) {
+            admin = newAdmin();
+            failed.close(Duration.ZERO);
         }
     }
 
@@ -309,6 +356,8 @@ public final class TopicKeyStore implements KeyStore {
             Thread.currentThread().interrupt();
         }
         producer.close(Duration.ofSeconds(5));
-        admin.close(Duration.ofSeconds(5));
+        synchronized (this) {
+            admin.close(Duration.ofSeconds(5));
+        }
     }
 }
