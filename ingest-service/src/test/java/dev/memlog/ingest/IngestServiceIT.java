@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.memlog.schemas.sealing.Encryption;
+import dev.memlog.schemas.sealing.KeyEncryptionKey;
+import dev.memlog.testkit.LocalKms;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import dev.memlog.common.auth.ApiKeys;
 import dev.memlog.common.limits.TenantLimits;
 import dev.memlog.common.limits.TenantRateLimits;
@@ -415,5 +419,83 @@ class IngestServiceIT {
         assertThat(refused.statusCode()).isEqualTo(409);
         assertThat(JSON.readTree(refused.body()).path("error").asText()).contains("ENCRYPTION_KEK_FILE");
         assertThat(readAllEvents()).noneMatch(r -> r.value().getKind() == EventKind.ERASURE);
+    }
+
+    @Test
+    void withItsKeyEncryptionKeyUnderAKmsMasterKeyATurnIsSealedAndItsErasureShredsIt() throws Exception {
+        try (var kms = new LocalKms()) {
+            String arn = kms.createKey("eu-west-1", "memlog-kek");
+            Path file = dir.resolve("kms-kek.json");
+            Map<String, String> env = Map.of("ENCRYPTION_KEK_FILE", file.toString(), "ENCRYPTION_KMS_KEY_URI", "aws-kms://" + arn,
+                    "ENCRYPTION_KMS_ENDPOINT", kms.endpoint(), "AWS_ACCESS_KEY_ID", "AKIDMEMLOGTEST", "AWS_SECRET_ACCESS_KEY", "not-a-real-secret");
+            var encryption = Encryption.from(env::get);
+            KeyEncryptionKey.generateIfAbsent(file, encryption.masterKey());
+            int decrypts = kms.calls("Decrypt");
+            var sealing = new IngestService(new IngestService.Config("127.0.0.1", 0, kafka.bootstrapServers(), registry.url(),
+                    TestCredentials.serviceAuthorization(), ApiKeys.load(ACME_KEY + "=acme\n" + ERASER_KEY + "=acme;scopes=erase", null),
+                    null, 64 * 1024, 50, 4000, Duration.ofMinutes(5), Duration.ofSeconds(20), TopicSettings.singleBroker(3), 16 * 1024,
+                    TenantLimits.none(), encryption));
+            try {
+                assertThat(kms.calls("Decrypt")).as("the service opened its key file through the KMS").isEqualTo(decrypts + 1);
+                String url = "http://127.0.0.1:" + sealing.port();
+                String secret = "kms-sealed-" + java.util.UUID.randomUUID();
+                var accepted = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/turns")).header(ApiKeys.HEADER, ACME_KEY)
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"user_id\":\"kms-ann\",\"session_id\":\"s\",\"role\":\"user\","
+                                + "\"content\":\"" + secret + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(accepted.statusCode()).isEqualTo(202);
+                String eventId = JSON.readTree(accepted.body()).path("event_id").asText();
+                assertThat(rawEventValues()).as("the log holds the turn").isNotEmpty()
+                        .noneMatch(bytes -> new String(bytes, java.nio.charset.StandardCharsets.ISO_8859_1).contains(secret));
+                assertThat(contentOf(eventId, encryption)).as("opened with the key file").isEqualTo(secret);
+
+                var erased = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/erasure")).header(ApiKeys.HEADER, ERASER_KEY)
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"user_id\":\"kms-ann\"}")).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(erased.statusCode()).isEqualTo(202);
+                assertThat(JSON.readTree(erased.body()).path("keys_destroyed").asInt()).isEqualTo(1);
+                assertThat(contentOf(eventId, encryption)).as("shredded").isNull();
+            } finally {
+                sealing.close();
+            }
+        }
+    }
+
+    /** Every value of memory.events as bytes, committed or not. */
+    static List<byte[]> rawEventValues() {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        List<byte[]> values = new ArrayList<>();
+        try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            var partitions = consumer.partitionsFor(Topics.MEMORY_EVENTS.name()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            var ends = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (System.nanoTime() < deadline && partitions.stream().anyMatch(tp -> consumer.position(tp) < ends.get(tp))) {
+                consumer.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+            }
+        }
+        return values;
+    }
+
+    /** The content of one event as a new reader with the deployment's key file sees it: null once erased. */
+    static String contentOf(String eventId, Encryption encryption) {
+        var client = new SchemaRegistryClient(registry.url(), TestCredentials.serviceAuthorization());
+        try (var opened = encryption.open(kafka.bootstrapServers(), client, "kms-reader-" + System.nanoTime())) {
+            var serde = Topics.MEMORY_EVENTS.valueSerde(opened.format());
+            for (byte[] value : rawEventValues()) {
+                MemoryEvent event;
+                try {
+                    event = serde.deserialize(value);
+                } catch (RuntimeException notAnEvent) {
+                    continue;
+                }
+                if (event != null && eventId.equals(event.getEventId())) {
+                    return event.getContent();
+                }
+            }
+        }
+        return null;
     }
 }

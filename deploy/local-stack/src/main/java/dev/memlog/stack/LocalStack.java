@@ -127,7 +127,8 @@ public final class LocalStack implements AutoCloseable {
 
     /**
      * Sealing on, with the key-encryption key of ENCRYPTION_KEK_FILE or, without one, a key made for this stack in its
-     * data directory; ENCRYPTION=off writes values in the clear.
+     * data directory (encrypted by the master key of ENCRYPTION_KMS_KEY_URI when that is set); ENCRYPTION=off writes
+     * values in the clear.
      */
     private static Encryption encryption(Env env, java.nio.file.Path dataDir) {
         if ("off".equalsIgnoreCase(env.string("ENCRYPTION", "on"))) {
@@ -135,8 +136,9 @@ public final class LocalStack implements AutoCloseable {
         }
         var configured = Encryption.from(env::optional);
         var file = configured.enabled() ? configured.kekFile() : dataDir.resolve("keys").resolve("kek.json");
-        KeyEncryptionKey.generateIfAbsent(file);
-        return new Encryption(file);
+        var withFile = new Encryption(file, configured.kmsKeyUri(), env::optional);
+        KeyEncryptionKey.generateIfAbsent(file, withFile.masterKey());
+        return withFile;
     }
 
     /** Whether this stack's services seal what they write, and with which key-encryption key. */
