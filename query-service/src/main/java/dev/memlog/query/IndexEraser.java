@@ -31,10 +31,14 @@ final class IndexEraser {
             Thread.ofPlatform().daemon().name("index-expunger").factory(), new java.util.concurrent.ThreadPoolExecutor.DiscardPolicy());
     private final OpenSearchRest os;
     private final List<String> indexes;
+    private final ErasureReceipts receipts;
+    // receipts whose deleted documents may still be in segment files
+    private final java.util.Queue<AuditEntry> unexpunged = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
-    IndexEraser(OpenSearchRest os, MemoryIndex live, LifecycleIndexes lifecycle) {
+    IndexEraser(OpenSearchRest os, MemoryIndex live, LifecycleIndexes lifecycle, ErasureReceipts receipts) {
         this.os = os;
         this.indexes = List.of(live.alias(), lifecycle.history(), lifecycle.strength());
+        this.receipts = receipts;
     }
 
     /** Deletes and expunges; returns the receipt for memory.audit. Running it twice deletes nothing more. */
@@ -44,12 +48,15 @@ final class IndexEraser {
         for (String index : indexes) {
             deleted.put("documents_deleted_" + kind(index), deleteAll(index, query));
         }
-        expunge();
         var owner = MemoryOwner.of(marker.getTenantId(), marker.getUserId(), marker.getAgentId());
-        return AuditEntry.newBuilder().setAuditId(marker.getRecordId() + ":indexes").setTenantId(marker.getTenantId())
+        var entry = AuditEntry.newBuilder().setAuditId(marker.getRecordId() + ":indexes").setTenantId(marker.getTenantId())
                 .setActor(marker.getDeletedBy() == null ? "unknown" : marker.getDeletedBy()).setAction(AuditAction.ERASE_INDEXES)
                 .setTarget((owner.kind() == MemoryOwner.Kind.USER ? "user:" : "agent:") + owner.id())
                 .setEventId(marker.getRecordId()).setAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)).setDetails(deleted).build();
+        receipts.record(entry, marker.getDeletedAt());
+        unexpunged.add(entry);
+        expunge();
+        return entry;
     }
 
     /**
@@ -78,6 +85,11 @@ final class IndexEraser {
                         .path("deleted").asLong();
                 if (left == 0) {
                     log.info("every deleted document expunged from {}", all);
+                    List<AuditEntry> done = new ArrayList<>();
+                    for (AuditEntry e; (e = unexpunged.poll()) != null; ) {
+                        done.add(e);
+                    }
+                    receipts.expunged(done, Instant.now().truncatedTo(ChronoUnit.MILLIS));
                     return;
                 }
                 Thread.sleep(10_000);

@@ -104,8 +104,10 @@ public final class QueryService implements AutoCloseable {
         var registry = new SchemaRegistryClient(config.schemaRegistryUrl(), config.schemaRegistryAuthorization());
         var lifecycle = new LifecycleIndexes(os, config.indexAlias());
         lifecycle.ensure(config.shards(), config.replicas());
+        var receipts = new ErasureReceipts(os, config.indexAlias());
+        receipts.ensure(config.shards(), config.replicas());
         this.sealing = config.encryption().open(config.bootstrapServers(), registry, "query-service");
-        this.indexer = new RecordIndexer(config.bootstrapServers(), config.consumerGroup(), sealing.format(), os, index, lifecycle, metrics,
+        this.indexer = new RecordIndexer(config.bootstrapServers(), config.consumerGroup(), sealing.format(), os, index, lifecycle, receipts, metrics,
                 config.materializerMaxPollInterval());
         indexer.start();
         this.access = new AccessRecorder(config.bootstrapServers(), sealing.format(), metrics);
@@ -117,6 +119,7 @@ public final class QueryService implements AutoCloseable {
         var workingMemory = new WorkingMemoryRoutes(config.consolidationUrl(), config.serviceToken());
         var feedback = new FeedbackRoutes(access);
         var history = new HistoryRoutes(lifecycle, config.strengthModel());
+        var erasures = new ErasureReceiptRoutes(receipts);
         Duration stuck = config.materializerMaxPollInterval().compareTo(Duration.ofMinutes(1)) > 0
                 ? config.materializerMaxPollInterval() : Duration.ofMinutes(1);
         var health = new Health(
@@ -133,6 +136,7 @@ public final class QueryService implements AutoCloseable {
             workingMemory.register(c);
             feedback.register(c);
             history.register(c);
+            erasures.register(c);
         });
         started = true;
         log.info("query-service started: index {}, model {}, reranker {}", config.indexAlias(), embeddings.modelId(),

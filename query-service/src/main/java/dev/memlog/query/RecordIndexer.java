@@ -88,7 +88,8 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
 
     /** @param maxPollInterval how long the loop may go without polling before the group gives its partitions away */
     public RecordIndexer(String bootstrapServers, String groupId, AvroFormat format, OpenSearchRest os,
-                         MemoryIndex index, LifecycleIndexes lifecycle, MeterRegistry metrics, Duration maxPollInterval) {
+                         MemoryIndex index, LifecycleIndexes lifecycle, ErasureReceipts receipts, MeterRegistry metrics,
+                         Duration maxPollInterval) {
         Properties props = new Properties();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
@@ -111,7 +112,7 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
         this.os = os;
         this.index = index;
         this.lifecycle = lifecycle;
-        this.eraser = new IndexEraser(os, index, lifecycle);
+        this.eraser = new IndexEraser(os, index, lifecycle, receipts);
         this.audit = Topics.MEMORY_AUDIT.valueSerde(format);
         this.metrics = metrics;
         this.forgotten = Counter.builder("memlog_materializer_records_forgotten")

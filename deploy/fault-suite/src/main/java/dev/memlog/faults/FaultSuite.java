@@ -64,8 +64,9 @@ public final class FaultSuite {
     /** The fuzz on a local stack, then a normal turn through it. */
     public static FuzzTally fuzz(Path dir, int requests, Consumer<String> progress) throws Exception {
         String key = "fuzz-key-" + java.util.UUID.randomUUID();
-        // an analyst's key, so reads across owners are fuzzed too
-        var free = LocalStack.Config.freePorts(dir, ApiKeys.load(key + "=" + FUZZ_TENANT + ";reads=tenant", null));
+        // an analyst's key that may also delete and erase, so reads across owners and erasures are fuzzed too
+        var free = LocalStack.Config.freePorts(dir, ApiKeys.load(key + "=" + FUZZ_TENANT
+                + ";reads=tenant;scopes=read+write+feedback+erase", null));
         try (var stack = new LocalStack(free, line -> { })) {
             // a service still starting answers 503, as it should: the fuzz begins once every one is ready
             for (String url : List.of(stack.ingestUrl(), stack.queryUrl(), stack.consolidationUrl(), stack.registryUrl())) {

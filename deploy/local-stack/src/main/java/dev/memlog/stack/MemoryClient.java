@@ -91,6 +91,16 @@ public final class MemoryClient {
                 .POST(HttpRequest.BodyPublishers.ofString(subject.toString())), 202);
     }
 
+    /** An erasure's receipt once the indexes have taken it (needs the erase scope); a missing node before. */
+    public JsonNode erasureReceipt(String erasureId) throws IOException {
+        try {
+            return send(HttpRequest.newBuilder(URI.create(queryUrl + "/v1/erasure/"
+                    + URLEncoder.encode(erasureId, StandardCharsets.UTF_8))).GET(), 200);
+        } catch (NotFound e) {
+            return Json.mapper().missingNode();
+        }
+    }
+
     /** Reports memories used or not useful: {"user_id", "record_ids", "signal", "timestamp"}. */
     public JsonNode feedback(JsonNode report) throws IOException {
         return send(HttpRequest.newBuilder(URI.create(queryUrl + "/v1/feedback"))

@@ -113,7 +113,7 @@ class AccessIT {
     }
 
     static HttpResponse<String> call(String service, ServiceServer.Route route, Credential credential) throws Exception {
-        String path = route.path().replace("{record_id}", "8a6b903c-a94e-3135-a7da-fa1be64e8f00")
+        String path = route.path().replace("{record_id}", "8a6b903c-a94e-3135-a7da-fa1be64e8f00").replace("{erasure_id}", "8a6b903c-a94e-3135-a7da-fa1be64e8f00")
                 .replace("{subject}", "memory.events-value").replace("{version}", "latest").replace("{id}", "1");
         var request = HttpRequest.newBuilder(URI.create(baseUrl(service) + path + "?user_id=ann&session_id=s1&tenant=acme"))
                 .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
@@ -169,8 +169,8 @@ class AccessIT {
                 checked.add(where);
             }
         }
-        assertThat(checked).as("routes checked").hasSizeGreaterThanOrEqualTo(24)
-                .contains("ingest POST /v1/turns", "ingest DELETE /v1/memories/{record_id}", "ingest POST /v1/erasure", "query POST /v1/search", "consolidation GET /v1/working-memory",
+        assertThat(checked).as("routes checked").hasSizeGreaterThanOrEqualTo(25)
+                .contains("ingest POST /v1/turns", "ingest DELETE /v1/memories/{record_id}", "ingest POST /v1/erasure", "query GET /v1/erasure/{erasure_id}", "query POST /v1/search", "consolidation GET /v1/working-memory",
                         "registry POST /subjects/{subject}/versions", "registry PUT /config");
     }
 

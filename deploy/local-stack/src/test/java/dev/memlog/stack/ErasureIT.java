@@ -1,6 +1,7 @@
 package dev.memlog.stack;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ErasureIT {
     static final String AGENT_KEY = "acme-agent-key-0123456789abcdef";
     static final String ERASER_KEY = "acme-eraser-key-0123456789abcdef";
+    static final String OTHER_TENANT_ERASER_KEY = "globex-eraser-key-0123456789abcdef";
     static final List<String> SECRETS = List.of("Quillonbeck", "Saffronvault", "Mirelloquist", "Tamberwhisk");
     static final String SUBJECT = "erase-ann";
     static final String KEPT = "keep-bob";
@@ -42,7 +44,8 @@ class ErasureIT {
 
     @BeforeAll
     static void start() throws Exception {
-        var keys = ApiKeys.load(AGENT_KEY + "=acme\n" + ERASER_KEY + "=acme;scopes=erase", null);
+        var keys = ApiKeys.load(AGENT_KEY + "=acme\n" + ERASER_KEY + "=acme;scopes=erase\n" + OTHER_TENANT_ERASER_KEY
+                + "=globex;scopes=erase", null);
         var free = LocalStack.Config.freePorts(dir, keys);
         stack = new LocalStack(new LocalStack.Config(dir, 0, 0, 0, 0, 0, 0, keys, free.embeddingModel(), free.partitions(),
                 Map.of("SUMMARIZER", "none")), line -> { });
@@ -83,6 +86,17 @@ class ErasureIT {
         assertThat(receipt.getTarget()).isEqualTo("user:" + SUBJECT);
         assertThat(receipt.getDetails().get("documents_deleted_live")).isGreaterThanOrEqualTo(3L);
         assertThat(receipt.getActor()).startsWith("acme:");
+        // and readable back by whoever may erase in the tenant, with the same counts; nobody else learns of it
+        JsonNode readBack = eraser.erasureReceipt(erasureId);
+        assertThat(readBack.path("subject").asText()).isEqualTo("user:" + SUBJECT);
+        assertThat(readBack.path("documents_deleted").path("live").asLong()).isEqualTo(receipt.getDetails().get("documents_deleted_live"));
+        assertThat(readBack.path("documents_deleted").path("history").asLong()).isEqualTo(receipt.getDetails().get("documents_deleted_history"));
+        assertThat(readBack.path("requested_at").asText()).isNotBlank();
+        assertThat(new MemoryClient(stack.ingestUrl(), stack.queryUrl(), OTHER_TENANT_ERASER_KEY).erasureReceipt(erasureId).isMissingNode())
+                .as("another tenant's eraser").isTrue();
+        assertThat(eraser.erasureReceipt(UUID.randomUUID().toString()).isMissingNode()).as("an erasure nobody asked").isTrue();
+        assertThatThrownBy(() -> agent.erasureReceipt(erasureId)).as("a key without the erase scope").hasMessageContaining("403");
+        assertThatThrownBy(() -> eraser.erasureReceipt("x$(reboot)\u001b[31m\n")).hasMessageContaining("400").hasMessageContaining("erasure_id");
 
         // nothing answers about the subject; the other owner is untouched
         assertThat(search(agent, SUBJECT, "bicycle tea sister").path("hits")).isEmpty();
@@ -105,6 +119,8 @@ class ErasureIT {
         });
         assertThat(PlaintextScan.filesContaining(List.of(dir.resolve("opensearch")), "Bobsleighcanyon"))
                 .as("the scan reads the index files").isNotEmpty();
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
+                assertThat(eraser.erasureReceipt(erasureId).path("expunged_at").isTextual()).as("the receipt says when").isTrue());
 
         // the whole log replayed into a fresh index: the other owner comes back, the subject does not
         String alias = "replay-" + UUID.randomUUID().toString().substring(0, 8);
