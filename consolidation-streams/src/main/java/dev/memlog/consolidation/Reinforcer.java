@@ -11,7 +11,8 @@ import java.util.List;
 /**
  * A memory retrieved for an agent, or reported used, is reinforced: the use is added to its history at the owner's
  * time of the access, so a replay of the access log gives the same strengths; a memory reported not useful is weakened. A
- * forgotten or deleted memory, one consolidation does not know, or an access already counted is left as it is.
+ * forgotten or deleted memory, one consolidation does not know, one of another agent than the access names, or an
+ * access already counted is left as it is.
  */
 final class Reinforcer {
 
@@ -28,6 +29,9 @@ final class Reinforcer {
             MemoryStrength s = state.strengths().get(key);
             if (s == null || s.getForgottenAt() != null || s.getDeletedAt() != null || access.getAccessId().equals(s.getLastSource())) {
                 continue;
+            }
+            if (access.getAgentId() != null && !access.getAgentId().equals(s.getAgentId())) {
+                continue; // an access naming an agent reaches that agent's memories only, as its searches and deletions do
             }
             switch (access.getKind()) {
                 case RETRIEVED -> Lifecycle.addUse(s, at);

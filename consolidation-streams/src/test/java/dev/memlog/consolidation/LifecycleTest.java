@@ -81,6 +81,16 @@ class LifecycleTest {
                 .setQuery("q").setOccurredAt(at).setMemories(memories).build(), at);
     }
 
+    /** A report by an agent's credential about Ann's memories, naming that agent. */
+    void reportBy(String agentId, String id, AccessKind kind, Instant at, String... recordIds) {
+        List<AccessedMemory> memories = new ArrayList<>();
+        for (String recordId : recordIds) {
+            memories.add(AccessedMemory.newBuilder().setRecordId(recordId).setRank(null).setScore(null).build());
+        }
+        access.pipeInput(OWNER, MemoryAccess.newBuilder().setAccessId(id).setTenantId("acme").setUserId("ann").setAgentId(agentId)
+                .setKind(kind).setQuery(null).setOccurredAt(at).setMemories(memories).build(), at);
+    }
+
     static String turnId(String eventId) {
         return EpisodeRecorder.recordId("acme", eventId, MemoryTier.EPISODIC);
     }
@@ -94,6 +104,17 @@ class LifecycleTest {
         List<SpecificRecord> out = new ArrayList<>(harness.records().readValuesToList());
         out.addAll(strengths.readValuesToList());
         return out;
+    }
+
+    @Test
+    void aReportNamingAnAgentReachesThatAgentsShareOfTheUserOnly() {
+        start();
+        harness.turnTo("a1", "e1", "The old harbour in Porto was lovely in the sun.", day(0));
+        harness.turnTo("a2", "e2", "The new harbour in Vigo was busy in the rain.", day(0).plusSeconds(5));
+        // an agent's credential knows a record id of what Ann told another agent, and reports on both
+        reportBy("a1", "r1", AccessKind.NOT_USEFUL, day(1), turnId("e1"), turnId("e2"));
+        reportBy("a1", "r2", AccessKind.USED, day(2), turnId("e2"));
+        assertThat(strengths.readValuesToList()).extracting(MemoryStrength::getRecordId).containsExactly(turnId("e1"));
     }
 
     @Test

@@ -68,6 +68,13 @@ record TopologyHarness(TopologyTestDriver driver, TestInputTopic<String, MemoryE
                 .setMetadata(Map.of("speaker", "Ann")).build());
     }
 
+    /** A turn Ann says to one agent, in a session of its own. */
+    void turnTo(String agentId, String id, String text, Instant at) {
+        pipe(MemoryEvent.newBuilder().setEventId(id).setTenantId(TENANT).setUserId(USER).setAgentId(agentId)
+                .setSessionId("s-" + agentId + "-" + at.toEpochMilli()).setKind(EventKind.TURN).setRole("user").setContent(text)
+                .setOccurredAt(at).setReceivedAt(at).setMetadata(Map.of("speaker", "Ann")).build());
+    }
+
     /** Something an agent asks to be remembered about Ann. */
     void explicit(String id, String text, Instant at) {
         pipe(MemoryEvent.newBuilder().setEventId(id).setTenantId(TENANT).setUserId(USER).setKind(EventKind.EXPLICIT_MEMORY)

@@ -111,15 +111,18 @@ final class AccessRecorder implements AutoCloseable {
     /** @param eventTime when it happened by the client's account, on the owner's timeline; null when now applies */
     private static List<MemoryAccess> perOwner(String tenant, AccessKind kind, String requestId, String query, Instant at,
                                                Instant eventTime, List<Accessed> memories) {
-        Map<MemoryOwner, List<AccessedMemory>> byOwner = new LinkedHashMap<>();
+        // one access per owner and agent: an access naming a user and an agent reaches that agent's share only
+        record Named(MemoryOwner owner, String agentId) {
+        }
+        Map<Named, List<AccessedMemory>> byOwner = new LinkedHashMap<>();
         for (Accessed m : memories) {
-            byOwner.computeIfAbsent(MemoryOwner.of(tenant, m.userId(), m.agentId()), o -> new ArrayList<>())
+            byOwner.computeIfAbsent(new Named(MemoryOwner.of(tenant, m.userId(), m.agentId()), m.agentId()), o -> new ArrayList<>())
                     .add(AccessedMemory.newBuilder().setRecordId(m.recordId()).setRank(m.rank()).setScore(m.score()).build());
         }
         List<MemoryAccess> accesses = new ArrayList<>();
-        byOwner.forEach((owner, items) -> accesses.add(MemoryAccess.newBuilder().setAccessId(UUID.randomUUID().toString())
-                .setTenantId(tenant).setUserId(owner.kind() == MemoryOwner.Kind.USER ? owner.id() : null)
-                .setAgentId(owner.kind() == MemoryOwner.Kind.AGENT ? owner.id() : null).setKind(kind)
+        byOwner.forEach((named, items) -> accesses.add(MemoryAccess.newBuilder().setAccessId(UUID.randomUUID().toString())
+                .setTenantId(tenant).setUserId(named.owner().kind() == MemoryOwner.Kind.USER ? named.owner().id() : null)
+                .setAgentId(named.agentId()).setKind(kind)
                 .setRequestId(requestId).setQuery(query).setOccurredAt(at).setEventTime(eventTime).setMemories(items).build()));
         return accesses;
     }

@@ -74,6 +74,17 @@ public final class MemoryClient {
         }
     }
 
+    /** The same for one of an agent's own memories (those naming no user). */
+    public JsonNode historyOfAgent(String agentId, String recordId) throws IOException {
+        try {
+            return send(HttpRequest.newBuilder(URI.create(queryUrl + "/v1/memories/"
+                    + URLEncoder.encode(recordId, StandardCharsets.UTF_8) + "/history?agent_id="
+                    + URLEncoder.encode(agentId, StandardCharsets.UTF_8))).GET(), 200);
+        } catch (NotFound e) {
+            return Json.mapper().missingNode();
+        }
+    }
+
     /** Deletes one of a user's memories, with a reason for its history; answered once the deletion is in the log. */
     public JsonNode delete(String userId, String recordId, String reason) throws IOException {
         return send(HttpRequest.newBuilder(URI.create(ingestUrl + "/v1/memories/"

@@ -32,12 +32,14 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.AfterProperty;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
 /**
  * Over random credentials (three tenants, each with an analyst's key, an agent's key, a key bound to one agent and a
- * write-only key), random owners and every read path, with and without a forged tenant: no answer holds a memory of
- * another tenant or of an owner the credential was not granted, and a read the credential may not make is a 403.
+ * write-only key), random owners, every read path and feedback, with and without a forged tenant: no answer holds a
+ * memory of another tenant or of an owner the credential was not granted, no feedback reaches one, and a read the
+ * credential may not make is a 403.
  * Every tenant has the same user and agent ids and the same words, so any leak would be found by any query.
  */
 class IsolationPropertyIT {
@@ -82,7 +84,10 @@ class IsolationPropertyIT {
     record Owner(String user, String agent) {
     }
 
-    enum ReadPath { HYBRID, BM25, VECTOR, AS_OF, CONTEXT, HISTORY, STATS, WORKING_MEMORY }
+    enum ReadPath { HYBRID, BM25, VECTOR, AS_OF, CONTEXT, HISTORY, STATS, WORKING_MEMORY, FEEDBACK }
+
+    /** Tenant and record id of every memory an allowed feedback named under its own owner: only these may change. */
+    static final java.util.Set<String> fedBack = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /** Where a request claims a tenant other than its credential's: nowhere, the body, a parameter, a header. */
     enum Forgery { NONE, BODY, PARAMETER, HEADER }
@@ -171,9 +176,22 @@ class IsolationPropertyIT {
         HttpResponse<String> response = read(credential, owner, path, forgery, forged, target);
         boolean whole = path == ReadPath.WORKING_MEMORY;
         boolean allowed = credential.mayRead(owner.user(), owner.agent(), whole)
-                && !(path == ReadPath.WORKING_MEMORY && owner.user() == null && owner.agent() == null);
+                && !(path == ReadPath.WORKING_MEMORY && owner.user() == null && owner.agent() == null)
+                && !(path == ReadPath.FEEDBACK && (owner.user() == null && owner.agent() == null));
         if (!allowed) {
             assertThat(response.statusCode()).as("%s %s for %s: %s", path, owner, credential, response.body()).isIn(400, 403);
+            return;
+        }
+        if (path == ReadPath.FEEDBACK) {
+            assertThat(response.statusCode()).as("feedback on %s naming %s for %s: %s", target, owner, credential, response.body())
+                    .isEqualTo(202);
+            // a report reaches the named owner's memories (a user's across agents, an agent's own), and only those the
+            // credential may see: a key bound to an agent never reaches another agent's share of a user not granted it
+            if (credential.tenant().equals(target.tenant()) && credential.maySee(target.tenant(), target.user(), target.agent())
+                    && (owner.user() != null ? owner.user().equals(target.user())
+                    : target.user() == null && owner.agent().equals(target.agent()))) {
+                fedBack.add(target.tenant() + "|" + recordIdOf(target));
+            }
             return;
         }
         if (path == ReadPath.HISTORY) {
@@ -254,12 +272,60 @@ class IsolationPropertyIT {
                     + URLEncoder.encode(recordIdOf(target), StandardCharsets.UTF_8) + "/history?" + query)).GET();
             case WORKING_MEMORY -> HttpRequest.newBuilder(URI.create(base + "/v1/working-memory?session_id=s-"
                     + owner.user() + "-" + owner.agent() + query)).GET();
+            case FEEDBACK -> {
+                ObjectNode report = body.deepCopy().put("signal", "used");
+                report.remove(List.of("query", "k", "reinforce"));
+                report.putArray("record_ids").add(recordIdOf(target));
+                yield HttpRequest.newBuilder(URI.create(base + "/v1/feedback?" + query))
+                        .POST(HttpRequest.BodyPublishers.ofString(report.toString()));
+            }
         };
         request.header(ApiKeys.HEADER, credential.key()).header("Content-Type", "application/json");
         if (forgery == Forgery.HEADER) {
             request.header("X-Tenant-Id", forged).header("X-Tenant", forged);
         }
         return http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * After every try: feedback reached only memories it was allowed to name. One more allowed report first shows that
+     * feedback does reach a memory, so an absence below means something.
+     */
+    @AfterProperty
+    void feedbackChangedNoMemoryItWasNotAllowedToName() throws Exception {
+        // a key bound to agent a1 names its own share of u1, and reports on what u1 told a2: it must reach nothing
+        Seeded toOtherAgent = seeded.stream().filter(m -> m.tenant().equals("t1") && "u1".equals(m.user()) && "a2".equals(m.agent()))
+                .findFirst().orElseThrow();
+        var bound = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), new Credential("t1", Kind.BOUND).key());
+        var crossing = Json.mapper().createObjectNode().put("user_id", "u1").put("agent_id", "a1").put("signal", "not_useful");
+        crossing.putArray("record_ids").add(recordIdOf(toOtherAgent));
+        bound.feedback(crossing);
+        // then a report that may reach its memory: in the same owner's partition, so once it shows, the first was taken
+        Seeded probe = seeded.stream().filter(m -> m.tenant().equals("t1") && "u1".equals(m.user()) && "a1".equals(m.agent()))
+                .findFirst().orElseThrow();
+        String probeId = recordIdOf(probe);
+        var agent = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), new Credential("t1", Kind.AGENT).key());
+        var report = Json.mapper().createObjectNode().put("user_id", "u1").put("signal", "used");
+        report.putArray("record_ids").add(probeId);
+        agent.feedback(report);
+        fedBack.add("t1|" + probeId);
+        var analyst = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), new Credential("t1", Kind.ANALYST).key());
+        await().atMost(Duration.ofSeconds(60)).until(() -> feedbackCount(analyst, probe, probeId) > 0);
+        for (Seeded memory : seeded) {
+            String id = recordIdOf(memory);
+            var own = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), new Credential(memory.tenant(), Kind.ANALYST).key());
+            if (!fedBack.contains(memory.tenant() + "|" + id)) {
+                assertThat(feedbackCount(own, memory, id)).as("feedback reached %s, which no allowed report named", memory).isZero();
+            }
+        }
+    }
+
+    /** Uses and not-useful reports of one memory, as its history says. */
+    static long feedbackCount(MemoryClient analyst, Seeded memory, String recordId) throws IOException {
+        JsonNode history = memory.user() != null ? analyst.history(memory.user(), recordId)
+                : analyst.historyOfAgent(memory.agent(), recordId);
+        JsonNode strength = history.path("strength");
+        return strength.path("used").asLong() + strength.path("not_useful").asLong();
     }
 
     /** The record id of a seeded memory, found by its text through its own tenant's analyst. */
