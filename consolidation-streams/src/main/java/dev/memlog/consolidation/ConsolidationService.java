@@ -52,7 +52,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** consolidation-streams: re-derives memory from the event log, exactly once. */
-public final class ConsolidationService implements AutoCloseable {
+public final class ConsolidationService implements dev.memlog.common.http.GracefulShutdown.Stoppable {
     private static final Logger log = LoggerFactory.getLogger(ConsolidationService.class);
 
     /**
@@ -354,6 +354,11 @@ public final class ConsolidationService implements AutoCloseable {
     }
 
     @Override
+    public ServiceServer http() {
+        return http;
+    }
+
+    @Override
     public void close() {
         health.closing();
         // leave the group, so the others take the partitions at once instead of after the session timeout; a static
@@ -368,6 +373,6 @@ public final class ConsolidationService implements AutoCloseable {
     public static void main(String[] args) throws Exception {
         var config = Config.from(Env.system());
         var service = new ConsolidationService(config, OnnxEmbeddingProvider.fromSetting(config.embeddingModel()));
-        Runtime.getRuntime().addShutdownHook(new Thread(service::close, "shutdown"));
+        dev.memlog.common.http.GracefulShutdown.install("consolidation-streams", service, dev.memlog.common.http.GracefulShutdown.drain(System::getenv));
     }
 }

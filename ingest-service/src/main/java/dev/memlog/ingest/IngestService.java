@@ -27,7 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** ingest-service: the HTTP front door of the log of record. */
-public final class IngestService implements AutoCloseable {
+public final class IngestService implements dev.memlog.common.http.GracefulShutdown.Stoppable {
     private static final Logger log = LoggerFactory.getLogger(IngestService.class);
 
     /** Settings, each from an environment variable with a default that works on the local stack. */
@@ -113,6 +113,11 @@ public final class IngestService implements AutoCloseable {
     }
 
     @Override
+    public ServiceServer http() {
+        return http;
+    }
+
+    @Override
     public void close() {
         http.close();
         appender.close();
@@ -123,7 +128,7 @@ public final class IngestService implements AutoCloseable {
 
     public static void main(String[] args) throws Exception {
         var service = new IngestService(Config.from(Env.system()));
-        Runtime.getRuntime().addShutdownHook(new Thread(service::close, "shutdown"));
+        dev.memlog.common.http.GracefulShutdown.install("ingest-service", service, dev.memlog.common.http.GracefulShutdown.drain(System::getenv));
         log.info("ingest-service ready on port {}", service.port());
     }
 }

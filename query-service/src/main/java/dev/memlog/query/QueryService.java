@@ -24,7 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** query-service: keeps OpenSearch in step with memory.records and answers retrieval requests. */
-public final class QueryService implements AutoCloseable {
+public final class QueryService implements dev.memlog.common.http.GracefulShutdown.Stoppable {
     private static final Logger log = LoggerFactory.getLogger(QueryService.class);
 
     /** Settings, each from an environment variable with a default that works on the local stack. */
@@ -175,6 +175,11 @@ public final class QueryService implements AutoCloseable {
     }
 
     @Override
+    public ServiceServer http() {
+        return http;
+    }
+
+    @Override
     public void close() {
         http.close();
         access.close();
@@ -186,6 +191,6 @@ public final class QueryService implements AutoCloseable {
     public static void main(String[] args) {
         var config = Config.from(Env.system());
         var service = new QueryService(config, OnnxEmbeddingProvider.fromSetting(config.embeddingModel(), config.queryInstruction()));
-        Runtime.getRuntime().addShutdownHook(new Thread(service::close, "shutdown"));
+        dev.memlog.common.http.GracefulShutdown.install("query-service", service, dev.memlog.common.http.GracefulShutdown.drain(System::getenv));
     }
 }

@@ -15,7 +15,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Serves the Confluent Schema Registry REST API for the local stack and tests; schemas live in Kafka. */
-public final class SchemaRegistryServer implements AutoCloseable {
+public final class SchemaRegistryServer implements dev.memlog.common.http.GracefulShutdown.Stoppable {
     private static final Logger log = LoggerFactory.getLogger(SchemaRegistryServer.class);
 
     /**
@@ -69,6 +69,11 @@ public final class SchemaRegistryServer implements AutoCloseable {
     }
 
     @Override
+    public ServiceServer http() {
+        return http;
+    }
+
+    @Override
     public void close() {
         http.close();
         admin.close(java.time.Duration.ofSeconds(5));
@@ -77,7 +82,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
 
     public static void main(String[] args) {
         var server = new SchemaRegistryServer(Config.from(Env.system()));
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
+        dev.memlog.common.http.GracefulShutdown.install("schema-registry", server, dev.memlog.common.http.GracefulShutdown.drain(System::getenv));
         log.info("schema registry ready at {}", server.url());
     }
 }

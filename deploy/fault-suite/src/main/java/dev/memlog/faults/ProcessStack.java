@@ -122,6 +122,7 @@ public final class ProcessStack implements AutoCloseable {
         env.put("LOG_FORMAT", "text");
         env.put("LOG_LEVEL", "INFO");
         env.put("LIBRARY_LOG_LEVEL", "WARN");
+        env.put("SHUTDOWN_DRAIN_SECONDS", "0"); // no load balancer to drain from: a stop is a stop
         env.putAll(options.extraEnv());
         return env;
     }

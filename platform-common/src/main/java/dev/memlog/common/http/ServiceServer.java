@@ -27,10 +27,12 @@ public final class ServiceServer implements AutoCloseable {
 
     private final String service;
     private final Javalin app;
+    private final java.util.concurrent.atomic.AtomicBoolean draining;
 
-    private ServiceServer(String service, Javalin app) {
+    private ServiceServer(String service, Javalin app, java.util.concurrent.atomic.AtomicBoolean draining) {
         this.service = service;
         this.app = app;
+        this.draining = draining;
     }
 
     /**
@@ -47,6 +49,7 @@ public final class ServiceServer implements AutoCloseable {
     /** @param health what the liveness, readiness and startup probes report */
     public static ServiceServer start(String service, String host, int port, long maxRequestBytes,
                                       PrometheusMeterRegistry metrics, Health health, Access access, Consumer<JavalinConfig> routes) {
+        var draining = new java.util.concurrent.atomic.AtomicBoolean();
         Javalin app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.concurrency.useVirtualThreads = true;
@@ -58,7 +61,13 @@ public final class ServiceServer implements AutoCloseable {
             // one check before every matched route: a route that forgets to declare its scopes is refused, not open
             config.routes.beforeMatched(access::check);
             config.routes.get("/health/live", ctx -> probe(ctx, service, Health.run(health.liveness())), Scope.PUBLIC);
-            config.routes.get("/health/ready", ctx -> probe(ctx, service, Health.run(health.readiness())), Scope.PUBLIC);
+            config.routes.get("/health/ready", ctx -> {
+                var checks = new LinkedHashMap<>(Health.run(health.readiness()));
+                if (draining.get()) {
+                    checks.put("shutdown", Health.Check.down("stopping: finishing what it has, taking nothing new"));
+                }
+                probe(ctx, service, checks);
+            }, Scope.PUBLIC);
             config.routes.get("/health/started", ctx -> {
                 boolean started = health.started().getAsBoolean();
                 ctx.status(started ? 200 : 503).json(Map.of("status", started ? "UP" : "DOWN", "service", service));
@@ -89,7 +98,14 @@ public final class ServiceServer implements AutoCloseable {
         });
         app.start(host, port);
         log.info("{} listening on {}:{}", service, host, app.port());
-        return new ServiceServer(service, app);
+        return new ServiceServer(service, app, draining);
+    }
+
+    /** Readiness answers DOWN from now on, so load balancers move away; requests are still served until close. */
+    public void drain() {
+        if (!draining.getAndSet(true)) {
+            log.info("{} draining: readiness DOWN", service);
+        }
     }
 
     public int port() {
