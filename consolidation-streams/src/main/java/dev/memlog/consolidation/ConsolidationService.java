@@ -8,6 +8,7 @@ import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
 import dev.memlog.common.http.Health;
 import dev.memlog.common.http.Metrics;
+import dev.memlog.common.http.GracefulShutdown;
 import dev.memlog.common.http.ServiceServer;
 import dev.memlog.common.llm.LlmEndpoint;
 import dev.memlog.schemas.TopicSettings;
@@ -52,7 +53,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** consolidation-streams: re-derives memory from the event log, exactly once. */
-public final class ConsolidationService implements dev.memlog.common.http.GracefulShutdown.Stoppable {
+public final class ConsolidationService implements GracefulShutdown.Stoppable {
     private static final Logger log = LoggerFactory.getLogger(ConsolidationService.class);
 
     /**
@@ -373,6 +374,6 @@ public final class ConsolidationService implements dev.memlog.common.http.Gracef
     public static void main(String[] args) throws Exception {
         var config = Config.from(Env.system());
         var service = new ConsolidationService(config, OnnxEmbeddingProvider.fromSetting(config.embeddingModel()));
-        dev.memlog.common.http.GracefulShutdown.install("consolidation-streams", service, dev.memlog.common.http.GracefulShutdown.drain(System::getenv));
+        GracefulShutdown.install("consolidation-streams", service, GracefulShutdown.drain(Env.system()));
     }
 }

@@ -11,6 +11,7 @@ import dev.memlog.common.limits.TenantQuota;
 import dev.memlog.common.limits.TenantRateLimits;
 import io.github.bucket4j.TimeMeter;
 import dev.memlog.common.http.Metrics;
+import dev.memlog.common.http.GracefulShutdown;
 import dev.memlog.common.http.ServiceServer;
 import dev.memlog.schemas.TopicSettings;
 import dev.memlog.schemas.Topics;
@@ -27,7 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** ingest-service: the HTTP front door of the log of record. */
-public final class IngestService implements dev.memlog.common.http.GracefulShutdown.Stoppable {
+public final class IngestService implements GracefulShutdown.Stoppable {
     private static final Logger log = LoggerFactory.getLogger(IngestService.class);
 
     /** Settings, each from an environment variable with a default that works on the local stack. */
@@ -128,7 +129,7 @@ public final class IngestService implements dev.memlog.common.http.GracefulShutd
 
     public static void main(String[] args) throws Exception {
         var service = new IngestService(Config.from(Env.system()));
-        dev.memlog.common.http.GracefulShutdown.install("ingest-service", service, dev.memlog.common.http.GracefulShutdown.drain(System::getenv));
+        GracefulShutdown.install("ingest-service", service, GracefulShutdown.drain(Env.system()));
         log.info("ingest-service ready on port {}", service.port());
     }
 }

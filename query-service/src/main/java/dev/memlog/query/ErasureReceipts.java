@@ -27,16 +27,7 @@ final class ErasureReceipts {
     }
 
     void ensure(int shards, int replicas) {
-        if (os.exists("/" + index)) {
-            return;
-        }
-        try {
-            os.call("PUT", "/" + index, MemoryIndex.definition("/erasure-index.json", shards, replicas));
-        } catch (OpenSearchRest.OpenSearchException e) {
-            if (e.status() != 400 || !os.exists("/" + index)) {
-                throw e; // another instance may have created it first
-            }
-        }
+        LifecycleIndexes.ensure(os, index, "/erasure-index.json", shards, replicas);
     }
 
     /** Keeps the receipt unless this erasure has one. */

@@ -40,11 +40,12 @@ public final class LifecycleIndexes {
 
     /** Creates either index if missing; fields added since are added to an existing one. */
     public void ensure(int shards, int replicas) {
-        ensure(history, "/history-index.json", shards, replicas);
-        ensure(strength, "/strength-index.json", shards, replicas);
+        ensure(os, history, "/history-index.json", shards, replicas);
+        ensure(os, strength, "/strength-index.json", shards, replicas);
     }
 
-    private void ensure(String index, String resource, int shards, int replicas) {
+    /** Creates the index from its definition if missing; fields added since are added to an existing one. */
+    static void ensure(OpenSearchRest os, String index, String resource, int shards, int replicas) {
         String definition = MemoryIndex.definition(resource, shards, replicas);
         if (!os.exists("/" + index)) {
             try {

@@ -13,6 +13,7 @@ import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
 import dev.memlog.common.http.Health;
 import dev.memlog.common.http.Metrics;
+import dev.memlog.common.http.GracefulShutdown;
 import dev.memlog.common.http.ServiceServer;
 import dev.memlog.common.memory.StrengthModel;
 import dev.memlog.schemas.registry.SchemaRegistryClient;
@@ -24,7 +25,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** query-service: keeps OpenSearch in step with memory.records and answers retrieval requests. */
-public final class QueryService implements dev.memlog.common.http.GracefulShutdown.Stoppable {
+public final class QueryService implements GracefulShutdown.Stoppable {
     private static final Logger log = LoggerFactory.getLogger(QueryService.class);
 
     /** Settings, each from an environment variable with a default that works on the local stack. */
@@ -191,6 +192,6 @@ public final class QueryService implements dev.memlog.common.http.GracefulShutdo
     public static void main(String[] args) {
         var config = Config.from(Env.system());
         var service = new QueryService(config, OnnxEmbeddingProvider.fromSetting(config.embeddingModel(), config.queryInstruction()));
-        dev.memlog.common.http.GracefulShutdown.install("query-service", service, dev.memlog.common.http.GracefulShutdown.drain(System::getenv));
+        GracefulShutdown.install("query-service", service, GracefulShutdown.drain(Env.system()));
     }
 }

@@ -4,6 +4,7 @@ import dev.memlog.common.auth.Access;
 import dev.memlog.common.auth.ServiceToken;
 import dev.memlog.common.config.Env;
 import dev.memlog.common.http.Metrics;
+import dev.memlog.common.http.GracefulShutdown;
 import dev.memlog.common.http.ServiceServer;
 import java.util.List;
 import java.util.Map;
@@ -15,7 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** Serves the Confluent Schema Registry REST API for the local stack and tests; schemas live in Kafka. */
-public final class SchemaRegistryServer implements dev.memlog.common.http.GracefulShutdown.Stoppable {
+public final class SchemaRegistryServer implements GracefulShutdown.Stoppable {
     private static final Logger log = LoggerFactory.getLogger(SchemaRegistryServer.class);
 
     /**
@@ -82,7 +83,7 @@ public final class SchemaRegistryServer implements dev.memlog.common.http.Gracef
 
     public static void main(String[] args) {
         var server = new SchemaRegistryServer(Config.from(Env.system()));
-        dev.memlog.common.http.GracefulShutdown.install("schema-registry", server, dev.memlog.common.http.GracefulShutdown.drain(System::getenv));
+        GracefulShutdown.install("schema-registry", server, GracefulShutdown.drain(Env.system()));
         log.info("schema registry ready at {}", server.url());
     }
 }

@@ -63,7 +63,7 @@ class DistributionIT {
         common.put("TOPIC_REPLICATION_FACTOR", "1");
         common.put("TOPIC_MIN_INSYNC_REPLICAS", "1");
         start("registry", "memlog-schema-registry", common, Map.of("SCHEMA_REGISTRY_PORT", port("registry")), "192m");
-        await("registry ready").atMost(Duration.ofSeconds(120)).until(() -> status(url("registry") + "/health/ready") == 200);
+        await("registry ready").atMost(Duration.ofSeconds(120)).until(() -> FaultScenarios.status(url("registry") + "/health/ready") == 200);
         start("ingest", "memlog-ingest", common, Map.of("INGEST_PORT", port("ingest")), "256m");
         start("consolidation", "memlog-consolidation", common, Map.of("CONSOLIDATION_PORT", port("consolidation"),
                 "CONSOLIDATION_ADVERTISED_SERVER", "127.0.0.1:" + port("consolidation"),
@@ -73,7 +73,7 @@ class DistributionIT {
         for (String name : services.keySet()) {
             await(name + " ready").atMost(Duration.ofSeconds(180)).until(() -> {
                 assertThat(services.get(name).isAlive()).as(name + " running; see " + dir.resolve(name + ".log")).isTrue();
-                return status(url(name) + "/health/ready") == 200;
+                return FaultScenarios.status(url(name) + "/health/ready") == 200;
             });
         }
     }
@@ -121,7 +121,7 @@ class DistributionIT {
                 long signalled = System.nanoTime();
                 process.destroy(); // SIGTERM
                 await(name + " not ready").atMost(DRAIN).pollInterval(Duration.ofMillis(50))
-                        .until(() -> status(url(name) + "/health/ready") == 503);
+                        .until(() -> FaultScenarios.status(url(name) + "/health/ready") == 503);
                 if (name.equals("query")) {
                     assertThat(search("allotment").path("hits").toString()).as("answered while draining").contains("railway bridge");
                 }
@@ -167,15 +167,6 @@ class DistributionIT {
     static HttpResponse<String> post(String url, String body) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create(url)).header(ApiKeys.HEADER, KEY).header("Content-Type", "application/json")
                 .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    static int status(String url) {
-        try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(3)).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (Exception e) {
-            return -1;
-        }
     }
 
     static String port(String name) {

@@ -65,21 +65,23 @@ public final class MemoryClient {
      * no such memory yet.
      */
     public JsonNode history(String userId, String recordId) throws IOException {
-        try {
-            return send(HttpRequest.newBuilder(URI.create(queryUrl + "/v1/memories/"
-                    + URLEncoder.encode(recordId, StandardCharsets.UTF_8) + "/history?user_id="
-                    + URLEncoder.encode(userId, StandardCharsets.UTF_8))).GET(), 200);
-        } catch (NotFound e) {
-            return Json.mapper().missingNode();
-        }
+        return historyBy("user_id", userId, recordId);
     }
 
     /** The same for one of an agent's own memories (those naming no user). */
     public JsonNode historyOfAgent(String agentId, String recordId) throws IOException {
+        return historyBy("agent_id", agentId, recordId);
+    }
+
+    private JsonNode historyBy(String ownerField, String owner, String recordId) throws IOException {
+        return getOrMissing(queryUrl + "/v1/memories/" + URLEncoder.encode(recordId, StandardCharsets.UTF_8) + "/history?"
+                + ownerField + "=" + URLEncoder.encode(owner, StandardCharsets.UTF_8));
+    }
+
+    /** A GET answered 200, or a missing node for a 404. */
+    private JsonNode getOrMissing(String url) throws IOException {
         try {
-            return send(HttpRequest.newBuilder(URI.create(queryUrl + "/v1/memories/"
-                    + URLEncoder.encode(recordId, StandardCharsets.UTF_8) + "/history?agent_id="
-                    + URLEncoder.encode(agentId, StandardCharsets.UTF_8))).GET(), 200);
+            return send(HttpRequest.newBuilder(URI.create(url)).GET(), 200);
         } catch (NotFound e) {
             return Json.mapper().missingNode();
         }
@@ -104,12 +106,7 @@ public final class MemoryClient {
 
     /** An erasure's receipt once the indexes have taken it (needs the erase scope); a missing node before. */
     public JsonNode erasureReceipt(String erasureId) throws IOException {
-        try {
-            return send(HttpRequest.newBuilder(URI.create(queryUrl + "/v1/erasure/"
-                    + URLEncoder.encode(erasureId, StandardCharsets.UTF_8))).GET(), 200);
-        } catch (NotFound e) {
-            return Json.mapper().missingNode();
-        }
+        return getOrMissing(queryUrl + "/v1/erasure/" + URLEncoder.encode(erasureId, StandardCharsets.UTF_8));
     }
 
     /** Reports memories used or not useful: {"user_id", "record_ids", "signal", "timestamp"}. */

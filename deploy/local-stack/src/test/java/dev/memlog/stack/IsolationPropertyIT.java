@@ -328,8 +328,20 @@ class IsolationPropertyIT {
         return strength.path("used").asLong() + strength.path("not_useful").asLong();
     }
 
+    /** Record ids found so far: a seeded memory's id never changes, so each is searched for once. */
+    static final Map<Seeded, String> recordIds = new java.util.concurrent.ConcurrentHashMap<>();
+
     /** The record id of a seeded memory, found by its text through its own tenant's analyst. */
     static String recordIdOf(Seeded memory) throws IOException {
+        String known = recordIds.get(memory);
+        if (known == null) {
+            known = findRecordId(memory);
+            recordIds.put(memory, known);
+        }
+        return known;
+    }
+
+    static String findRecordId(Seeded memory) throws IOException {
         var analyst = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), new Credential(memory.tenant(), Kind.ANALYST).key());
         ObjectNode find = Json.mapper().createObjectNode().put("query", memory.text()).put("k", 5).put("reinforce", false)
                 .put("mode", "bm25");

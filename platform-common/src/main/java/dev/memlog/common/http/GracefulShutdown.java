@@ -25,17 +25,13 @@ public final class GracefulShutdown {
         void close();
     }
 
-    public static Duration drain(java.util.function.Function<String, String> env) {
-        String value = env.apply("SHUTDOWN_DRAIN_SECONDS");
-        try {
-            long seconds = value == null || value.isBlank() ? 5 : Long.parseLong(value.strip());
-            if (seconds < 0 || seconds > 300) {
-                throw new NumberFormatException();
-            }
-            return Duration.ofSeconds(seconds);
-        } catch (NumberFormatException e) {
+    /** SHUTDOWN_DRAIN_SECONDS, 5 unless set, at most five minutes. */
+    public static Duration drain(dev.memlog.common.config.Env env) {
+        long seconds = env.longValue("SHUTDOWN_DRAIN_SECONDS", 5);
+        if (seconds < 0 || seconds > 300) {
             throw new IllegalArgumentException("SHUTDOWN_DRAIN_SECONDS must be a whole number of seconds from 0 to 300");
         }
+        return Duration.ofSeconds(seconds);
     }
 
     public static void install(String service, Stoppable stoppable, Duration drain) {

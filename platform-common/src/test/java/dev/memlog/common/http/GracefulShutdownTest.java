@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.memlog.common.auth.Access;
 import dev.memlog.common.auth.Scope;
 import dev.memlog.common.auth.ServiceToken;
+import dev.memlog.common.config.Env;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -47,16 +48,16 @@ class GracefulShutdownTest {
 
     @Test
     void theDrainIsFiveSecondsUnlessSet() {
-        assertThat(GracefulShutdown.drain(name -> null)).isEqualTo(Duration.ofSeconds(5));
-        assertThat(GracefulShutdown.drain(name -> " 0 ")).isEqualTo(Duration.ZERO);
-        assertThat(GracefulShutdown.drain(name -> "300")).isEqualTo(Duration.ofSeconds(300));
-        assertThat(GracefulShutdown.drain(name -> "5\n")).as("a value from a file, with its newline").isEqualTo(Duration.ofSeconds(5));
+        assertThat(GracefulShutdown.drain(new Env(Map.of()))).isEqualTo(Duration.ofSeconds(5));
+        assertThat(GracefulShutdown.drain(new Env(Map.of("SHUTDOWN_DRAIN_SECONDS", " 0 ")))).isEqualTo(Duration.ZERO);
+        assertThat(GracefulShutdown.drain(new Env(Map.of("SHUTDOWN_DRAIN_SECONDS", "300")))).isEqualTo(Duration.ofSeconds(300));
+        assertThat(GracefulShutdown.drain(new Env(Map.of("SHUTDOWN_DRAIN_SECONDS", "5\n")))).as("a value from a file, with its newline").isEqualTo(Duration.ofSeconds(5));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"-1", "301", "5s", "1e3", "9999999999999999999999", "5 5", ".*", "\u0000"})
     void aDrainThatIsNotWholeSecondsUpToFiveMinutesIsRefusedNamingTheSetting(String value) {
-        assertThatThrownBy(() -> GracefulShutdown.drain(name -> value))
+        assertThatThrownBy(() -> GracefulShutdown.drain(new Env(Map.of("SHUTDOWN_DRAIN_SECONDS", value))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("SHUTDOWN_DRAIN_SECONDS");
     }
 }
