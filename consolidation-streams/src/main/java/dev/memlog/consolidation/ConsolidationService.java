@@ -4,6 +4,7 @@ import dev.memlog.schemas.serde.AvroFormat;
 import dev.memlog.common.auth.Access;
 import dev.memlog.common.auth.ServiceToken;
 import dev.memlog.common.config.Env;
+import dev.memlog.common.tracing.Tracing;
 import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
 import dev.memlog.common.http.Health;
@@ -11,6 +12,7 @@ import dev.memlog.common.http.Metrics;
 import dev.memlog.common.http.GracefulShutdown;
 import dev.memlog.common.http.ServiceServer;
 import dev.memlog.common.llm.LlmEndpoint;
+import dev.memlog.schemas.KafkaConnection;
 import dev.memlog.schemas.TopicSettings;
 import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.EventKind;
@@ -19,7 +21,7 @@ import dev.memlog.schemas.avro.MemoryRecord;
 import dev.memlog.schemas.avro.MemoryStrength;
 import dev.memlog.schemas.avro.MemoryTier;
 import dev.memlog.schemas.registry.SchemaRegistry;
-import dev.memlog.schemas.registry.SchemaRegistryClient;
+import dev.memlog.schemas.registry.RegistryConnection;
 import dev.memlog.schemas.sealing.Encryption;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
@@ -31,10 +33,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.TopicConfig;
@@ -66,27 +68,30 @@ public final class ConsolidationService implements GracefulShutdown.Stoppable {
      * @param maxThreadReplacements stream threads replaced within ten minutes past which the instance reports itself dead
      * @param groupInstanceId static group membership (a StatefulSet pod name): a restart within the session timeout
      *                        gets its tasks back without a rebalance; null for dynamic membership
-     * @param streamsOverrides any Kafka Streams or client setting, from KAFKA_STREAMS_* (KAFKA_STREAMS_SESSION_TIMEOUT_MS)
+     * @param kafka the brokers and the client settings (KAFKA_*) every client of this service starts from
+     * @param streamsOverrides any Kafka Streams or client setting, from KAFKA_STREAMS_* (KAFKA_STREAMS_SESSION_TIMEOUT_MS),
+     *                         applied on top of {@code kafka}
      * @param serviceToken the only credential working memory answers (query-service's, and other instances')
      */
-    public record Config(String applicationId, String bootstrapServers, String schemaRegistryUrl, Path stateDir,
-                         String host, int port, String embeddingModel, TopicSettings topics, int streamsReplication,
+    public record Config(String applicationId, KafkaConnection kafka, RegistryConnection registry, Path stateDir,
+                         String host, int port, OptionalInt managementPort, String embeddingModel, TopicSettings topics, int streamsReplication,
                          int standbyReplicas, boolean embedPreviousTurn, SummaryChoice summaries, FactChoice facts,
                          ImportanceScorer importance, int workingMemoryTokens, Lifecycle lifecycle, String advertisedServer,
                          Duration sessionStateTtl, int maxEventContentChars, Duration transactionTimeout,
                          int maxThreadReplacements, String groupInstanceId, Map<String, String> streamsOverrides,
-                         ServiceToken serviceToken, String schemaRegistryAuthorization, Encryption encryption) {
+                         ServiceToken serviceToken, Encryption encryption) {
         public static Config from(Env env) {
             var topics = TopicSettings.from(env::optional);
             var summaries = SummaryChoice.from(env);
             var facts = FactChoice.from(env);
             boolean llm = summaries.kind().equals("llm") || facts.kind().equals("llm")
                     || env.string("IMPORTANCE_SCORER", "signals").equalsIgnoreCase("llm");
+            var listen = ServiceServer.Listen.from(env, env.integer("CONSOLIDATION_PORT", 8082));
             return new Config(env.string("STREAMS_APPLICATION_ID", "memlog-consolidation"),
-                    env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
-                    env.string("SCHEMA_REGISTRY_URL", "http://127.0.0.1:8081"),
+                    KafkaConnection.from(env.passthrough("KAFKA_")),
+                    RegistryConnection.from(env::optional, ServiceToken.from(env).registryAuthorization(env)),
                     Path.of(env.string("STREAMS_STATE_DIR", System.getProperty("java.io.tmpdir") + "/memlog-streams")),
-                    env.string("HTTP_HOST", "0.0.0.0"), env.integer("CONSOLIDATION_PORT", 8082),
+                    listen.host(), listen.port(), listen.managementPort(),
                     env.string("EMBEDDING_MODEL", "bge-small-en-v1.5-q"), topics,
                     env.integer("STREAMS_REPLICATION_FACTOR", topics.replicationFactor()),
                     env.integer("STREAMS_STANDBY_REPLICAS", 1),
@@ -96,8 +101,7 @@ public final class ConsolidationService implements GracefulShutdown.Stoppable {
                     ConsolidationService.sessionStateTtl(env), env.integer("MAX_EVENT_CONTENT_CHARS", 65_536),
                     env.duration("STREAMS_TRANSACTION_TIMEOUT_MS", defaultTransactionTimeout(llm)),
                     env.integer("MAX_STREAM_THREAD_REPLACEMENTS", 5), env.optional("STREAMS_GROUP_INSTANCE_ID"),
-                    env.passthrough("KAFKA_STREAMS_"), ServiceToken.from(env), ServiceToken.from(env).registryAuthorization(env),
-                    Encryption.from(env::optional));
+                    env.passthrough("KAFKA_STREAMS_"), ServiceToken.from(env), Encryption.from(env::optional));
         }
 
         /** IMPORTANCE_SCORER: signals (offline, the default) or llm (the LLM_* endpoint, signals when it fails). */
@@ -149,11 +153,11 @@ public final class ConsolidationService implements GracefulShutdown.Stoppable {
     private final boolean staticMember;
 
     public ConsolidationService(Config config, EmbeddingProvider embeddings) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()))) {
+        try (Admin admin = Admin.create(config.kafka().properties())) {
             Topics.ensureCreated(admin, config.topics());
         }
-        var registry = new SchemaRegistryClient(config.schemaRegistryUrl(), config.schemaRegistryAuthorization());
-        this.sealing = config.encryption().open(config.bootstrapServers(), registry, config.applicationId());
+        var registry = config.registry().client();
+        this.sealing = config.encryption().open(config.kafka(), registry, config.applicationId());
         var summaries = config.summaries();
         var clock = Clock.systemUTC();
         var parts = Parts.turns(new EpisodeRecorder(embeddings, config.importance(), clock), config.embedPreviousTurn())
@@ -182,7 +186,8 @@ public final class ConsolidationService implements GracefulShutdown.Stoppable {
         var workingMemory = new WorkingMemoryQueries(streams,
                 config.advertisedServer() == null ? null : HostInfo.buildFromEndpoint(config.advertisedServer()),
                 config.serviceToken());
-        this.http = ServiceServer.start("consolidation-streams", config.host(), config.port(), 1 << 16, metrics,
+        this.http = ServiceServer.start("consolidation-streams", new ServiceServer.Listen(config.host(), config.port(),
+                        config.managementPort()), 1 << 16, metrics,
                 new Health(Map.of("streams", health::liveness), Map.of("streams", health::readiness), health::started),
                 new Access(List.of(config.serviceToken())), workingMemory::register);
         log.info("consolidation-streams started: application.id={}, model={}, summarizer={}, facts={}, forgetting={}",
@@ -248,7 +253,8 @@ public final class ConsolidationService implements GracefulShutdown.Stoppable {
         // an event sealed with a key erasure destroyed reads as null: it is gone, for this run and every replay
         KStream<String, MemoryEvent> appended = builder
                 .stream(events.name(), Consumed.with(events.keySerde(), events.valueSerde(format)))
-                .filter((owner, e) -> e != null);
+                .filter((owner, e) -> e != null)
+                .processValues(TracedConsolidation::new);
         // a deletion or an erasure derives nothing: it goes straight to the lifecycle, which holds the memories it names
         KStream<String, MemoryEvent> deletions = appended.filter((owner, e) -> e.getKind() == EventKind.DELETION
                 || e.getKind() == EventKind.ERASURE);
@@ -310,9 +316,9 @@ public final class ConsolidationService implements GracefulShutdown.Stoppable {
     }
 
     static Properties streamsConfig(Config config, PrometheusMeterRegistry metrics) {
-        Properties props = new Properties();
+        // KAFKA_* settings first (security reaches the Streams app's every consumer, producer and admin), then ours
+        Properties props = config.kafka().properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, config.streamsReplication());
         props.put(StreamsConfig.topicPrefix(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG),
@@ -372,8 +378,11 @@ public final class ConsolidationService implements GracefulShutdown.Stoppable {
     }
 
     public static void main(String[] args) throws Exception {
-        var config = Config.from(Env.system());
+        var env = Env.system();
+        Tracing.install(env, "consolidation-streams");
+        var config = Config.from(env);
         var service = new ConsolidationService(config, OnnxEmbeddingProvider.fromSetting(config.embeddingModel()));
-        GracefulShutdown.install("consolidation-streams", service, GracefulShutdown.drain(Env.system()));
+        GracefulShutdown.install("consolidation-streams", service, GracefulShutdown.drain(env));
+        log.info("consolidation-streams started; configuration {}", env.effective());
     }
 }

@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Locale;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -42,6 +44,8 @@ public final class DecayScheduler implements Processor<String, SpecificRecord, S
     private final Deleter deleter = new Deleter();
     private final Eraser eraser = new Eraser();
     private ProcessorContext<String, SpecificRecord> context;
+    /** The headers of the record being processed; null in a punctuation. */
+    private Headers inputHeaders;
     private Lifecycle.State state;
 
     DecayScheduler(Lifecycle lifecycle) {
@@ -60,6 +64,16 @@ public final class DecayScheduler implements Processor<String, SpecificRecord, S
 
     @Override
     public void process(Record<String, SpecificRecord> record) {
+        // what this record causes is in its trace: outputs carry its headers (traceparent); a punctuation's carry none
+        inputHeaders = record.headers();
+        try {
+            processRecord(record);
+        } finally {
+            inputHeaders = null;
+        }
+    }
+
+    private void processRecord(Record<String, SpecificRecord> record) {
         String owner = switch (record.value()) {
             case MemoryRecord r -> {
                 derived(r, record.timestamp());
@@ -70,7 +84,7 @@ public final class DecayScheduler implements Processor<String, SpecificRecord, S
                 // a report dated by the client is on the owner's timeline; a retrieval happens at the owner's time now
                 Instant at = a.getEventTime() != null ? state.observe(o, a.getEventTime(), record.timestamp())
                         : state.touch(o, record.timestamp());
-                reinforcer.reinforce(a, at, state).forEach(s -> context.forward(new Record<>(o, s, record.timestamp())));
+                reinforcer.reinforce(a, at, state).forEach(s -> context.forward(out(o, s, record.timestamp())));
                 yield o;
             }
             case MemoryEvent erasure when erasure.getKind() == EventKind.ERASURE -> {
@@ -84,7 +98,7 @@ public final class DecayScheduler implements Processor<String, SpecificRecord, S
                     forward(deleted.lastVersion(), record.timestamp());
                 }
                 if (deleted != null) {
-                    context.forward(new Record<>(record.key(), deleted.marker(), record.timestamp()));
+                    context.forward(out(record.key(), deleted.marker(), record.timestamp()));
                 }
                 yield record.key();
             }
@@ -150,7 +164,7 @@ public final class DecayScheduler implements Processor<String, SpecificRecord, S
         state.live().put(key, slim(emitted));
         forward(emitted, timestamp);
         if (strengthChanged) {
-            context.forward(new Record<>(owner, s, timestamp));
+            context.forward(out(owner, s, timestamp));
         }
     }
 
@@ -254,11 +268,15 @@ public final class DecayScheduler implements Processor<String, SpecificRecord, S
                     .setChangeReason(reason).setForgottenAt(at)
                     .setCreatedAt(lifecycle.clock().instant().truncatedTo(ChronoUnit.MILLIS)).build(), streamTime);
         }
-        context.forward(new Record<>(owner, s, streamTime));
+        context.forward(out(owner, s, streamTime));
     }
 
     private void forward(MemoryRecord r, long timestamp) {
-        context.forward(new Record<>(Lifecycle.owner(r), r, timestamp));
+        context.forward(out(Lifecycle.owner(r), r, timestamp));
+    }
+
+    private Record<String, SpecificRecord> out(String key, SpecificRecord value, long timestamp) {
+        return new Record<>(key, value, timestamp, inputHeaders == null ? new RecordHeaders() : inputHeaders);
     }
 
     /** The version without its embeddings: all a last, forgetting version needs, at a tenth of the size. */

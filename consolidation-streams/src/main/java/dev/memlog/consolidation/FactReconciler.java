@@ -64,6 +64,8 @@ public final class FactReconciler implements Processor<String, MemoryRecord, Str
     private final Settings settings;
     private final Clock clock;
     private ProcessorContext<String, MemoryRecord> context;
+    /** The headers of the turn being reconciled. */
+    private org.apache.kafka.common.header.Headers inputHeaders;
     private KeyValueStore<String, MemoryRecord> facts;
     private KeyValueStore<String, String> keys;
 
@@ -99,6 +101,16 @@ public final class FactReconciler implements Processor<String, MemoryRecord, Str
 
     @Override
     public void process(Record<String, MemoryRecord> record) {
+        // the facts a turn yields are in the turn's trace: they carry its headers (traceparent)
+        inputHeaders = record.headers();
+        try {
+            reconcile(record);
+        } finally {
+            inputHeaders = null;
+        }
+    }
+
+    private void reconcile(Record<String, MemoryRecord> record) {
         MemoryRecord source = record.value();
         String owner = MemoryOwner.of(source.getTenantId(), source.getUserId(), source.getAgentId()).key();
         String speaker = source.getMetadata().get("speaker");
@@ -278,7 +290,8 @@ public final class FactReconciler implements Processor<String, MemoryRecord, Str
 
     private void forward(MemoryRecord record, long timestamp) {
         String owner = MemoryOwner.of(record.getTenantId(), record.getUserId(), record.getAgentId()).key();
-        context.forward(new Record<>(owner, record, timestamp));
+        context.forward(new Record<>(owner, record, timestamp,
+                inputHeaders == null ? new org.apache.kafka.common.header.internals.RecordHeaders() : inputHeaders));
     }
 
     /** The known fact said again: one more source, the newer observation time, the higher importance. */

@@ -51,4 +51,19 @@ class StreamsSettingsTest {
         var p = props(Map.of("KAFKA_STREAMS_SESSION_TIMEOUT_MS", "8000", "KAFKA_STREAMS_SECURITY_PROTOCOL", "SSL"));
         assertThat(p).containsEntry("session.timeout.ms", "8000").containsEntry("security.protocol", "SSL");
     }
+
+    @Test
+    void kafkaClientSettingsReachTheStreamsAppAndKafkaStreamsSettingsGoOnTop() {
+        var p = props(Map.of("KAFKA_BOOTSTRAP_SERVERS", "b1.example:9093", "KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
+                "KAFKA_SASL_MECHANISM", "SCRAM-SHA-512", "KAFKA_SSL_TRUSTSTORE_LOCATION", "/etc/kafka/trust.p12",
+                "KAFKA_APPLICATION_ID", "not-a-client-setting", "KAFKA_PORT", "9092", "KAFKA_HEAP_OPTS", "-Xmx1g"));
+        assertThat(p).containsEntry(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "b1.example:9093")
+                .containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism", "SCRAM-SHA-512")
+                .containsEntry("ssl.truststore.location", "/etc/kafka/trust.p12")
+                .containsEntry(StreamsConfig.APPLICATION_ID_CONFIG, "memlog-consolidation")
+                .doesNotContainKeys("port", "heap.opts");
+
+        var streamsOwn = props(Map.of("KAFKA_SECURITY_PROTOCOL", "SASL_SSL", "KAFKA_STREAMS_SECURITY_PROTOCOL", "SSL"));
+        assertThat(streamsOwn).containsEntry("security.protocol", "SSL");
+    }
 }

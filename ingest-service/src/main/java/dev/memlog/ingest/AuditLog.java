@@ -2,6 +2,7 @@ package dev.memlog.ingest;
 
 import dev.memlog.schemas.serde.AvroFormat;
 import dev.memlog.common.auth.Principal;
+import dev.memlog.schemas.KafkaConnection;
 import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.AuditAction;
 import dev.memlog.schemas.avro.AuditEntry;
@@ -25,9 +26,9 @@ final class AuditLog implements AutoCloseable {
     private final KafkaProducer<String, AuditEntry> producer;
     private final Duration timeout;
 
-    AuditLog(String bootstrapServers, AvroFormat format, Duration timeout) {
+    AuditLog(KafkaConnection kafka, AvroFormat format, Duration timeout) {
         this.timeout = timeout;
-        this.producer = Topics.MEMORY_AUDIT.producer(bootstrapServers, format, "ingest-audit", 0,
+        this.producer = Topics.MEMORY_AUDIT.producer(kafka, format, "ingest-audit", 0,
                 Map.of(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout.toMillis()));
     }
 

@@ -1,7 +1,15 @@
 package dev.memlog.ingest;
 
 import dev.memlog.schemas.serde.AvroFormat;
+import dev.memlog.schemas.KafkaConnection;
+import dev.memlog.common.tracing.Tracing;
+import dev.memlog.schemas.TraceHeaders;
 import dev.memlog.schemas.Topics;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.registry.SchemaRegistry;
 import java.time.Duration;
@@ -33,7 +41,7 @@ import org.slf4j.LoggerFactory;
 final class EventAppender implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EventAppender.class);
 
-    private final String bootstrapServers;
+    private final KafkaConnection kafka;
     private final AvroFormat format;
     private final Duration timeout;
     private final String instance = UUID.randomUUID().toString();
@@ -52,7 +60,7 @@ final class EventAppender implements AutoCloseable {
 
         KafkaProducer<String, MemoryEvent> producer() {
             if (producer == null) {
-                producer = Topics.MEMORY_EVENTS.producer(bootstrapServers, format, transactionalId, 2,
+                producer = Topics.MEMORY_EVENTS.producer(kafka, format, transactionalId, 2,
                         Map.of(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId,
                                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout.toMillis(),
                                 ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) timeout.multipliedBy(2).toMillis()));
@@ -100,11 +108,11 @@ final class EventAppender implements AutoCloseable {
      * @param timeout how long an append may wait for Kafka before it is answered as not acknowledged
      * @param concurrentBatches how many batches may be in their transactions at once
      */
-    EventAppender(String bootstrapServers, AvroFormat format, Duration timeout, int concurrentBatches) {
-        this.bootstrapServers = bootstrapServers;
+    EventAppender(KafkaConnection kafka, AvroFormat format, Duration timeout, int concurrentBatches) {
+        this.kafka = kafka;
         this.format = format;
         this.timeout = timeout;
-        this.single = Topics.MEMORY_EVENTS.producer(bootstrapServers, format, "ingest-service", 2,
+        this.single = Topics.MEMORY_EVENTS.producer(kafka, format, "ingest-service", 2,
                 Map.of(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout.toMillis()));
         this.slots = new ArrayBlockingQueue<>(concurrentBatches);
         for (int i = 0; i < concurrentBatches; i++) {
@@ -114,7 +122,18 @@ final class EventAppender implements AutoCloseable {
 
     /** Sends all events and waits for Kafka's acknowledgement; order within an owner is preserved. */
     List<RecordMetadata> append(List<EventRequests.Pending> events) throws LogUnavailableException {
-        return events.size() == 1 ? appendOne(events.getFirst()) : appendAll(events);
+        // a span of the request's trace; each event carries it in its traceparent header to consolidation
+        Span span = Tracing.tracer("memlog.ingest").spanBuilder("memory.events publish").setSpanKind(SpanKind.PRODUCER)
+                .setAttribute("messaging.destination.name", Topics.MEMORY_EVENTS.name())
+                .setAttribute("messaging.batch.message_count", events.size()).startSpan();
+        try (Scope ignored = span.makeCurrent()) {
+            return events.size() == 1 ? appendOne(events.getFirst()) : appendAll(events);
+        } catch (LogUnavailableException | RuntimeException e) {
+            span.setStatus(StatusCode.ERROR, e.getClass().getSimpleName());
+            throw e;
+        } finally {
+            span.end();
+        }
     }
 
     private List<RecordMetadata> appendOne(EventRequests.Pending pending) throws LogUnavailableException {
@@ -172,8 +191,10 @@ final class EventAppender implements AutoCloseable {
     }
 
     private static ProducerRecord<String, MemoryEvent> record(EventRequests.Pending pending) {
-        return new ProducerRecord<>(Topics.MEMORY_EVENTS.name(), null, pending.event().getReceivedAt().toEpochMilli(),
+        var record = new ProducerRecord<>(Topics.MEMORY_EVENTS.name(), null, pending.event().getReceivedAt().toEpochMilli(),
                 pending.key(), pending.event());
+        TraceHeaders.inject(Context.current(), record.headers());
+        return record;
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.memlog.query;
 
 import dev.memlog.schemas.serde.AvroFormat;
 import dev.memlog.schemas.MemoryOwner;
+import dev.memlog.schemas.KafkaConnection;
 import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.AccessKind;
 import dev.memlog.schemas.avro.AccessedMemory;
@@ -45,8 +46,8 @@ final class AccessRecorder implements AutoCloseable {
     private final Counter recorded;
     private final Counter dropped;
 
-    AccessRecorder(String bootstrapServers, AvroFormat format, MeterRegistry metrics) {
-        this.producer = Topics.MEMORY_ACCESS.producer(bootstrapServers, format, "query-service-access", 20);
+    AccessRecorder(KafkaConnection kafka, AvroFormat format, MeterRegistry metrics) {
+        this.producer = Topics.MEMORY_ACCESS.producer(kafka, format, "query-service-access", 20);
         // a bounded queue: when Kafka is away, retrievals go on and the oldest news of them is not worth blocking for
         this.sender = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUE),
                 Thread.ofVirtual().name("access-recorder").factory(), (task, pool) -> droppedOne());

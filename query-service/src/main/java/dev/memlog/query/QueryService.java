@@ -6,6 +6,7 @@ import dev.memlog.common.auth.Credentials;
 import dev.memlog.common.auth.JwtAuthenticator;
 import dev.memlog.common.auth.ServiceToken;
 import dev.memlog.common.config.Env;
+import dev.memlog.common.tracing.Tracing;
 import dev.memlog.common.limits.TenantLimits;
 import dev.memlog.common.limits.TenantRateLimits;
 import io.github.bucket4j.TimeMeter;
@@ -16,11 +17,13 @@ import dev.memlog.common.http.Metrics;
 import dev.memlog.common.http.GracefulShutdown;
 import dev.memlog.common.http.ServiceServer;
 import dev.memlog.common.memory.StrengthModel;
-import dev.memlog.schemas.registry.SchemaRegistryClient;
+import dev.memlog.schemas.KafkaConnection;
+import dev.memlog.schemas.registry.RegistryConnection;
 import dev.memlog.schemas.sealing.Encryption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,18 +32,20 @@ public final class QueryService implements GracefulShutdown.Stoppable {
     private static final Logger log = LoggerFactory.getLogger(QueryService.class);
 
     /** Settings, each from an environment variable with a default that works on the local stack. */
-    public record Config(String host, int port, String bootstrapServers, String schemaRegistryUrl, String openSearchUrl,
+    public record Config(String host, int port, OptionalInt managementPort, KafkaConnection kafka, RegistryConnection registry,
+                         OpenSearchConnection openSearch,
                          String indexAlias, int shards, int replicas, HybridRetriever.Tuning tuning, String consumerGroup,
                          String embeddingModel, boolean queryInstruction, ApiKeys apiKeys, String tokenizer,
                          RerankerChoice reranker, String consolidationUrl, StrengthModel strengthModel,
                          Duration materializerMaxPollInterval, long readyMaxLag, ServiceToken serviceToken,
-                         String schemaRegistryAuthorization, JwtAuthenticator tokens, long maxRequestBytes,
+                         JwtAuthenticator tokens, long maxRequestBytes,
                          long maxSearchRequestBytes, TenantLimits limits, Encryption encryption) {
         public static Config from(Env env) {
-            return new Config(env.string("HTTP_HOST", "0.0.0.0"), env.integer("QUERY_PORT", 8083),
-                    env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
-                    env.string("SCHEMA_REGISTRY_URL", "http://127.0.0.1:8081"),
-                    env.string("OPENSEARCH_URL", "http://127.0.0.1:9200"),
+            var listen = ServiceServer.Listen.from(env, env.integer("QUERY_PORT", 8083));
+            return new Config(listen.host(), listen.port(), listen.managementPort(),
+                    KafkaConnection.from(env.passthrough("KAFKA_")),
+                    RegistryConnection.from(env::optional, ServiceToken.from(env).registryAuthorization(env)),
+                    OpenSearchConnection.from(env),
                     env.string("INDEX_ALIAS", "memlog-records"), env.integer("INDEX_SHARDS", 1),
                     env.integer("INDEX_REPLICAS", 0), tuning(env),
                     env.string("MATERIALIZER_GROUP", "memlog-query-materializer"),
@@ -50,7 +55,7 @@ public final class QueryService implements GracefulShutdown.Stoppable {
                     env.string("CONTEXT_TOKENIZER", "cl100k_base"), RerankerChoice.from(env),
                     env.string("CONSOLIDATION_URL", "http://127.0.0.1:8082"), StrengthModel.from(env),
                     env.duration("MATERIALIZER_MAX_POLL_INTERVAL_MS", Duration.ofMinutes(5)), env.longValue("READY_MAX_LAG", -1),
-                    ServiceToken.from(env), ServiceToken.from(env).registryAuthorization(env), JwtAuthenticator.from(env),
+                    ServiceToken.from(env), JwtAuthenticator.from(env),
                     env.longValue("MAX_REQUEST_BYTES", 1 << 20), env.longValue("MAX_SEARCH_REQUEST_BYTES", 64 * 1024),
                     TenantLimits.from(env), Encryption.from(env::optional));
         }
@@ -72,10 +77,26 @@ public final class QueryService implements GracefulShutdown.Stoppable {
         public static Config local(String bootstrapServers, String schemaRegistryUrl, String openSearchUrl, String indexAlias,
                                    String consumerGroup, String embeddingModel, ApiKeys apiKeys, ServiceToken serviceToken,
                                    int port, Encryption encryption) {
-            return new Config("127.0.0.1", port, bootstrapServers, schemaRegistryUrl, openSearchUrl, indexAlias, 1, 0,
-                    tuning(new Env(Map.of())), consumerGroup, embeddingModel, true, apiKeys, "cl100k_base",
+            return new Config("127.0.0.1", port, OptionalInt.empty(), KafkaConnection.of(bootstrapServers),
+                    RegistryConnection.of(schemaRegistryUrl, serviceToken.authorization()), OpenSearchConnection.of(openSearchUrl),
+                    indexAlias, 1, 0, tuning(new Env(Map.of())), consumerGroup, embeddingModel, true, apiKeys, "cl100k_base",
                     RerankerChoice.none(), null, StrengthModel.defaults(), Duration.ofMinutes(5), -1, serviceToken,
-                    serviceToken.authorization(), null, 1 << 20, 64 * 1024, TenantLimits.none(), encryption);
+                    null, 1 << 20, 64 * 1024, TenantLimits.none(), encryption);
+        }
+
+        /** With a broker that needs no client settings (tests, the local stack). */
+        public Config(String host, int port, String bootstrapServers, String schemaRegistryUrl, String openSearchUrl,
+                      String indexAlias, int shards, int replicas, HybridRetriever.Tuning tuning, String consumerGroup,
+                      String embeddingModel, boolean queryInstruction, ApiKeys apiKeys, String tokenizer,
+                      RerankerChoice reranker, String consolidationUrl, StrengthModel strengthModel,
+                      Duration materializerMaxPollInterval, long readyMaxLag, ServiceToken serviceToken,
+                      String schemaRegistryAuthorization, JwtAuthenticator tokens, long maxRequestBytes,
+                      long maxSearchRequestBytes, TenantLimits limits, Encryption encryption) {
+            this(host, port, OptionalInt.empty(), KafkaConnection.of(bootstrapServers),
+                    RegistryConnection.of(schemaRegistryUrl, schemaRegistryAuthorization), OpenSearchConnection.of(openSearchUrl),
+                    indexAlias, shards, replicas, tuning, consumerGroup, embeddingModel, queryInstruction, apiKeys, tokenizer,
+                    reranker, consolidationUrl, strengthModel, materializerMaxPollInterval, readyMaxLag, serviceToken,
+                    tokens, maxRequestBytes, maxSearchRequestBytes, limits, encryption);
         }
 
         public Config {
@@ -97,21 +118,21 @@ public final class QueryService implements GracefulShutdown.Stoppable {
         if (config.apiKeys().size() == 0) {
             throw new IllegalArgumentException("no API keys configured: set API_KEYS=key=tenant or API_KEYS_FILE");
         }
-        this.os = new OpenSearchRest(config.openSearchUrl());
+        this.os = new OpenSearchRest(config.openSearch());
         this.index = new MemoryIndex(os, config.indexAlias());
         var fusion = config.tuning().fusion();
         index.ensure(embeddings.dimension(), config.shards(), config.replicas(), fusion.bm25(), fusion.vector(), fusion.context());
         var metrics = Metrics.registry("query-service");
-        var registry = new SchemaRegistryClient(config.schemaRegistryUrl(), config.schemaRegistryAuthorization());
+        var registry = config.registry().client();
         var lifecycle = new LifecycleIndexes(os, config.indexAlias());
         lifecycle.ensure(config.shards(), config.replicas());
         var receipts = new ErasureReceipts(os, config.indexAlias());
         receipts.ensure(config.shards(), config.replicas());
-        this.sealing = config.encryption().open(config.bootstrapServers(), registry, "query-service");
-        this.indexer = new RecordIndexer(config.bootstrapServers(), config.consumerGroup(), sealing.format(), os, index, lifecycle, receipts, metrics,
+        this.sealing = config.encryption().open(config.kafka(), registry, "query-service");
+        this.indexer = new RecordIndexer(config.kafka(), config.consumerGroup(), sealing.format(), os, index, lifecycle, receipts, metrics,
                 config.materializerMaxPollInterval());
         indexer.start();
-        this.access = new AccessRecorder(config.bootstrapServers(), sealing.format(), metrics);
+        this.access = new AccessRecorder(config.kafka(), sealing.format(), metrics);
         var tuning = config.tuning().withReranker(config.reranker().create(embeddings), config.reranker().weight());
         var retriever = new HybridRetriever(os, index, embeddings, tuning, lifecycle, config.strengthModel());
         var routes = new SearchRoutes(retriever,
@@ -131,7 +152,8 @@ public final class QueryService implements GracefulShutdown.Stoppable {
                 () -> started);
         var admission = new Access(Credentials.clients(config.apiKeys(), config.tokens()),
                 new TenantRateLimits(config.limits().rates(), TimeMeter.SYSTEM_MILLISECONDS, metrics));
-        this.http = ServiceServer.start("query-service", config.host(), config.port(), config.maxRequestBytes(), metrics, health,
+        this.http = ServiceServer.start("query-service", new ServiceServer.Listen(config.host(), config.port(),
+                        config.managementPort()), config.maxRequestBytes(), metrics, health,
                 admission, c -> {
             routes.register(c);
             workingMemory.register(c);
@@ -190,8 +212,11 @@ public final class QueryService implements GracefulShutdown.Stoppable {
     }
 
     public static void main(String[] args) {
-        var config = Config.from(Env.system());
+        var env = Env.system();
+        Tracing.install(env, "query-service");
+        var config = Config.from(env);
         var service = new QueryService(config, OnnxEmbeddingProvider.fromSetting(config.embeddingModel(), config.queryInstruction()));
-        GracefulShutdown.install("query-service", service, GracefulShutdown.drain(Env.system()));
+        GracefulShutdown.install("query-service", service, GracefulShutdown.drain(env));
+        log.info("query-service ready on port {}; configuration {}", service.port(), env.effective());
     }
 }

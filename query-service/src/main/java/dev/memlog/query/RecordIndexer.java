@@ -2,6 +2,7 @@ package dev.memlog.query;
 
 import dev.memlog.schemas.serde.AvroFormat;
 import dev.memlog.schemas.DeadLetterTopic;
+import dev.memlog.schemas.KafkaConnection;
 import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.MemoryRecord;
 import dev.memlog.schemas.avro.RecordChange;
@@ -87,11 +88,10 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
     private volatile String lastFailure;
 
     /** @param maxPollInterval how long the loop may go without polling before the group gives its partitions away */
-    public RecordIndexer(String bootstrapServers, String groupId, AvroFormat format, OpenSearchRest os,
+    public RecordIndexer(KafkaConnection kafka, String groupId, AvroFormat format, OpenSearchRest os,
                          MemoryIndex index, LifecycleIndexes lifecycle, ErasureReceipts receipts, MeterRegistry metrics,
                          Duration maxPollInterval) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Properties props = kafka.properties();
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -102,8 +102,7 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, groupId);
         // values are read one by one, so one that cannot be read is a dead letter rather than the end of the loop
         this.consumer = new KafkaConsumer<>(props, Topics.MEMORY_RECORDS.keySerde().deserializer(), new ByteArrayDeserializer());
-        this.deadLetterSettings = new Properties();
-        deadLetterSettings.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        this.deadLetterSettings = kafka.properties();
         deadLetterSettings.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, groupId + "-" + UUID.randomUUID());
         deadLetterSettings.put(ProducerConfig.ACKS_CONFIG, "all");
         deadLetterSettings.put(ProducerConfig.CLIENT_ID_CONFIG, groupId + "-dead-letters");
@@ -393,12 +392,15 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
         }
         BulkResponse response;
         Timer.Sample sample = Timer.start();
-        try {
-            response = os.typed().bulk(request.build());
-        } catch (IOException | RuntimeException e) {
-            throw new RetryLater("OpenSearch did not take the bulk request: " + e.getMessage(), e);
-        } finally {
-            sample.stop(bulkTimer);
+        try (var spans = BulkSpans.start(changes.stream().map(c -> c.source().headers()).toList(), index.alias(), sources.size())) {
+            try {
+                response = os.typed().bulk(request.build());
+            } catch (IOException | RuntimeException e) {
+                spans.failed(e);
+                throw new RetryLater("OpenSearch did not take the bulk request: " + e.getMessage(), e);
+            } finally {
+                sample.stop(bulkTimer);
+            }
         }
         List<String> retryable = new ArrayList<>();
         Map<ConsumerRecord<String, byte[]>, ProducerRecord<byte[], byte[]>> refused = new java.util.LinkedHashMap<>();

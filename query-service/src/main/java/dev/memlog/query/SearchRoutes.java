@@ -5,6 +5,7 @@ import dev.memlog.common.auth.Scope;
 import dev.memlog.common.http.ApiException;
 import dev.memlog.common.http.ScopedRoutes;
 import dev.memlog.common.http.Json;
+import dev.memlog.common.http.Metrics;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.config.JavalinConfig;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -37,8 +38,8 @@ final class SearchRoutes {
         this.packer = packer;
         this.access = access;
         this.lifecycle = lifecycle;
-        this.contextTimer = Timer.builder("memlog_context_pack").publishPercentiles(0.5, 0.95, 0.99).register(metrics);
-        this.searchTimer = Timer.builder("memlog_search").publishPercentiles(0.5, 0.95, 0.99).register(metrics);
+        this.contextTimer = Timer.builder("memlog_context_pack").serviceLevelObjectives(Metrics.LATENCY_BUCKETS).register(metrics);
+        this.searchTimer = Timer.builder("memlog_search").serviceLevelObjectives(Metrics.LATENCY_BUCKETS).register(metrics);
     }
 
     /** Whether returning these memories reinforces them: not for a look back in time, nor when the caller says not. */

@@ -3,14 +3,17 @@ package dev.memlog.registry;
 import dev.memlog.common.auth.Access;
 import dev.memlog.common.auth.ServiceToken;
 import dev.memlog.common.config.Env;
+import dev.memlog.common.http.Health;
+import dev.memlog.common.tracing.Tracing;
 import dev.memlog.common.http.Metrics;
 import dev.memlog.common.http.GracefulShutdown;
 import dev.memlog.common.http.ServiceServer;
+import dev.memlog.schemas.KafkaConnection;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,15 +23,21 @@ public final class SchemaRegistryServer implements GracefulShutdown.Stoppable {
     private static final Logger log = LoggerFactory.getLogger(SchemaRegistryServer.class);
 
     /**
-     * KAFKA_BOOTSTRAP_SERVERS, SCHEMA_REGISTRY_PORT, SCHEMA_REGISTRY_TOPIC, SCHEMA_COMPATIBILITY, and SERVICE_TOKEN, the
-     * credential every request must carry.
+     * KAFKA_BOOTSTRAP_SERVERS and the other KAFKA_* client settings, SCHEMA_REGISTRY_PORT, SCHEMA_REGISTRY_TOPIC,
+     * SCHEMA_COMPATIBILITY, and SERVICE_TOKEN, the credential every request must carry.
      */
-    public record Config(String bootstrapServers, String host, int port, String topic, Compatibility defaultLevel,
-                         ServiceToken serviceToken) {
+    public record Config(KafkaConnection kafka, String host, int port, OptionalInt managementPort, String topic,
+                         Compatibility defaultLevel, ServiceToken serviceToken) {
+        /** With a broker that needs no client settings (tests, the local stack). */
+        public Config(String bootstrapServers, String host, int port, String topic, Compatibility defaultLevel,
+                      ServiceToken serviceToken) {
+            this(KafkaConnection.of(bootstrapServers), host, port, OptionalInt.empty(), topic, defaultLevel, serviceToken);
+        }
+
         public static Config from(Env env) {
-            return new Config(env.string("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
-                    env.string("HTTP_HOST", "0.0.0.0"),
-                    env.integer("SCHEMA_REGISTRY_PORT", 8081),
+            var listen = ServiceServer.Listen.from(env, env.integer("SCHEMA_REGISTRY_PORT", 8081));
+            return new Config(KafkaConnection.from(env.passthrough("KAFKA_")), listen.host(), listen.port(),
+                    listen.managementPort(),
                     env.string("SCHEMA_REGISTRY_TOPIC", "_schemas"),
                     Compatibility.parse(env.string("SCHEMA_COMPATIBILITY", "BACKWARD")), ServiceToken.from(env));
         }
@@ -39,12 +48,13 @@ public final class SchemaRegistryServer implements GracefulShutdown.Stoppable {
     private final ServiceServer http;
 
     public SchemaRegistryServer(Config config) {
-        this.store = new SchemaStore(config.bootstrapServers(), config.topic(), config.defaultLevel());
-        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers()));
+        this.store = new SchemaStore(config.kafka(), config.topic(), config.defaultLevel());
+        this.admin = Admin.create(config.kafka().properties());
         var routes = new SchemaRegistryRoutes(store);
         // reads are served from memory; a new schema needs Kafka to take it
-        this.http = ServiceServer.start("schema-registry", config.host(), config.port(), 1 << 20,
-                Metrics.registry("schema-registry"), Map.of("kafka", this::kafkaReachable),
+        this.http = ServiceServer.start("schema-registry", new ServiceServer.Listen(config.host(), config.port(),
+                        config.managementPort()), 1 << 20,
+                Metrics.registry("schema-registry"), Health.ready(Map.of("kafka", this::kafkaReachable)),
                 new Access(List.of(config.serviceToken())), routes::register);
     }
 
@@ -82,8 +92,10 @@ public final class SchemaRegistryServer implements GracefulShutdown.Stoppable {
     }
 
     public static void main(String[] args) {
-        var server = new SchemaRegistryServer(Config.from(Env.system()));
-        GracefulShutdown.install("schema-registry", server, GracefulShutdown.drain(Env.system()));
-        log.info("schema registry ready at {}", server.url());
+        var env = Env.system();
+        Tracing.install(env, "schema-registry");
+        var server = new SchemaRegistryServer(Config.from(env));
+        GracefulShutdown.install("schema-registry", server, GracefulShutdown.drain(env));
+        log.info("schema registry ready at {}; configuration {}", server.url(), env.effective());
     }
 }

@@ -3,6 +3,7 @@ package dev.memlog.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.memlog.schemas.KafkaConnection;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,7 +17,6 @@ import java.util.concurrent.ExecutionException;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaParseException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -51,23 +51,22 @@ public final class SchemaStore implements AutoCloseable {
     private final Map<String, Compatibility> levels = new HashMap<>();
     private Compatibility globalLevel;
 
-    public SchemaStore(String bootstrapServers, String topic, Compatibility defaultLevel) {
+    public SchemaStore(KafkaConnection kafka, String topic, Compatibility defaultLevel) {
         this.topic = topic;
         this.globalLevel = defaultLevel;
-        ensureTopic(bootstrapServers, topic);
-        Properties producerProps = new Properties();
-        producerProps.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        ensureTopic(kafka, topic);
+        Properties producerProps = kafka.properties();
         producerProps.put(ProducerConfig.ACKS_CONFIG, "all");
         producerProps.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producer = new KafkaProducer<>(producerProps, new StringSerializer(), new StringSerializer());
         long started = System.nanoTime();
-        int applied = replay(bootstrapServers);
+        int applied = replay(kafka);
         log.info("schema store rebuilt from {}: {} records, {} subjects, in {} ms", topic, applied, subjects.size(),
                 (System.nanoTime() - started) / 1_000_000);
     }
 
-    private static void ensureTopic(String bootstrapServers, String topic) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+    private static void ensureTopic(KafkaConnection kafka, String topic) {
+        try (Admin admin = Admin.create(kafka.properties())) {
             if (!admin.listTopics().names().get().contains(topic)) {
                 admin.createTopics(List.of(new NewTopic(topic, 1, (short) -1)
                         .configs(Map.of("cleanup.policy", "compact")))).all().get();
@@ -82,9 +81,8 @@ public final class SchemaStore implements AutoCloseable {
         }
     }
 
-    private int replay(String bootstrapServers) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    private int replay(KafkaConnection kafka) {
+        Properties props = kafka.properties();
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "schema-registry-replay-" + UUID.randomUUID());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

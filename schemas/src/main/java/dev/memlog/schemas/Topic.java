@@ -29,15 +29,14 @@ public record Topic<K, V extends SpecificRecord>(
      *
      * @param lingerMs how long a send may wait to join a batch
      */
-    public KafkaProducer<K, V> producer(String bootstrapServers, AvroFormat format, String clientId, int lingerMs) {
-        return producer(bootstrapServers, format, clientId, lingerMs, Map.of());
+    public KafkaProducer<K, V> producer(KafkaConnection kafka, AvroFormat format, String clientId, int lingerMs) {
+        return producer(kafka, format, clientId, lingerMs, Map.of());
     }
 
     /** @param overrides producer settings that take the place of these defaults (a transactional id, a shorter timeout) */
-    public KafkaProducer<K, V> producer(String bootstrapServers, AvroFormat format, String clientId, int lingerMs,
+    public KafkaProducer<K, V> producer(KafkaConnection kafka, AvroFormat format, String clientId, int lingerMs,
                                         Map<String, Object> overrides) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Properties props = kafka.properties();
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         props.put(ProducerConfig.LINGER_MS_CONFIG, lingerMs);

@@ -115,13 +115,18 @@ public final class Topics {
         return wanted;
     }
 
-    /** Creates the missing topics; existing ones are left as they are. */
+    /** Creates the missing topics (or, without auto-creation, refuses to go on without them); existing ones are left as they are. */
     public static void ensureCreated(Admin admin, TopicSettings settings) throws InterruptedException, ExecutionException {
         List<NewTopic> wanted = definitions(settings);
         var existing = admin.listTopics().names().get();
         var missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
         if (missing.isEmpty()) {
             return;
+        }
+        if (!settings.autoCreate()) {
+            throw new IllegalStateException("topics missing: " + missing.stream().map(NewTopic::name).toList()
+                    + "; with TOPIC_AUTO_CREATE=false they are made by the cluster's operator (the chart's KafkaTopics):"
+                    + " this service starts once they exist");
         }
         try {
             admin.createTopics(missing).all().get();

@@ -1,7 +1,9 @@
 package dev.memlog.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.memlog.common.config.Env;
 import dev.memlog.common.http.Json;
+import dev.memlog.schemas.KafkaConnection;
 import dev.memlog.schemas.DeadLetterTopic;
 import dev.memlog.schemas.Topics;
 import java.nio.charset.StandardCharsets;
@@ -36,11 +38,19 @@ import picocli.CommandLine.Spec;
         DeadLetterCommands.Replay.class}, mixinStandardHelpOptions = true)
 final class DeadLetterCommands {
 
-    /** Where Kafka is: KAFKA_BOOTSTRAP_SERVERS, as every service reads it, unless the option says otherwise. */
+    /**
+     * Where Kafka is and how to connect: KAFKA_BOOTSTRAP_SERVERS and the other KAFKA_* client settings, as every
+     * service reads them, unless the option names other brokers.
+     */
     static final class Kafka {
         @Option(names = "--bootstrap-servers", defaultValue = "${env:KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:9092}",
-                description = "Kafka brokers (default KAFKA_BOOTSTRAP_SERVERS or ${DEFAULT-VALUE})")
+                description = "Kafka brokers (default KAFKA_BOOTSTRAP_SERVERS or ${DEFAULT-VALUE}); security and other"
+                        + " client settings come from KAFKA_* (KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_JAAS_CONFIG, ...)")
         String bootstrapServers;
+
+        KafkaConnection connection() {
+            return KafkaConnection.from(Env.system().passthrough("KAFKA_")).withBootstrapServers(bootstrapServers);
+        }
     }
 
     static DeadLetterTopic topic(String name) {
@@ -63,8 +73,11 @@ final class DeadLetterCommands {
 
     /** The letters of a topic from the beginning (or from an offset), committed ones only. */
     static List<ConsumerRecord<byte[], byte[]>> read(String bootstrap, String topic, Integer partition, long from, int limit) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        return read(KafkaConnection.of(bootstrap), topic, partition, from, limit);
+    }
+
+    static List<ConsumerRecord<byte[], byte[]>> read(KafkaConnection kafka, String topic, Integer partition, long from, int limit) {
+        Properties props = kafka.properties();
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "memlog-cli-" + UUID.randomUUID());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -122,7 +135,7 @@ final class DeadLetterCommands {
         @Override
         public Integer call() {
             topic(selection.topic);
-            for (var r : read(kafka.bootstrapServers, selection.topic, selection.partition, selection.from, selection.limit)) {
+            for (var r : read(kafka.connection(), selection.topic, selection.partition, selection.from, selection.limit)) {
                 spec.commandLine().getOut().println(describe(r));
             }
             spec.commandLine().getOut().flush();
@@ -147,12 +160,11 @@ final class DeadLetterCommands {
         @Override
         public Integer call() throws Exception {
             topic(selection.topic);
-            String bootstrap = kafka.bootstrapServers;
+            KafkaConnection connection = kafka.connection();
             List<ConsumerRecord<byte[], byte[]>> letters = offset == null
-                    ? read(bootstrap, selection.topic, selection.partition, selection.from, selection.limit)
-                    : read(bootstrap, selection.topic, selection.partition, offset, 1);
-            Properties props = new Properties();
-            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+                    ? read(connection, selection.topic, selection.partition, selection.from, selection.limit)
+                    : read(connection, selection.topic, selection.partition, offset, 1);
+            Properties props = connection.properties();
             props.put(ProducerConfig.ACKS_CONFIG, "all");
             props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
             int replayed = 0;
@@ -162,7 +174,7 @@ final class DeadLetterCommands {
                     byte[] value = r.value();
                     if (letter.valueOmitted()) {
                         // too large to copy into the letter: take it from where it still is
-                        var original = read(bootstrap, letter.sourceTopic(), letter.sourcePartition(), letter.sourceOffset(), 1);
+                        var original = read(connection, letter.sourceTopic(), letter.sourcePartition(), letter.sourceOffset(), 1);
                         value = original.isEmpty() ? null : original.getFirst().value();
                     }
                     var headers = new RecordHeaders();

@@ -19,11 +19,24 @@ public final class MemoryClient {
     private final String ingestUrl;
     private final String queryUrl;
     private final String apiKey;
+    private final java.util.Map<String, String> headers;
 
     public MemoryClient(String ingestUrl, String queryUrl, String apiKey) {
+        this(ingestUrl, queryUrl, apiKey, java.util.Map.of());
+    }
+
+    private MemoryClient(String ingestUrl, String queryUrl, String apiKey, java.util.Map<String, String> headers) {
         this.ingestUrl = ingestUrl;
         this.queryUrl = queryUrl;
         this.apiKey = apiKey;
+        this.headers = java.util.Map.copyOf(headers);
+    }
+
+    /** The same client sending these headers too, e.g. a {@code traceparent} that joins its requests to a trace. */
+    public MemoryClient withHeaders(java.util.Map<String, String> extra) {
+        var all = new java.util.HashMap<>(headers);
+        all.putAll(extra);
+        return new MemoryClient(ingestUrl, queryUrl, apiKey, all);
     }
 
     public JsonNode appendTurns(JsonNode batch) throws IOException {
@@ -122,6 +135,7 @@ public final class MemoryClient {
 
     private JsonNode send(HttpRequest.Builder request, int expected) throws IOException {
         try {
+            headers.forEach(request::header);
             HttpRequest built = request.header(ApiKeys.HEADER, apiKey).header("Content-Type", "application/json")
                     .timeout(Duration.ofSeconds(60)).build();
             var response = http.send(built, HttpResponse.BodyHandlers.ofString());

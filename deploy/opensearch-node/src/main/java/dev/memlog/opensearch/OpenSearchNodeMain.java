@@ -2,6 +2,7 @@ package dev.memlog.opensearch;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.opensearch.Version;
@@ -14,6 +15,8 @@ import org.opensearch.plugins.PluginInfo;
 
 /**
  * Runs one OpenSearch node with k-NN and neural-search as classpath plugins. Arguments: home directory, HTTP port.
+ * With {@code -Dmemlog.opensearch.security=true} it also loads the security plugin, which then reads its settings from
+ * {@code <home>/config/opensearch.yml} and its users and roles from {@code <home>/config/opensearch-security/}.
  * Exits when its standard input closes, so it never outlives the process that started it.
  */
 public final class OpenSearchNodeMain {
@@ -37,12 +40,15 @@ public final class OpenSearchNodeMain {
         LogConfigurator.registerErrorListener();
         LogConfigurator.configureWithoutConfig(settings);
         Environment env = InternalSettingsPreparer.prepareEnvironment(settings, Map.of(), home.resolve("config"), () -> "memlog-node");
-        List<PluginInfo> plugins = List.of(
+        List<PluginInfo> plugins = new ArrayList<>(List.of(
                 plugin("transport-netty4", "org.opensearch.transport.Netty4ModulePlugin"),
                 plugin("lang-painless", "org.opensearch.painless.PainlessModulePlugin"),
                 plugin("analysis-common", "org.opensearch.analysis.common.CommonAnalysisModulePlugin"),
                 plugin("opensearch-knn", "org.opensearch.knn.plugin.KNNPlugin", "lang-painless"),
-                plugin("opensearch-neural-search", "org.opensearch.neuralsearch.plugin.NeuralSearch", "opensearch-knn"));
+                plugin("opensearch-neural-search", "org.opensearch.neuralsearch.plugin.NeuralSearch", "opensearch-knn")));
+        if (Boolean.getBoolean(OpenSearchNodeDistribution.SECURITY_PROPERTY)) {
+            plugins.add(plugin("opensearch-security", "org.opensearch.security.OpenSearchSecurityPlugin"));
+        }
         Node node = new Node(env, plugins, true) {
             @Override
             protected void configureNodeAndClusterIdStateListener(org.opensearch.cluster.service.ClusterService cs) {

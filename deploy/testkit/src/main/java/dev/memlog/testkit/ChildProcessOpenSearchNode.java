@@ -30,8 +30,20 @@ public final class ChildProcessOpenSearchNode implements OpenSearchNode {
         this.url = url;
     }
 
+    /** How the launcher reaches a node: plain HTTP, or HTTPS with basic auth through the security plugin. */
+    record Access(String scheme, boolean securityPlugin, HttpClient http, String authorization) {
+        static Access plain() {
+            return new Access("http", false, HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build(), null);
+        }
+    }
+
     /** Starts a node whose data lives under home; port 0 picks a free one. Returns once the cluster is green. */
     public static ChildProcessOpenSearchNode start(Path home, int port) {
+        return start(home, port, Access.plain());
+    }
+
+    /** As {@link #start(Path, int)}, reached as {@code access} says; a secured home must hold the plugin's config. */
+    static ChildProcessOpenSearchNode start(Path home, int port, Access access) {
         long started = System.nanoTime();
         int httpPort = port == 0 ? FreePorts.next() : port;
         try {
@@ -42,17 +54,21 @@ public final class ChildProcessOpenSearchNode implements OpenSearchNode {
                     "-Xms256m", "-Xmx" + System.getProperty("memlog.opensearch.heap", "512m"),
                     "-XX:+UseSerialGC", "--add-modules=jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                     "-Djava.io.tmpdir=" + Files.createDirectories(home.resolve("tmp")),
-                    "-Dlog4j2.disable.jmx=true", "-Djava.net.preferIPv4Stack=true",
-                    "-cp", String.join(File.pathSeparator, OpenSearchNodeDistribution.classpath()),
+                    "-Dlog4j2.disable.jmx=true", "-Djava.net.preferIPv4Stack=true"));
+            if (access.securityPlugin()) {
+                command.add("-D" + OpenSearchNodeDistribution.SECURITY_PROPERTY + "=true");
+            }
+            command.addAll(List.of(
+                    "-cp", String.join(File.pathSeparator, OpenSearchNodeDistribution.classpath(access.securityPlugin())),
                     OpenSearchNodeDistribution.MAIN_CLASS, home.toAbsolutePath().toString(), Integer.toString(httpPort)));
             Path logFile = home.resolve("logs").resolve("node.out");
             Process process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .start();
-            var node = new ChildProcessOpenSearchNode(process, "http://127.0.0.1:" + httpPort);
+            var node = new ChildProcessOpenSearchNode(process, access.scheme() + "://127.0.0.1:" + httpPort);
             Runtime.getRuntime().addShutdownHook(new Thread(node::close, "opensearch-child-stop"));
-            node.awaitGreen(logFile);
+            node.awaitGreen(logFile, access);
             log.info("OpenSearch node (child JVM pid {}) green at {} in {} ms", process.pid(), node.url,
                     (System.nanoTime() - started) / 1_000_000);
             return node;
@@ -61,16 +77,20 @@ public final class ChildProcessOpenSearchNode implements OpenSearchNode {
         }
     }
 
-    private void awaitGreen(Path logFile) throws IOException {
-        var http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private void awaitGreen(Path logFile, Access access) throws IOException {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("OpenSearch node exited with " + process.exitValue() + "; see " + logFile);
             }
             try {
-                var response = http.send(HttpRequest.newBuilder(URI.create(url + "/_cluster/health?wait_for_status=green&timeout=2s"))
-                        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+                var request = HttpRequest.newBuilder(URI.create(url + "/_cluster/health?wait_for_status=green&timeout=2s"))
+                        .timeout(Duration.ofSeconds(5));
+                if (access.authorization() != null) {
+                    request.header("Authorization", access.authorization());
+                }
+                // a secured node answers 503 until its security index is initialised: keep polling
+                var response = access.http().send(request.build(), HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() == 200 && response.body().contains("\"green\"")) {
                     return;
                 }

@@ -13,6 +13,12 @@ public interface OpenSearchNode extends AutoCloseable {
         return Infrastructure.useContainers() ? ContainerOpenSearchNode.start() : ChildProcessOpenSearchNode.start(home, 0);
     }
 
+    /** A child JVM with the security plugin: HTTPS and basic auth for one admin user. Returns once it is green. */
+    static SecuredOpenSearchNode startSecured(Path home) {
+        // a child JVM even where Docker runs: the plain node plus the plugin, not the image's own security setup
+        return SecuredChildProcessOpenSearchNode.start(home);
+    }
+
     @Override
     void close();
 }

@@ -6,7 +6,12 @@ import java.util.function.Function;
 
 /** Configuration read from environment variables, with defaults that work for the local stack. */
 public final class Env {
+    /** Settings whose values are never logged: credentials, keys, and anything that embeds one. */
+    private static final java.util.regex.Pattern SECRET = java.util.regex.Pattern.compile(
+            ".*(PASSWORD|SECRET|TOKEN|JAAS|AUTHORIZATION|CREDENTIAL|API_KEY|_KEYSTORE_KEY|_CERTIFICATE_CHAIN).*");
     private final Map<String, String> vars;
+    /** Every setting read, with the value it took (a default too): what a service logs as its configuration. */
+    private final Map<String, String> read = new java.util.concurrent.ConcurrentSkipListMap<>();
 
     public Env(Map<String, String> vars) {
         this.vars = Map.copyOf(vars);
@@ -25,7 +30,25 @@ public final class Env {
 
     public String string(String name, String fallback) {
         String value = vars.get(name);
-        return value == null || value.isBlank() ? fallback : value.trim();
+        String effective = value == null || value.isBlank() ? fallback : value.trim();
+        read.put(name, effective == null ? "(unset)" : effective);
+        return effective;
+    }
+
+    /**
+     * The settings read so far and the values they took, defaults included, for the start-up log: a credential's
+     * value is replaced by "(redacted)", a file's path is kept.
+     */
+    public Map<String, String> effective() {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        read.forEach((name, value) -> out.put(name, redacted(name, value)));
+        return out;
+    }
+
+    static String redacted(String name, String value) {
+        boolean secret = SECRET.matcher(name.toUpperCase(java.util.Locale.ROOT)).matches()
+                && !name.endsWith("_FILE") && !name.endsWith("_LOCATION") && !name.endsWith("_TYPE");
+        return secret && !value.equals("(unset)") ? "(redacted)" : value;
     }
 
     public String optional(String name) {
@@ -65,6 +88,7 @@ public final class Env {
         Map<String, String> out = new java.util.TreeMap<>();
         vars.forEach((name, value) -> {
             if (name.startsWith(prefix) && name.length() > prefix.length() && value != null && !value.isBlank()) {
+                read.put(name, value.trim());
                 out.put(name.substring(prefix.length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.'), value.trim());
             }
         });

@@ -43,9 +43,18 @@ public final class SchemaRegistryClient implements SchemaRegistry {
 
     /** @param authorization the Authorization header every request carries ("Bearer ...", "Basic ..."), or null */
     public SchemaRegistryClient(String baseUrl, String authorization) {
+        this(baseUrl, authorization, null);
+    }
+
+    /** @param trust TLS trusting a private CA for an https:// registry, or null for the JVM's trusted CAs */
+    public SchemaRegistryClient(String baseUrl, String authorization, javax.net.ssl.SSLContext trust) {
         this.base = URI.create(baseUrl.endsWith("/") ? baseUrl : baseUrl + "/");
         this.authorization = authorization;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        var builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (trust != null) {
+            builder.sslContext(trust);
+        }
+        this.http = builder.build();
     }
 
     public String baseUrl() {

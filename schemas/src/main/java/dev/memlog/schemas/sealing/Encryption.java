@@ -1,6 +1,7 @@
 package dev.memlog.schemas.sealing;
 
 import com.google.crypto.tink.Aead;
+import dev.memlog.schemas.KafkaConnection;
 import dev.memlog.schemas.registry.SchemaRegistry;
 import dev.memlog.schemas.serde.AvroFormat;
 import java.nio.file.Path;
@@ -65,12 +66,17 @@ public record Encryption(Path kekFile, Optional<String> kmsKeyUri, Function<Stri
     }
 
     /** The key store (reading the key log to its end) and the format that seals with it. */
-    public Opened open(String bootstrapServers, SchemaRegistry registry, String clientId) {
+    public Opened open(KafkaConnection kafka, SchemaRegistry registry, String clientId) {
         if (!enabled()) {
             return new Opened(AvroFormat.plain(registry), Optional.empty());
         }
-        var keys = new TopicKeyStore(bootstrapServers, AvroFormat.plain(registry), keyEncryptionKey(), clientId);
+        var keys = new TopicKeyStore(kafka, AvroFormat.plain(registry), keyEncryptionKey(), clientId);
         return new Opened(new AvroFormat(registry, new EnvelopeSealer(keys)), Optional.of(keys));
+    }
+
+    /** {@link #open(KafkaConnection, SchemaRegistry, String)} on a broker that needs no client settings (tests, tools). */
+    public Opened open(String bootstrapServers, SchemaRegistry registry, String clientId) {
+        return open(KafkaConnection.of(bootstrapServers), registry, clientId);
     }
 
     /** A service's format and, when encryption is on, the key store it seals with. */

@@ -5,6 +5,7 @@ import com.google.crypto.tink.KeysetHandle;
 import com.google.crypto.tink.RegistryConfiguration;
 import com.google.crypto.tink.TinkProtoKeysetFormat;
 import com.google.crypto.tink.aead.PredefinedAeadParameters;
+import dev.memlog.schemas.KafkaConnection;
 import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.WrappedKey;
 import dev.memlog.schemas.serde.AvroFormat;
@@ -66,7 +67,7 @@ public final class TopicKeyStore implements KeyStore {
     private final AvroSerde<WrappedKey> serde;
     private final KafkaProducer<String, WrappedKey> producer;
     private final KafkaConsumer<String, byte[]> consumer;
-    private final String bootstrapServers;
+    private final KafkaConnection kafka;
     private final String adminClientId;
     private volatile Admin admin;
     private final Map<String, ConcurrentSkipListMap<String, Aead>> keys = new ConcurrentHashMap<>();
@@ -79,15 +80,14 @@ public final class TopicKeyStore implements KeyStore {
     private volatile boolean closed;
     private volatile RuntimeException failure;
 
-    public TopicKeyStore(String bootstrapServers, AvroFormat format, KeyEncryptionKey kek, String clientId) {
+    public TopicKeyStore(KafkaConnection kafka, AvroFormat format, KeyEncryptionKey kek, String clientId) {
         this.kek = kek;
         this.serde = Topics.MEMORY_KEYS.valueSerde(format);
-        this.producer = Topics.MEMORY_KEYS.producer(bootstrapServers, format, clientId + "-keys", 0);
-        this.bootstrapServers = bootstrapServers;
+        this.producer = Topics.MEMORY_KEYS.producer(kafka, format, clientId + "-keys", 0);
+        this.kafka = kafka;
         this.adminClientId = clientId + "-keys-admin";
         this.admin = newAdmin();
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Properties props = kafka.properties();
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-keys-reader");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
@@ -105,8 +105,9 @@ public final class TopicKeyStore implements KeyStore {
     }
 
     private Admin newAdmin() {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.CLIENT_ID_CONFIG, adminClientId));
+        Properties props = kafka.properties();
+        props.put(AdminClientConfig.CLIENT_ID_CONFIG, adminClientId);
+        return Admin.create(props);
     }
 
     /** The key log's partitions, once a service that creates topics has created it. */
