@@ -25,7 +25,10 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,6 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  * of its own, configured by environment variables only. A turn appended is searchable; SIGTERM turns readiness DOWN
  * while requests are still answered, the consumer groups are left, and every process exits 0.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DistributionIT {
     static final String KEY = "dist-key-0123456789abcdef";
     static final Duration DRAIN = Duration.ofSeconds(3);
@@ -44,6 +48,8 @@ class DistributionIT {
     static ChildProcessOpenSearchNode openSearch;
     static final Map<String, Process> services = new LinkedHashMap<>();
     static final Map<String, Integer> ports = new LinkedHashMap<>();
+    /** Health and metrics on a port of their own, as the images and the chart run them. */
+    static final Map<String, Integer> managementPorts = new LinkedHashMap<>();
 
     @BeforeAll
     static void start() throws Exception {
@@ -54,6 +60,7 @@ class DistributionIT {
         KeyEncryptionKey.generateIfAbsent(kek);
         for (String name : List.of("registry", "ingest", "consolidation", "query")) {
             ports.put(name, FreePorts.next());
+            managementPorts.put(name, FreePorts.next());
         }
         Map<String, String> common = new LinkedHashMap<>(Map.of("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers(),
                 "SCHEMA_REGISTRY_URL", url("registry"), "HTTP_HOST", "127.0.0.1", "API_KEYS", KEY + "=acme",
@@ -63,7 +70,7 @@ class DistributionIT {
         common.put("TOPIC_REPLICATION_FACTOR", "1");
         common.put("TOPIC_MIN_INSYNC_REPLICAS", "1");
         start("registry", "memlog-schema-registry", common, Map.of("SCHEMA_REGISTRY_PORT", port("registry")), "192m");
-        await("registry ready").atMost(Duration.ofSeconds(120)).until(() -> FaultScenarios.status(url("registry") + "/health/ready") == 200);
+        await("registry ready").atMost(Duration.ofSeconds(120)).until(() -> FaultScenarios.status(management("registry") + "/health/ready") == 200);
         start("ingest", "memlog-ingest", common, Map.of("INGEST_PORT", port("ingest")), "256m");
         start("consolidation", "memlog-consolidation", common, Map.of("CONSOLIDATION_PORT", port("consolidation"),
                 "CONSOLIDATION_ADVERTISED_SERVER", "127.0.0.1:" + port("consolidation"),
@@ -73,7 +80,7 @@ class DistributionIT {
         for (String name : services.keySet()) {
             await(name + " ready").atMost(Duration.ofSeconds(180)).until(() -> {
                 assertThat(services.get(name).isAlive()).as(name + " running; see " + dir.resolve(name + ".log")).isTrue();
-                return FaultScenarios.status(url(name) + "/health/ready") == 200;
+                return FaultScenarios.status(management(name) + "/health/ready") == 200;
             });
         }
     }
@@ -87,6 +94,7 @@ class DistributionIT {
                 .redirectOutput(dir.resolve(name + ".log").toFile());
         builder.environment().putAll(common);
         builder.environment().putAll(own);
+        builder.environment().put("MANAGEMENT_PORT", Integer.toString(managementPorts.get(name)));
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
         builder.environment().put("JAVA_OPTS", "-Xmx" + heap + " -XX:+UseSerialGC -Djava.net.preferIPv4Stack=true -Djava.io.tmpdir="
                 + Files.createDirectories(dir.resolve("tmp-" + name)));
@@ -104,7 +112,32 @@ class DistributionIT {
         }
     }
 
+    static String management(String name) {
+        return "http://127.0.0.1:" + managementPorts.get(name);
+    }
+
     @Test
+    @Order(1)
+    void eachServiceKeepsHealthAndMetricsOnItsManagementPortAndLogsItsConfigurationWithoutSecrets() throws Exception {
+        for (String name : services.keySet()) {
+            assertThat(FaultScenarios.status(management(name) + "/metrics")).as(name + " metrics").isEqualTo(200);
+            assertThat(FaultScenarios.status(url(name) + "/health/ready")).as(name + " API port").isEqualTo(404);
+            String log = content(dir.resolve(name + ".log"));
+            assertThat(log).as(name + " configuration logged").contains("configuration {").contains("MANAGEMENT_PORT="
+                    + managementPorts.get(name)).contains("SERVICE_TOKEN=(redacted)").doesNotContain(TestCredentials.SERVICE_TOKEN);
+        }
+        // the distribution's health command, for Docker's and Compose's health checks
+        Path healthcheck = Path.of(System.getProperty("memlog.distributions")).resolve("memlog-ingest/bin/memlog-healthcheck");
+        var check = new ProcessBuilder("sh", healthcheck.toString(), Integer.toString(managementPorts.get("ingest")))
+                .redirectErrorStream(true);
+        check.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process ready = check.start();
+        assertThat(ready.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(ready.exitValue()).as(new String(ready.getInputStream().readAllBytes())).isZero();
+    }
+
+    @Test
+    @Order(2)
     void startedFromTheirDistributionsTheServicesServeAndStopGracefullyOnSigterm() throws Exception {
         var appended = post(url("ingest") + "/v1/turns", "{\"user_id\":\"dana\",\"session_id\":\"s1\",\"role\":\"user\","
                 + "\"content\":\"My allotment is beside the old railway bridge\"}");
@@ -121,7 +154,7 @@ class DistributionIT {
                 long signalled = System.nanoTime();
                 process.destroy(); // SIGTERM
                 await(name + " not ready").atMost(DRAIN).pollInterval(Duration.ofMillis(50))
-                        .until(() -> FaultScenarios.status(url(name) + "/health/ready") == 503);
+                        .until(() -> FaultScenarios.status(management(name) + "/health/ready") == 503);
                 if (name.equals("query")) {
                     assertThat(search("allotment").path("hits").toString()).as("answered while draining").contains("railway bridge");
                 }
