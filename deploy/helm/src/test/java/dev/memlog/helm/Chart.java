@@ -4,7 +4,15 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.TemplateCommand;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.stream.Stream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,12 +21,44 @@ import java.util.Map;
 final class Chart {
     static final Path DIR = Path.of(System.getProperty("memlog.chart", "memlog")).toAbsolutePath();
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private Chart() {
     }
 
     static Helm helm() {
         return new Helm(DIR);
+    }
+
+    /**
+     * A copy of the chart whose defaults are these values merged over its own: helm lint takes no values file, and a
+     * variant must lint as cleanly as the defaults.
+     */
+    static Helm withDefaults(String valuesFile, Path scratch) throws IOException {
+        Path copy = scratch.resolve("memlog");
+        try (Stream<Path> files = Files.walk(DIR)) {
+            for (Path file : files.toList()) {
+                Path target = copy.resolve(DIR.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(file, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+        JsonNode merged = merge(YAML.readTree(DIR.resolve("values.yaml").toFile()), YAML.readTree(DIR.resolve(valuesFile).toFile()));
+        YAML.writeValue(copy.resolve("values.yaml").toFile(), merged);
+        return new Helm(copy);
+    }
+
+    /** Helm's own rule: maps merge key by key, anything else is replaced. */
+    private static JsonNode merge(JsonNode base, JsonNode over) {
+        if (!(base instanceof ObjectNode target) || !over.isObject()) {
+            return over;
+        }
+        over.properties().forEach(e -> target.set(e.getKey(),
+                target.has(e.getKey()) ? merge(target.get(e.getKey()), e.getValue()) : e.getValue()));
+        return target;
     }
 
     /** The objects `helm template` renders with these values files (relative to the chart) and settings. */

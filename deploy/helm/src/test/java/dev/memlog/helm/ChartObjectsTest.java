@@ -28,6 +28,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** Every rendering of the chart runs its pods non-root, probed and bounded, with the objects an operator expects. */
 class ChartObjectsTest {
+    @org.junit.jupiter.api.io.TempDir
+    Path dir;
 
     /** The default values and every ci/*-values.yaml variant. */
     static Stream<String> variants() throws IOException {
@@ -38,10 +40,11 @@ class ChartObjectsTest {
         }
     }
 
-    @Test
-    void lintPassesOnTheDefaultValues() {
-        LintResult lint = Chart.helm().lint().strict().call();
-        assertThat(lint.isFailed()).as(String.join("\n", lint.getMessages())).isFalse();
+    @ParameterizedTest
+    @MethodSource("variants")
+    void lintPassesStrictlyOnEveryVariant(String values) throws IOException {
+        LintResult lint = Chart.withDefaults(values, dir).lint().strict().call();
+        assertThat(lint.isFailed()).as(values + ":\n" + String.join("\n", lint.getMessages())).isFalse();
     }
 
     @Test
