@@ -119,7 +119,7 @@ public final class ContextPacker {
     public Pack pack(String tenant, SearchRequest request, int budgetTokens, boolean neighbours) {
         List<HybridRetriever.Hit> hits = retriever.search(tenant, request.withK(Math.max(CANDIDATES, request.k())));
         List<Item> ranked = new ArrayList<>(instructions(tenant, request));
-        Map<String, List<Item>> around = neighbours ? neighbours(tenant, hits) : Map.of();
+        Map<String, List<Item>> around = neighbours ? neighbours(tenant, hits, request.asOf()) : Map.of();
         for (var hit : hits) {
             ranked.add(item(hit.recordId(), hit.tier(), hit.sessionId(), hit.observedAt(), hit.metadata(), hit.role(),
                     hit.text(), hit.score(), hit.eventIds(), null, hit.userId(), hit.agentId()));
@@ -280,8 +280,11 @@ public final class ContextPacker {
         return out.toString();
     }
 
-    /** The turns just before and after each of the best turn hits in the same session, in one _msearch. */
-    private Map<String, List<Item>> neighbours(String tenant, List<HybridRetriever.Hit> hits) {
+    /**
+     * The turns just before and after each of the best turn hits in the same session, in one _msearch; with as_of,
+     * only turns valid at that moment, so a pack of the past never holds what was said after it.
+     */
+    private Map<String, List<Item>> neighbours(String tenant, List<HybridRetriever.Hit> hits, java.time.Instant asOf) {
         // turns only: a summary's neighbours are whatever happened to be said first or last in its session
         List<HybridRetriever.Hit> expand = hits.stream()
                 .filter(h -> "EPISODIC".equals(h.tier()) && h.sessionId() != null && h.eventIds().size() == 1)
@@ -297,7 +300,7 @@ public final class ContextPacker {
                 body.putObject("_source").putArray("excludes").add("embedding").add("context_embedding");
                 body.putArray("sort").addObject().put("observed_at", before ? "desc" : "asc");
                 ArrayNode filter = HybridRetriever.filters(tenant,
-                        SearchRequest.episodesOf(hit.userId(), hit.agentId(), hit.sessionId()));
+                        SearchRequest.episodesOf(hit.userId(), hit.agentId(), hit.sessionId()).withAsOf(asOf));
                 filter.addObject().putObject("range").putObject("observed_at")
                         .put(before ? "lt" : "gt", hit.observedAt().toEpochMilli());
                 // the turn next to it, not a summary of its session

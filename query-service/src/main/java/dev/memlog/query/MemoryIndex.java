@@ -56,18 +56,30 @@ public final class MemoryIndex {
         }
     }
 
-    /** Creates the first index and its alias if the alias does not exist; installs the hybrid search pipeline. */
-    public void ensure(int dimension, int shards, int replicas, double bm25Weight, double vectorWeight, double contextWeight) {
+    /**
+     * Creates the first index and its alias if the alias does not exist, recording the embedding model it is built
+     * with; refuses an index built with another model; installs the hybrid search pipeline.
+     *
+     * @throws EmbeddingModelMismatch when the index's vectors come from another model than {@code model}
+     */
+    public void ensure(String model, int dimension, int shards, int replicas, double bm25Weight, double vectorWeight,
+                       double contextWeight) {
         if (!os.exists("/_alias/" + alias)) {
             String index = alias + "-v1";
-            os.call("PUT", "/" + index, definition(dimension, shards, replicas));
+            var body = (com.fasterxml.jackson.databind.node.ObjectNode) parse(definition(dimension, shards, replicas));
+            ((com.fasterxml.jackson.databind.node.ObjectNode) body.path("mappings")).set("_meta", meta(model, dimension));
+            os.call("PUT", "/" + index, body.toString());
             os.call("POST", "/_aliases", """
                     {"actions":[{"add":{"index":"%s","alias":"%s","is_write_index":true}}]}""".formatted(index, alias));
-            log.info("created index {} behind alias {} (dimension {}, lucene HNSW)", index, alias, dimension);
+            log.info("created index {} behind alias {} (embedding model {}, dimension {}, lucene HNSW)", index, alias, model, dimension);
         } else {
+            String built = builtWith();
+            if (built != null && !built.equals(model)) {
+                throw new EmbeddingModelMismatch(alias, built, model);
+            }
             // fields added since the index was created are added to it; a changed field fails here, loudly
             JsonNode properties = parse(definition(dimension, shards, replicas)).path("mappings").path("properties");
-            os.call("PUT", "/" + alias + "/_mapping", "{\"properties\":" + properties + "}");
+            os.call("PUT", "/" + alias + "/_mapping", "{\"properties\":" + properties + ",\"_meta\":" + meta(model, dimension) + "}");
         }
         // min-max normalise each sub-query's scores, then a weighted mean: BM25, the turn's vector, the vector of
         // the turn in its context; the
@@ -78,6 +90,36 @@ public final class MemoryIndex {
                   "combination":{"technique":"arithmetic_mean","parameters":{"weights":[%s,%s,%s]}}}}],
                  "response_processors":[{"hybrid_score_explanation":{}}]}"""
                 .formatted(bm25Weight, vectorWeight, contextWeight));
+    }
+
+    private static JsonNode meta(String model, int dimension) {
+        return Json.mapper().createObjectNode().put("embedding_model", model).put("dimension", dimension);
+    }
+
+    /**
+     * The model the index's vectors come from: what its mapping records, or for an index made before it recorded
+     * one, what its documents say; null for an empty index that records none.
+     */
+    String builtWith() {
+        String recorded = mapping().path("_meta").path("embedding_model").asText("");
+        if (!recorded.isEmpty()) {
+            return recorded;
+        }
+        JsonNode hit = os.call("POST", "/" + alias + "/_search", """
+                {"size":1,"_source":["embedding_model"],"query":{"exists":{"field":"embedding_model"}}}""")
+                .path("hits").path("hits").path(0);
+        String found = hit.path("_source").path("embedding_model").asText("");
+        return found.isEmpty() ? null : found;
+    }
+
+    /** The index holds vectors of another embedding model: mixing them would make every vector score meaningless. */
+    public static final class EmbeddingModelMismatch extends IllegalStateException {
+        EmbeddingModelMismatch(String alias, String built, String configured) {
+            super("the index behind " + alias + " holds vectors of embedding model " + built + ", but EMBEDDING_MODEL is "
+                    + configured + ": set EMBEDDING_MODEL=" + built + " (and the same in consolidation), or derive the"
+                    + " memories again into a new index with the new model (another INDEX_ALIAS, STREAMS_APPLICATION_ID"
+                    + " and MATERIALIZER_GROUP; docs/deploy.md#upgrades)");
+        }
     }
 
     private static JsonNode parse(String json) {

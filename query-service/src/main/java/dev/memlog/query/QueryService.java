@@ -121,7 +121,8 @@ public final class QueryService implements GracefulShutdown.Stoppable {
         this.os = new OpenSearchRest(config.openSearch());
         this.index = new MemoryIndex(os, config.indexAlias());
         var fusion = config.tuning().fusion();
-        index.ensure(embeddings.dimension(), config.shards(), config.replicas(), fusion.bm25(), fusion.vector(), fusion.context());
+        index.ensure(embeddings.modelId(), embeddings.dimension(), config.shards(), config.replicas(), fusion.bm25(),
+                fusion.vector(), fusion.context());
         var metrics = Metrics.registry("query-service");
         var registry = config.registry().client();
         var lifecycle = new LifecycleIndexes(os, config.indexAlias());

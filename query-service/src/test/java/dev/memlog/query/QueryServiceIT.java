@@ -1,6 +1,7 @@
 package dev.memlog.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -132,6 +133,35 @@ class QueryServiceIT {
             request.header(ApiKeys.HEADER, key);
         }
         return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void anIndexBuiltWithAnotherEmbeddingModelIsRefusedAtStartNamingBoth() {
+        var other = OnnxEmbeddingProvider.fromSetting("all-minilm-l6-v2-q");
+        // the same dimension: only the model the index records tells the two apart
+        assertThat(other.dimension()).isEqualTo(model.dimension());
+        assertThat(new MemoryIndex(os, "memlog-test").mapping().path("_meta").path("embedding_model").asText()).isEqualTo(model.modelId());
+        var config = QueryService.Config.local(kafka.bootstrapServers(), registry.url(), openSearch.url(), "memlog-test",
+                "materializer-other-model", other.modelId(), ApiKeys.load(KEY_A + "=tenant-a", null),
+                new ServiceToken(TestCredentials.SERVICE_TOKEN), 0, dev.memlog.schemas.sealing.Encryption.off());
+        assertThatThrownBy(() -> new QueryService(config, other)).isInstanceOf(MemoryIndex.EmbeddingModelMismatch.class)
+                .hasMessageContaining(model.modelId()).hasMessageContaining(other.modelId()).hasMessageContaining("EMBEDDING_MODEL");
+    }
+
+    @Test
+    void anIndexMadeBeforeTheModelWasRecordedIsJudgedByItsDocumentsThenRecorded() {
+        String alias = "memlog-legacy";
+        os.call("PUT", "/" + alias + "-v1", MemoryIndex.definition(model.dimension(), 1, 0));
+        os.call("POST", "/_aliases", """
+                {"actions":[{"add":{"index":"memlog-legacy-v1","alias":"memlog-legacy","is_write_index":true}}]}""");
+        os.call("PUT", "/" + alias + "/_doc/r1", "{\"record_id\":\"r1\",\"embedding_model\":\"an-older-model\"}", Map.of("refresh", "true"));
+        var index = new MemoryIndex(os, alias);
+        assertThatThrownBy(() -> index.ensure(model.modelId(), model.dimension(), 1, 0, 0.5, 0.25, 0.25))
+                .isInstanceOf(MemoryIndex.EmbeddingModelMismatch.class).hasMessageContaining("an-older-model");
+        os.call("PUT", "/" + alias + "/_doc/r1", "{\"record_id\":\"r1\",\"embedding_model\":\"" + model.modelId() + "\"}",
+                Map.of("refresh", "true"));
+        index.ensure(model.modelId(), model.dimension(), 1, 0, 0.5, 0.25, 0.25);
+        assertThat(index.mapping().path("_meta").path("embedding_model").asText()).isEqualTo(model.modelId());
     }
 
     @Test
@@ -300,6 +330,34 @@ class QueryServiceIT {
             assertThat(fallback.getFirst().recordId()).isEqualTo("rr-1");
             assertThat(fallback).allMatch(h -> h.explanation().rerank() == 0);
         }
+    }
+
+    @Test
+    void aContextPackAsOfAPastMomentBringsNoNeighbourSaidAfterIt() throws Exception {
+        String[] turns = {"Ann: when does the harbour ferry leave?", "The harbour ferry to Ostrava leaves at seven.",
+                "Ann: I moved the dentist to Tuesday afternoon."};
+        Instant start = Instant.parse("2023-06-01T10:00:00Z");
+        for (int i = 0; i < turns.length; i++) {
+            var r = record("tenant-a", "asof-packer", "ao-" + i, turns[i], 1);
+            r.setObservedAt(start.plusSeconds(i));
+            r.setValidFrom(start.plusSeconds(i));
+            r.setSessionId("ferry-talk");
+            send(r);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> count("{\"query\":{\"prefix\":{\"record_id\":\"ao-\"}}}") == 3);
+        String ask = "{\"query\":\"when does the harbour ferry leave?\",\"user_id\":\"asof-packer\",\"budget_tokens\":1000%s}";
+        String now = context(ask.formatted("")).path("context").asText();
+        assertThat(now).as("today the turn after is a neighbour").contains("seven").contains("dentist");
+        // between the answer and the turn after it: that turn had not been said yet
+        String then = context(ask.formatted(",\"as_of\":\"2023-06-01T10:00:01.500Z\"")).path("context").asText();
+        assertThat(then).contains("seven").doesNotContain("dentist");
+    }
+
+    static JsonNode context(String body) throws Exception {
+        var response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + query.port() + "/v1/context"))
+                .header(ApiKeys.HEADER, KEY_A).POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return JSON.readTree(response.body());
     }
 
     @Test
