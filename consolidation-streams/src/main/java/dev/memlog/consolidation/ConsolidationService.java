@@ -296,7 +296,7 @@ public final class ConsolidationService implements GracefulShutdown.Stoppable {
         if (parts.lifecycle() == null) {
             // no lifecycle state to drop, but the materializer still deletes what an erased owner has
             all.merge(deletions.filter((owner, e) -> e.getKind() == EventKind.ERASURE).mapValues(Eraser::marker))
-                    .to(records.name(), toRecords);
+                    .processValues(LogPositions::new).to(records.name(), toRecords);
             return builder.build();
         }
         var strength = Topics.MEMORY_STRENGTH;
@@ -310,7 +310,8 @@ public final class ConsolidationService implements GracefulShutdown.Stoppable {
         KStream<String, SpecificRecord> aged = all.mapValues(r -> (SpecificRecord) r).merge(accesses)
                 .merge(deletions.mapValues(d -> (SpecificRecord) d))
                 .process(parts.lifecycle()::decayScheduler, Lifecycle.STORES);
-        aged.filter((owner, v) -> v instanceof MemoryRecord).mapValues(v -> (MemoryRecord) v).to(records.name(), toRecords);
+        aged.filter((owner, v) -> v instanceof MemoryRecord).mapValues(v -> (MemoryRecord) v)
+                .processValues(LogPositions::new).to(records.name(), toRecords);
         aged.filter((owner, v) -> v instanceof MemoryStrength).mapValues(v -> (MemoryStrength) v).to(strength.name(), toStrength);
         return builder.build();
     }

@@ -7,6 +7,7 @@ import dev.memlog.common.embedding.OnnxEmbeddingProvider;
 import dev.memlog.schemas.MemoryOwner;
 import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
+import dev.memlog.schemas.avro.LogPosition;
 import dev.memlog.schemas.avro.MemoryRecord;
 import dev.memlog.schemas.avro.MemoryTier;
 import java.time.Clock;
@@ -107,6 +108,9 @@ class FactReconcilerTest {
         assertThat(opened.getValidTo()).isNull();
         assertThat(opened.getMetadata()).containsEntry("supersedes", leeds).containsEntry("value", "York");
         assertThat(opened.getText()).isEqualTo("Big news: we just moved to York!");
+        // each version names the event consolidated when it was made: the old fact's first, the closing one York's
+        assertThat(out.getFirst().getDerivedWhile()).isEqualTo(new LogPosition("memory.events", 0, 0L));
+        assertThat(closed.getDerivedWhile()).isEqualTo(new LogPosition("memory.events", 0, 1L)).isEqualTo(opened.getDerivedWhile());
     }
 
     @Test

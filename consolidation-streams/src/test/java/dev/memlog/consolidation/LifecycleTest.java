@@ -162,7 +162,11 @@ class LifecycleTest {
             assertThat(r.getText()).isEqualTo("Okay, sounds good to me.");
             assertThat(r.getForgottenAt()).isAfter(day(100)).isBefore(day(400));
             assertThat(r.getChangeReason()).startsWith("strength fell below 0.05 on").contains("0 uses");
+            // a check the next turn happened to trigger: the version names no event of its own
+            assertThat(r.getDerivedWhile()).isNull();
         });
+        assertThat(records.stream().filter(r -> r.getRecordId().equals(turnId("fresh"))).findFirst().orElseThrow()
+                .getDerivedWhile().getOffset()).as("the turn's own event, passed through the lifecycle").isEqualTo(3L);
         var tombstone = strengths.readValuesToList();
         assertThat(tombstone).singleElement().satisfies(s -> assertThat(s.getForgottenAt()).isEqualTo(forgotten.getFirst().getForgottenAt()));
 

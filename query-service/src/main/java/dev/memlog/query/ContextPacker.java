@@ -41,13 +41,11 @@ public final class ContextPacker {
 
     private final HybridRetriever retriever;
     private final OpenSearchRest os;
-    private final MemoryIndex index;
     private final Encoding encoding;
 
-    public ContextPacker(HybridRetriever retriever, OpenSearchRest os, MemoryIndex index, String tokenizer) {
+    public ContextPacker(HybridRetriever retriever, OpenSearchRest os, String tokenizer) {
         this.retriever = retriever;
         this.os = os;
-        this.index = index;
         this.encoding = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.fromName(tokenizer)
                 .orElseThrow(() -> new IllegalArgumentException("unknown tokenizer " + tokenizer + "; use cl100k_base or o200k_base")));
     }
@@ -204,13 +202,14 @@ public final class ContextPacker {
         ArrayNode sort = body.putArray("sort");
         sort.addObject().put("importance", "desc");
         sort.addObject().put("observed_at", "desc");
-        ArrayNode filter = HybridRetriever.filters(tenant, SearchRequest.scope(request.userId(), request.agentId(), null)
-                .withTiers(List.of(MemoryTier.PROCEDURAL)).withAsOf(request.asOf()));
+        SearchRequest standing = SearchRequest.scope(request.userId(), request.agentId(), null)
+                .withTiers(List.of(MemoryTier.PROCEDURAL)).withAsOf(request.asOf());
+        ArrayNode filter = HybridRetriever.filters(tenant, standing);
         // standing instructions are what an agent set explicitly; nothing said in conversation leads a pack
         filter.addObject().putObject("term").put("metadata.kind", RecordKinds.EXPLICIT);
         body.putObject("query").putObject("bool").set("filter", filter);
         List<Item> items = new ArrayList<>();
-        for (JsonNode found : os.call("POST", "/" + index.alias() + "/_search", body.toString()).path("hits").path("hits")) {
+        for (JsonNode found : os.call("POST", "/" + retriever.target(standing) + "/_search", body.toString()).path("hits").path("hits")) {
             items.add(fromSource(found, 1.0, null));
         }
         return items;
@@ -232,7 +231,7 @@ public final class ContextPacker {
         src.path("metadata").properties().forEach(e -> metadata.put(e.getKey(), e.getValue().asText()));
         List<String> eventIds = new ArrayList<>();
         src.path("provenance").forEach(p -> eventIds.add(p.asText()));
-        return item(found.path("_id").asText(), src.path("tier").asText(),
+        return item(HybridRetriever.recordId(found), src.path("tier").asText(),
                 src.path("session_id").isNull() ? null : src.path("session_id").asText(null),
                 Instant.ofEpochMilli(src.path("observed_at").asLong()), metadata,
                 src.path("role").isNull() ? null : src.path("role").asText(null), src.path("text").asText(), score,
@@ -299,15 +298,15 @@ public final class ContextPacker {
                 body.put("size", 1);
                 body.putObject("_source").putArray("excludes").add("embedding").add("context_embedding");
                 body.putArray("sort").addObject().put("observed_at", before ? "desc" : "asc");
-                ArrayNode filter = HybridRetriever.filters(tenant,
-                        SearchRequest.episodesOf(hit.userId(), hit.agentId(), hit.sessionId()).withAsOf(asOf));
+                SearchRequest episodes = SearchRequest.episodesOf(hit.userId(), hit.agentId(), hit.sessionId()).withAsOf(asOf);
+                ArrayNode filter = HybridRetriever.filters(tenant, episodes);
                 filter.addObject().putObject("range").putObject("observed_at")
                         .put(before ? "lt" : "gt", hit.observedAt().toEpochMilli());
                 // the turn next to it, not a summary of its session
                 filter.addObject().putObject("bool").putObject("must_not").putObject("term")
                         .put("metadata.kind", RecordKinds.SESSION_SUMMARY);
                 body.putObject("query").putObject("bool").set("filter", filter);
-                ndjson.append("{\"index\":\"").append(index.alias()).append("\"}\n").append(body).append('\n');
+                ndjson.append("{\"index\":\"").append(retriever.target(episodes)).append("\"}\n").append(body).append('\n');
             }
         }
         JsonNode responses = os.call("POST", "/_msearch", ndjson.toString()).path("responses");

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memlog.common.auth.Access;
 import dev.memlog.common.auth.Scope;
 import dev.memlog.common.http.ScopedRoutes;
-import dev.memlog.common.http.ApiException;
 import dev.memlog.common.http.Json;
 import dev.memlog.common.memory.StrengthModel;
 import io.javalin.config.JavalinConfig;
@@ -15,7 +14,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Every version of one memory of the caller's tenant, oldest first, each with why it changed (derived, restated,
@@ -23,7 +21,6 @@ import java.util.regex.Pattern;
  * that follows from it now: a forgotten or superseded memory still explains itself here.
  */
 final class HistoryRoutes {
-    private static final Pattern RECORD_ID = SearchRequest.RECORD_ID;
     private final LifecycleIndexes lifecycle;
     private final StrengthModel model;
 
@@ -36,30 +33,10 @@ final class HistoryRoutes {
         ScopedRoutes.of(config, Scope.READ).get("/v1/memories/{record_id}/history", this::history);
     }
 
-    private static boolean sameOwner(JsonNode version, String userId, String agentId) {
-        String user = version.path("user_id").isTextual() ? version.path("user_id").asText() : null;
-        String agent = version.path("agent_id").isTextual() ? version.path("agent_id").asText() : null;
-        // both named: both must match, so an agent's key sees its own share of a user's memory and no other agent's
-        return userId != null ? userId.equals(user) && (agentId == null || agentId.equals(agent))
-                : user == null && agentId.equals(agent);
-    }
-
     private void history(Context ctx) {
         String tenant = Access.tenant(ctx);
         String id = ctx.pathParam("record_id");
-        if (!RECORD_ID.matcher(id).matches()) {
-            throw ApiException.badRequest("record_id", "record_id must be a record id as search returns it");
-        }
-        var owner = SearchRequest.scope(ctx.queryParam("user_id"), ctx.queryParam("agent_id"), null);
-        OwnerScope.require(Access.principal(ctx), owner.userId(), owner.agentId());
-        List<JsonNode> versions = lifecycle.versions(tenant, id);
-        if (!versions.isEmpty() && (owner.userId() != null || owner.agentId() != null)
-                && !(sameOwner(versions.getLast(), owner.userId(), owner.agentId()))) {
-            versions = List.of(); // another owner's memory is not this owner's to see, nor to learn exists
-        }
-        if (versions.isEmpty()) {
-            throw new ApiException(404, "no memory " + id + " of this owner in this tenant", "record_id");
-        }
+        List<JsonNode> versions = OwnedMemory.versions(lifecycle, ctx);
         ObjectNode out = Json.mapper().createObjectNode();
         out.put("record_id", id);
         JsonNode last = versions.getLast();

@@ -107,7 +107,7 @@ public final class HybridRetriever {
 
     public List<Hit> search(String tenant, SearchRequest request) {
         int pool = poolSize(request);
-        JsonNode response = os.call("POST", "/" + index.alias() + "/_search", body(tenant, request, pool).toString(),
+        JsonNode response = os.call("POST", "/" + target(request) + "/_search", body(tenant, request, pool).toString(),
                 params(request.mode()));
         Instant reference = request.asOf() != null ? request.asOf() : Instant.now();
         boolean rerank = tuning.reranker() != null && !Boolean.FALSE.equals(request.rerank())
@@ -130,7 +130,28 @@ public final class HybridRetriever {
             hits = rerank(request.query(), hits);
         }
         hits.sort(Comparator.comparingDouble(Hit::score).reversed());
+        hits = onePerMemory(hits);
         return hits.size() > request.k() ? List.copyOf(hits.subList(0, request.k())) : hits;
+    }
+
+    /**
+     * The index a request reads: the live one, or for {@code as_of} the versions that were known, each in effect for a
+     * span of event time, so what was forgotten or deleted since answers as it did then.
+     */
+    String target(SearchRequest request) {
+        return request.asOf() != null && lifecycle != null ? lifecycle.asOf().name() : index.alias();
+    }
+
+    /** The best-scored version of each memory: as of a moment only one is in effect, save where the log skipped one. */
+    private static List<Hit> onePerMemory(List<Hit> sorted) {
+        Set<String> seen = new java.util.HashSet<>();
+        List<Hit> out = new ArrayList<>(sorted.size());
+        for (Hit hit : sorted) {
+            if (seen.add(hit.recordId())) {
+                out.add(hit);
+            }
+        }
+        return out;
     }
 
     /** The raw OpenSearch request for a query vector; exposed so the benchmark can time the engine alone. */
@@ -200,7 +221,7 @@ public final class HybridRetriever {
         src.path("provenance").forEach(p -> provenance.add(p.asText()));
         Map<String, String> metadata = new LinkedHashMap<>();
         src.path("metadata").properties().forEach(e -> metadata.put(e.getKey(), e.getValue().asText()));
-        return new Hit(hit.path("_id").asText(), explanation.score(), src.path("text").asText(), src.path("tier").asText(),
+        return new Hit(recordId(hit), explanation.score(), src.path("text").asText(), src.path("tier").asText(),
                 text(src, "user_id"), text(src, "agent_id"), text(src, "session_id"), text(src, "role"),
                 Instant.ofEpochMilli(src.path("observed_at").asLong()), src.path("importance").asDouble(0.5), provenance,
                 metadata, explanation);
@@ -252,12 +273,13 @@ public final class HybridRetriever {
             SubScores s = subScores(hit.path("_explanation"), contextK);
             scores.add(s);
             JsonNode src = hit.path("_source");
-            turns.add(new DialogueShaper.Turn(hit.path("_id").asText(), text(src, "follows"), text(src, "speaker"),
+            turns.add(new DialogueShaper.Turn(recordId(hit), text(src, "follows"), text(src, "speaker"),
                     src.path("text").asText(), w.bm25() * s.bm25() + w.vector() * s.vector() + w.context() * s.context()));
         }
         List<DialogueShaper.Adjustment> moves = tuning.dialogue().adjust(request.query(), turns);
-        Map<String, JsonNode> uses = shaper.strengthWeight() > 0 && lifecycle != null
-                ? lifecycle.strengths(tenant, turns.stream().map(DialogueShaper.Turn::recordId).toList()) : Map.of();
+        List<String> ids = turns.stream().map(DialogueShaper.Turn::recordId).toList();
+        Map<String, JsonNode> uses = shaper.strengthWeight() <= 0 || lifecycle == null ? Map.of()
+                : request.asOf() == null ? lifecycle.strengths(tenant, ids) : lifecycle.strengthsAt(tenant, ids, request.asOf());
         double keep = 1 - rerankWeight;
         double share = shaper.relevanceShare() * keep;
         List<Hit> shaped = new ArrayList<>();
@@ -270,7 +292,7 @@ public final class HybridRetriever {
             double recency = keep * shaper.recencyWeight()
                     * shaper.recency(Instant.ofEpochMilli(src.path("observed_at").asLong()), reference);
             double importance = keep * shaper.importanceWeight() * src.path("importance").asDouble(0.5);
-            double strength = keep * shaper.strengthWeight() * strength(hit, uses, reference);
+            double strength = keep * shaper.strengthWeight() * strength(hit, uses, reference, request.asOf() != null);
             double bm25 = share * w.bm25() * s.bm25();
             double vector = share * (w.vector() * s.vector() + w.context() * s.context());
             double score = bm25 + vector + share * move.total() + recency + importance + strength;
@@ -285,8 +307,8 @@ public final class HybridRetriever {
      * What use has added to the memory's strength at the reference time (its reinforcement): 0 for a memory nobody
      * used, and without use histories to read; age and importance have shaping components of their own.
      */
-    private double strength(JsonNode hit, Map<String, JsonNode> uses, Instant reference) {
-        JsonNode history = uses.get(hit.path("_id").asText());
+    private double strength(JsonNode hit, Map<String, JsonNode> uses, Instant reference, boolean past) {
+        JsonNode history = uses.get(recordId(hit));
         if (lifecycle == null || strengthModel == null || history == null) {
             return 0.0;
         }
@@ -295,7 +317,8 @@ public final class HybridRetriever {
         src.path("metadata").properties().forEach(e -> metadata.put(e.getKey(), e.getValue().asText()));
         var used = LifecycleIndexes.uses(history, Instant.ofEpochMilli(src.path("valid_from").asLong()),
                 src.path("importance").asDouble(0.5), src.path("tier").asText(), metadata);
-        return strengthModel.reinforcement(used, reference);
+        // as of a past moment, only the uses before it: a use after it had not yet happened
+        return strengthModel.reinforcement(past ? used.before(reference) : used, reference);
     }
 
     /** Adds the reranker's judgement; if the reranker fails, the hits keep their shaped order and say so in the log. */
@@ -336,6 +359,12 @@ public final class HybridRetriever {
         return os.call("POST", "/" + index.alias() + "/_count", body.toString()).path("count").asLong();
     }
 
+    /** The memory a hit is a version of: the live index keys documents by it, the as-of index by it and a version. */
+    static String recordId(JsonNode hit) {
+        String id = hit.path("_source").path("record_id").asText("");
+        return id.isEmpty() ? hit.path("_id").asText() : id;
+    }
+
     private static String text(JsonNode src, String field) {
         JsonNode node = src.get(field);
         return node == null || node.isNull() ? null : node.asText();
@@ -343,7 +372,7 @@ public final class HybridRetriever {
 
     /**
      * Tenant always; user, agent, session, tiers, observation time range and metadata values when asked. Only
-     * memories valid now are searched, or with as_of, those valid at that moment.
+     * memories valid now are searched, or with as_of, the versions in effect and valid at that moment.
      */
     static ArrayNode filters(String tenant, SearchRequest request) {
         ArrayNode filters = Json.mapper().createArrayNode();
@@ -374,6 +403,7 @@ public final class HybridRetriever {
             ArrayNode stillValid = filters.addObject().putObject("bool").put("minimum_should_match", 1).putArray("should");
             stillValid.addObject().putObject("bool").putObject("must_not").putObject("exists").put("field", "valid_to");
             stillValid.addObject().putObject("range").putObject("valid_to").put("gt", at);
+            AsOfIndex.inEffect(filters, request.asOf());
         }
         return filters;
     }

@@ -37,7 +37,8 @@ final class IndexEraser {
 
     IndexEraser(OpenSearchRest os, MemoryIndex live, LifecycleIndexes lifecycle, ErasureReceipts receipts) {
         this.os = os;
-        this.indexes = List.of(live.alias(), lifecycle.history(), lifecycle.strength());
+        this.indexes = List.of(live.alias(), lifecycle.history(), lifecycle.strength(), lifecycle.asOf().name(),
+                lifecycle.strengthLives());
         this.receipts = receipts;
     }
 
@@ -143,7 +144,7 @@ final class IndexEraser {
     }
 
     private String kind(String index) {
-        return index.equals(indexes.get(0)) ? "live" : index.equals(indexes.get(1)) ? "history" : "strength";
+        return List.of("live", "history", "strength", "asof", "strength_lives").get(indexes.indexOf(index));
     }
 
     /** Every document of the owner: a user's across agents, or an agent's own (those naming no user). */

@@ -16,18 +16,33 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Beside the live index, two more that the lifecycle needs: every version of every memory ever derived (history, kept
- * when a memory is forgotten, superseded or deleted), and each memory's use history (strength), both without vectors.
+ * Beside the live index, those the lifecycle needs: every version of every memory ever derived (history, kept when a
+ * memory is forgotten, superseded or deleted), each memory's use history (strength) and the use history each
+ * forgotten life ended with (strength lives), all without vectors; and the versions that were known, with vectors,
+ * for {@code as_of} ({@link AsOfIndex}).
  */
 public final class LifecycleIndexes {
     private final OpenSearchRest os;
     private final String history;
     private final String strength;
+    private final String strengthLives;
+    private final AsOfIndex asOf;
 
     public LifecycleIndexes(OpenSearchRest os, String alias) {
         this.os = os;
         this.history = alias + "-history";
         this.strength = alias + "-strength";
+        this.strengthLives = alias + "-strength-lives";
+        this.asOf = new AsOfIndex(os, alias);
+    }
+
+    public AsOfIndex asOf() {
+        return asOf;
+    }
+
+    /** Where a forgotten memory's use history is kept as it ended, by record id and forgetting time. */
+    public String strengthLives() {
+        return strengthLives;
     }
 
     public String history() {
@@ -42,6 +57,7 @@ public final class LifecycleIndexes {
     public void ensure(int shards, int replicas) {
         ensure(os, history, "/history-index.json", shards, replicas);
         ensure(os, strength, "/strength-index.json", shards, replicas);
+        ensure(os, strengthLives, "/strength-index.json", shards, replicas);
     }
 
     /** Creates the index from its definition if missing; fields added since are added to an existing one. */
@@ -74,7 +90,10 @@ public final class LifecycleIndexes {
         return r.getRecordId() + ":" + r.getVersion();
     }
 
-    static Map<String, Object> historyDocument(MemoryRecord r) {
+    /**
+     * @param topic where this version is in the log: memory.records, with its partition and offset
+     */
+    static Map<String, Object> historyDocument(MemoryRecord r, String topic, int partition, long offset) {
         Map<String, Object> doc = new LinkedHashMap<>(MemoryIndex.document(r));
         doc.keySet().removeAll(List.of("embedding", "context_embedding", "search_text"));
         doc.put("change", r.getChange().name());
@@ -82,7 +101,18 @@ public final class LifecycleIndexes {
         doc.put("forgotten_at", r.getForgottenAt() == null ? null : r.getForgottenAt().toEpochMilli());
         doc.put("deleted_at", r.getDeletedAt() == null ? null : r.getDeletedAt().toEpochMilli());
         doc.put("deleted_by", r.getDeletedBy());
+        doc.put("log", position(topic, partition, offset));
+        var source = r.getDerivedWhile();
+        doc.put("derived_while", source == null ? null : position(source.getTopic(), source.getPartition(), source.getOffset()));
         return doc;
+    }
+
+    private static Map<String, Object> position(String topic, int partition, long offset) {
+        Map<String, Object> at = new LinkedHashMap<>();
+        at.put("topic", topic);
+        at.put("partition", partition);
+        at.put("offset", offset);
+        return at;
     }
 
     static Map<String, Object> strengthDocument(MemoryStrength s) {
@@ -123,6 +153,36 @@ public final class LifecycleIndexes {
         return found;
     }
 
+    /** A forgotten life's use history is kept under the memory and the moment it was forgotten. */
+    static String lifeId(MemoryStrength s) {
+        return s.getRecordId() + ":" + s.getForgottenAt().toEpochMilli();
+    }
+
+    /**
+     * The use histories of these memories as they stood at {@code at}: a memory forgotten after it and restated since
+     * started a new life, so the life that held {@code at} is the one forgotten first after it, else the current one.
+     * The uses are those of the whole life; {@link StrengthModel.Uses#before} keeps those before {@code at}.
+     */
+    public Map<String, JsonNode> strengthsAt(String tenant, Collection<String> recordIds, Instant at) {
+        Map<String, JsonNode> found = strengths(tenant, recordIds);
+        if (recordIds.isEmpty()) {
+            return found;
+        }
+        ObjectNode body = Json.mapper().createObjectNode();
+        body.put("size", Math.min(10_000, recordIds.size() * 20));
+        body.putArray("sort").addObject().put("forgotten_at", "desc");
+        ArrayNode filter = body.putObject("query").putObject("bool").putArray("filter");
+        filter.addObject().putObject("term").put("tenant_id", tenant);
+        ArrayNode ids = filter.addObject().putObject("terms").putArray("record_id");
+        recordIds.forEach(ids::add);
+        filter.addObject().putObject("range").putObject("forgotten_at").put("gte", at.toEpochMilli());
+        // newest first, so the last one put for a memory is its first life ended at or after the moment
+        for (JsonNode hit : os.call("POST", "/" + strengthLives + "/_search", body.toString()).path("hits").path("hits")) {
+            found.put(hit.path("_source").path("record_id").asText(), hit.path("_source"));
+        }
+        return found;
+    }
+
     /** What strength is computed from: the memory's use history, or for one never used, its own record. */
     static StrengthModel.Uses uses(JsonNode strengthDoc, Instant validFrom, double importance, String tier,
                                    Map<String, String> metadata) {
@@ -148,6 +208,41 @@ public final class LifecycleIndexes {
         os.call("POST", "/" + history + "/_search", body.toString()).path("hits").path("hits")
                 .forEach(h -> versions.add(h.path("_source")));
         return versions;
+    }
+
+    /**
+     * The first version of each turn of the owner that one of these events was said in: the turns a fact or a
+     * summary was drawn from. At most {@code limit}.
+     */
+    public List<JsonNode> turnsOf(String tenant, String userId, String agentId, Collection<String> eventIds, int limit) {
+        if (eventIds.isEmpty()) {
+            return List.of();
+        }
+        ObjectNode body = Json.mapper().createObjectNode();
+        body.put("size", limit);
+        ObjectNode bool = body.putObject("query").putObject("bool");
+        ArrayNode filter = bool.putArray("filter");
+        filter.addObject().putObject("term").put("tenant_id", tenant);
+        ownerFilter(filter, "user_id", userId);
+        ownerFilter(filter, "agent_id", agentId);
+        filter.addObject().putObject("term").put("tier", "EPISODIC");
+        filter.addObject().putObject("term").put("version", 1);
+        ArrayNode ids = filter.addObject().putObject("terms").putArray("provenance");
+        eventIds.forEach(ids::add);
+        bool.putArray("must_not").addObject().putObject("term").put("metadata.kind", RecordKinds.SESSION_SUMMARY);
+        List<JsonNode> turns = new ArrayList<>();
+        os.call("POST", "/" + history + "/_search", body.toString()).path("hits").path("hits")
+                .forEach(h -> turns.add(h.path("_source")));
+        return turns;
+    }
+
+    /** The owner's field: its value, or for an owner without one (a user's memory has no agent), absent. */
+    private static void ownerFilter(ArrayNode filter, String field, String value) {
+        if (value != null) {
+            filter.addObject().putObject("term").put(field, value);
+        } else {
+            filter.addObject().putObject("bool").putObject("must_not").putObject("exists").put("field", field);
+        }
     }
 
     /** Memories of the tenant (in the scope) forgotten and not restated since. */

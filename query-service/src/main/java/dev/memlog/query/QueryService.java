@@ -127,6 +127,7 @@ public final class QueryService implements GracefulShutdown.Stoppable {
         var registry = config.registry().client();
         var lifecycle = new LifecycleIndexes(os, config.indexAlias());
         lifecycle.ensure(config.shards(), config.replicas());
+        lifecycle.asOf().ensure(embeddings.modelId(), embeddings.dimension(), config.shards(), config.replicas());
         var receipts = new ErasureReceipts(os, config.indexAlias());
         receipts.ensure(config.shards(), config.replicas());
         this.sealing = config.encryption().open(config.kafka(), registry, "query-service");
@@ -137,11 +138,12 @@ public final class QueryService implements GracefulShutdown.Stoppable {
         var tuning = config.tuning().withReranker(config.reranker().create(embeddings), config.reranker().weight());
         var retriever = new HybridRetriever(os, index, embeddings, tuning, lifecycle, config.strengthModel());
         var routes = new SearchRoutes(retriever,
-                new ContextPacker(retriever, os, index, config.tokenizer()), access, lifecycle, metrics,
+                new ContextPacker(retriever, os, config.tokenizer()), access, lifecycle, metrics,
                 config.maxSearchRequestBytes());
         var workingMemory = new WorkingMemoryRoutes(config.consolidationUrl(), config.serviceToken());
         var feedback = new FeedbackRoutes(access);
         var history = new HistoryRoutes(lifecycle, config.strengthModel());
+        var lineage = new LineageRoutes(lifecycle);
         var erasures = new ErasureReceiptRoutes(receipts);
         Duration stuck = config.materializerMaxPollInterval().compareTo(Duration.ofMinutes(1)) > 0
                 ? config.materializerMaxPollInterval() : Duration.ofMinutes(1);
@@ -160,6 +162,7 @@ public final class QueryService implements GracefulShutdown.Stoppable {
             workingMemory.register(c);
             feedback.register(c);
             history.register(c);
+            lineage.register(c);
             erasures.register(c);
         });
         started = true;

@@ -50,8 +50,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Every committed memory record is in the index exactly once, and gone from it once forgotten: documents are keyed by
- * record id and versioned externally, every version also lands in the history index and every change of a memory's
- * use history in the strength index. A batch's offsets are committed only once the index has taken it, together with
+ * record id and versioned externally, every version also lands in the history index (and, with the span it was in
+ * effect, in the as-of index) and every change of a memory's use history in the strength index. A batch's offsets are committed only once the index has taken it, together with
  * the dead letters of the records that could not be read or that the index refused for good (one Kafka transaction, so
  * neither is lost or written twice). While the index is away the batch is read again and retried, with the consumer
  * still polling, so an outage of any length ends with the indexer resuming by itself.
@@ -375,15 +375,23 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
                     strengthChanges++;
                 }
                 case MemoryStrength strength -> {
+                    var doc = LifecycleIndexes.strengthDocument(strength);
                     ops.add(BulkOperation.of(op -> op.index(i -> i.index(lifecycle.strength()).id(strength.getRecordId())
-                            .document(LifecycleIndexes.strengthDocument(strength)))));
+                            .document(doc))));
+                    if (strength.getForgottenAt() != null) {
+                        // the life that ended here, kept as it ended: a restatement starts the memory's use history anew
+                        ops.add(BulkOperation.of(op -> op.index(i -> i.index(lifecycle.strengthLives())
+                                .id(LifecycleIndexes.lifeId(strength)).document(doc))));
+                    }
                     strengthChanges++;
                 }
                 default -> throw new IllegalStateException("unexpected value " + change.value().getClass());
             }
             if (change.value() instanceof MemoryRecord record) {
                 ops.add(BulkOperation.of(op -> op.index(i -> i.index(lifecycle.history()).id(LifecycleIndexes.historyId(record))
-                        .document(LifecycleIndexes.historyDocument(record)))));
+                        .document(LifecycleIndexes.historyDocument(record, change.source().topic(),
+                                change.source().partition(), change.source().offset())))));
+                ops.addAll(lifecycle.asOf().operations(record));
             }
             for (BulkOperation op : ops) {
                 request.operations(op);

@@ -86,6 +86,12 @@ public final class MemoryClient {
         return historyBy("agent_id", agentId, recordId);
     }
 
+    /** Where a memory of a user came from and what became of it, with log positions; a missing node for a 404. */
+    public JsonNode lineage(String userId, String recordId) throws IOException {
+        return getOrMissing(queryUrl + "/v1/memories/" + URLEncoder.encode(recordId, StandardCharsets.UTF_8) + "/lineage?user_id="
+                + URLEncoder.encode(userId, StandardCharsets.UTF_8));
+    }
+
     private JsonNode historyBy(String ownerField, String owner, String recordId) throws IOException {
         return getOrMissing(queryUrl + "/v1/memories/" + URLEncoder.encode(recordId, StandardCharsets.UTF_8) + "/history?"
                 + ownerField + "=" + URLEncoder.encode(owner, StandardCharsets.UTF_8));

@@ -170,9 +170,44 @@ class EndToEndIT {
         assertThat(acme.count("fact-user")).isEqualTo(2);
         assertThat(texts(acme.search(where("2024-03-01T00:00:00Z")))).contains("I live in Leeds.").doesNotContain("I live in York now.");
 
+        // the lineage of the old fact: the event it came from and the event that superseded it, both readable in the log
+        String leeds = acme.search(where("2024-03-01T00:00:00Z")).path("hits").path(0).path("record_id").asText();
+        await().atMost(Duration.ofSeconds(30)).until(() -> "superseded".equals(acme.lineage("fact-user", leeds).path("state").asText()));
+        JsonNode lineage = acme.lineage("fact-user", leeds);
+        assertThat(lineage.path("derived_by").path("rule").asText()).isEqualTo("explicit");
+        assertThat(lineage.path("versions").findValuesAsText("change")).containsExactly("DERIVED", "SUPERSEDED");
+        assertThat(lineage.path("superseded_by").path("text").asText()).isEqualTo("I live in York now.");
+        JsonNode source = lineage.path("sources").path(0);
+        assertThat(rawEventAt(source.path("log"))).as("the raw event at the source's log position")
+                .contains(source.path("event_id").asText());
+        JsonNode superseding = lineage.path("versions").path(1).path("derived_while");
+        assertThat(superseding.path("topic").asText()).isEqualTo("memory.events");
+        JsonNode york = acme.lineage("fact-user", lineage.path("superseded_by").path("record_id").asText());
+        assertThat(superseding).as("superseded while the new fact's event was consolidated")
+                .isEqualTo(york.path("sources").path(0).path("log"));
+        assertThat(rawEventAt(superseding)).contains(york.path("sources").path(0).path("event_id").asText());
+        assertThat(lineage.path("versions").path(1).path("log").path("topic").asText()).isEqualTo("memory.records");
+
         JsonNode pack = acme.context(Json.mapper().createObjectNode().put("query", "what should I cook tonight?")
                 .put("user_id", "fact-user").put("budget_tokens", 200));
         assertThat(pack.path("context").asText()).startsWith("## Instructions\n- Always answer in French.");
+    }
+
+    /** The raw value of the record at a log position, as text: event ids are never sealed. */
+    static String rawEventAt(JsonNode position) {
+        var partition = new org.apache.kafka.common.TopicPartition(position.path("topic").asText(), position.path("partition").asInt());
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(java.util.Map.of(
+                "bootstrap.servers", stack.kafkaBootstrapServers(), "isolation.level", "read_committed"),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer(),
+                new org.apache.kafka.common.serialization.ByteArrayDeserializer())) {
+            consumer.assign(java.util.List.of(partition));
+            consumer.seek(partition, position.path("offset").asLong());
+            for (var record : consumer.poll(Duration.ofSeconds(10))) {
+                return record.offset() == position.path("offset").asLong()
+                        ? new String(record.value(), java.nio.charset.StandardCharsets.ISO_8859_1) : "";
+            }
+            return "";
+        }
     }
 
     static ObjectNode turn(String user, String content, String timestamp, String spot) {

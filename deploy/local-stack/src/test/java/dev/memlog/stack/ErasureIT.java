@@ -85,6 +85,8 @@ class ErasureIT {
         AuditEntry receipt = awaitReceipt(erasureId);
         assertThat(receipt.getTarget()).isEqualTo("user:" + SUBJECT);
         assertThat(receipt.getDetails().get("documents_deleted_live")).isGreaterThanOrEqualTo(3L);
+        assertThat(receipt.getDetails().get("documents_deleted_asof")).as("what the subject was known to say, as of any moment")
+                .isGreaterThanOrEqualTo(3L);
         assertThat(receipt.getActor()).startsWith("acme:");
         // and readable back by whoever may erase in the tenant, with the same counts; nobody else learns of it
         JsonNode readBack = eraser.erasureReceipt(erasureId);

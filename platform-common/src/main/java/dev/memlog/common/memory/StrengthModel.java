@@ -56,6 +56,22 @@ public record StrengthModel(double decay, double importanceWeight, double thresh
             }
         }
 
+        /**
+         * The uses as they stood at {@code at}: kept uses after it dropped; uses too old to keep all counted when the
+         * oldest kept one came before it, else the share of them that falls before it, spread as {@link #activation}
+         * assumes them (evenly between the first observation and the oldest use kept).
+         */
+        public Uses before(Instant at) {
+            List<Instant> kept = recent.stream().filter(u -> u.isBefore(at)).toList();
+            int dropped = count - recent.size();
+            if (dropped > 0 && !recent.isEmpty() && !recent.getFirst().isBefore(at)) {
+                long span = recent.getFirst().toEpochMilli() - born.toEpochMilli();
+                long elapsed = Math.max(0, at.toEpochMilli() - born.toEpochMilli());
+                dropped = span <= 0 ? 0 : (int) Math.min(dropped, dropped * elapsed / span);
+            }
+            return new Uses(born, kept, kept.size() + dropped, importance, pinned, notUseful);
+        }
+
         /** A memory nobody has used since it was observed. */
         public static Uses unused(Instant born, double importance, boolean pinned) {
             return new Uses(born, List.of(), 0, importance, pinned, 0);

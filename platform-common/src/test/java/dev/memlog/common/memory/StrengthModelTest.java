@@ -97,4 +97,33 @@ class StrengthModelTest {
         assertThat(MODEL.activation(windowed, at)).isCloseTo(MODEL.activation(exact, at), within(0.05));
         assertThat(MODEL.activation(forgetful, at)).isLessThan(MODEL.activation(windowed, at));
     }
+
+    @Test
+    void usesAsTheyStoodAtAPastMomentCountOnlyWhatCameBefore() {
+        var uses = new StrengthModel.Uses(BORN, List.of(day(10), day(20), day(30)), 3, 0.5, false, 0);
+        var atFifteen = uses.before(day(15));
+        assertThat(atFifteen.recent()).containsExactly(day(10));
+        assertThat(atFifteen.count()).isEqualTo(1);
+        // strength at day 15 as it stood then equals strength of a memory used once, and less than with later uses counted
+        assertThat(MODEL.strength(atFifteen, day(15)))
+                .isEqualTo(MODEL.strength(new StrengthModel.Uses(BORN, List.of(day(10)), 1, 0.5, false, 0), day(15)))
+                .isLessThan(MODEL.strength(uses, day(15)));
+        assertThat(uses.before(day(40))).isEqualTo(uses);
+        assertThat(uses.before(BORN).count()).isZero();
+    }
+
+    @Property(tries = 200)
+    void usesTooOldToKeepAreCountedByTheShareBeforeTheMoment(@ForAll @IntRange(min = 1, max = 100) int dropped,
+                                                            @ForAll @IntRange(min = 0, max = 200) int atDay) {
+        // kept uses start on day 100; the dropped ones lie between day 0 and 100
+        var uses = new StrengthModel.Uses(BORN, List.of(day(100), day(110)), dropped + 2, 0.5, false, 0);
+        var then = uses.before(day(atDay));
+        int kept = atDay > 110 ? 2 : atDay > 100 ? 1 : 0;
+        assertThat(then.recent()).hasSize(kept);
+        if (atDay > 100) {
+            assertThat(then.count()).isEqualTo(dropped + kept);
+        } else {
+            assertThat(then.count()).isEqualTo(dropped * atDay / 100);
+        }
+    }
 }

@@ -1,0 +1,253 @@
+package dev.memlog.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.memlog.common.auth.ApiKeys;
+import dev.memlog.common.auth.ServiceToken;
+import dev.memlog.common.config.Env;
+import dev.memlog.common.embedding.EmbeddingProvider;
+import dev.memlog.common.embedding.OnnxEmbeddingProvider;
+import dev.memlog.common.embedding.Vectors;
+import dev.memlog.common.http.Json;
+import dev.memlog.common.memory.StrengthModel;
+import dev.memlog.registry.Compatibility;
+import dev.memlog.registry.SchemaRegistryServer;
+import dev.memlog.schemas.MemoryOwner;
+import dev.memlog.schemas.TopicSettings;
+import dev.memlog.schemas.Topics;
+import dev.memlog.schemas.avro.MemoryRecord;
+import dev.memlog.schemas.avro.MemoryStrength;
+import dev.memlog.schemas.avro.MemoryTier;
+import dev.memlog.schemas.avro.RecordChange;
+import dev.memlog.schemas.registry.SchemaRegistryClient;
+import dev.memlog.schemas.serde.AvroFormat;
+import dev.memlog.schemas.sealing.Encryption;
+import dev.memlog.testkit.KafkaBroker;
+import dev.memlog.testkit.OpenSearchNode;
+import dev.memlog.testkit.TestCredentials;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code as_of} answers what was known at that moment: versions in effect then, with the uses and provenance of then. */
+class TimeTravelIT {
+    static final String KEY = "time-travel-key-0123456789ab";
+    static final String ALIAS = "memlog-tt";
+    @TempDir
+    static Path dir;
+    static KafkaBroker kafka;
+    static OpenSearchNode openSearch;
+    static SchemaRegistryServer registry;
+    static QueryService query;
+    static EmbeddingProvider model;
+    static KafkaProducer<byte[], byte[]> producer;
+    static AvroFormat format;
+    static OpenSearchRest os;
+    static final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        kafka = KafkaBroker.start(dir.resolve("kafka"));
+        openSearch = OpenSearchNode.start(dir.resolve("opensearch"));
+        registry = new SchemaRegistryServer(new SchemaRegistryServer.Config(kafka.bootstrapServers(), "127.0.0.1", 0,
+                "_schemas", Compatibility.BACKWARD, new ServiceToken(TestCredentials.SERVICE_TOKEN)));
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+            Topics.ensureCreated(admin, TopicSettings.singleBroker(3));
+        }
+        model = OnnxEmbeddingProvider.fromSetting("bge-small-en-v1.5-q");
+        query = new QueryService(QueryService.Config.local(kafka.bootstrapServers(), registry.url(), openSearch.url(),
+                ALIAS, "materializer-tt", model.modelId(), ApiKeys.load(KEY + "=tenant-t", null),
+                new ServiceToken(TestCredentials.SERVICE_TOKEN), 0, Encryption.off()), model);
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer());
+        format = AvroFormat.plain(new SchemaRegistryClient(registry.url(), TestCredentials.serviceAuthorization()));
+        os = new OpenSearchRest(openSearch.url());
+    }
+
+    @AfterAll
+    static void stop() {
+        producer.close();
+        query.close();
+        os.close();
+        registry.close();
+        openSearch.close();
+        kafka.close();
+    }
+
+    static MemoryRecord fact(String user, String id, String text, Instant observed) {
+        return MemoryRecord.newBuilder().setRecordId(id).setTenantId("tenant-t").setUserId(user).setSessionId("s1")
+                .setTier(MemoryTier.SEMANTIC).setRole("user").setText(text)
+                .setEmbedding(Vectors.toList(model.embedDocuments(List.of(text)).getFirst()))
+                .setEmbeddingModel(model.modelId()).setImportance(0.5).setObservedAt(observed).setCreatedAt(observed)
+                .setValidFrom(observed).setProvenance(List.of("event-" + id)).setVersion(1).build();
+    }
+
+    static void send(SpecificRecord value) throws Exception {
+        boolean strength = value instanceof MemoryStrength;
+        String key = value instanceof MemoryRecord r ? MemoryOwner.of(r.getTenantId(), r.getUserId(), r.getAgentId()).key()
+                : MemoryOwner.of(((MemoryStrength) value).getTenantId(), ((MemoryStrength) value).getUserId(),
+                ((MemoryStrength) value).getAgentId()).key();
+        byte[] bytes = strength ? Topics.MEMORY_STRENGTH.valueSerde(format).serialize((MemoryStrength) value)
+                : Topics.MEMORY_RECORDS.valueSerde(format).serialize((MemoryRecord) value);
+        producer.send(new ProducerRecord<>(strength ? Topics.MEMORY_STRENGTH.name() : Topics.MEMORY_RECORDS.name(),
+                key.getBytes(java.nio.charset.StandardCharsets.UTF_8), bytes)).get();
+    }
+
+    static JsonNode search(String user, String question, String asOf) throws Exception {
+        var body = Json.mapper().createObjectNode().put("query", question).put("user_id", user).put("k", 5);
+        if (asOf != null) {
+            body.put("as_of", asOf);
+        }
+        var response = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + query.port() + "/v1/search"))
+                .header(ApiKeys.HEADER, KEY).POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return Json.mapper().readTree(response.body()).path("hits");
+    }
+
+    static List<String> texts(JsonNode hits) {
+        return hits.findValuesAsText("text");
+    }
+
+    /** Waits until the as-of index holds {@code versions} versions of the memory. */
+    static void awaitVersions(String recordId, int versions) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            os.call("POST", "/" + ALIAS + "-history/_refresh", null);
+            return os.call("POST", "/" + ALIAS + "-history/_count",
+                    "{\"query\":{\"term\":{\"record_id\":\"" + recordId + "\"}}}").path("count").asLong() == versions;
+        });
+        // every index took the batch that brought the last version: make all of it searchable now
+        os.call("POST", "/" + ALIAS + "*/_refresh", null);
+    }
+
+    @Test
+    void asOfBeforeAndAfterASupersessionReturnsTheOldAndTheNewFact() throws Exception {
+        var leeds = fact("ann", "tt-home-leeds", "Ann lives in Leeds", Instant.parse("2023-01-10T09:00:00Z"));
+        var york = fact("ann", "tt-home-york", "Ann lives in York", Instant.parse("2023-06-01T09:00:00Z"));
+        send(leeds);
+        send(york);
+        send(MemoryRecord.newBuilder(leeds).setVersion(2).setChange(RecordChange.SUPERSEDED)
+                .setValidTo(york.getObservedAt()).setChangeReason("superseded by tt-home-york").build());
+        awaitVersions("tt-home-leeds", 2);
+
+        assertThat(texts(search("ann", "where does Ann live?", "2023-03-01T00:00:00Z")))
+                .contains("Ann lives in Leeds").doesNotContain("Ann lives in York");
+        assertThat(texts(search("ann", "where does Ann live?", "2023-07-01T00:00:00Z")))
+                .contains("Ann lives in York").doesNotContain("Ann lives in Leeds");
+        assertThat(texts(search("ann", "where does Ann live?", "2022-12-01T00:00:00Z"))).as("before either was said").isEmpty();
+        assertThat(texts(search("ann", "where does Ann live?", null))).contains("Ann lives in York").doesNotContain("Ann lives in Leeds");
+    }
+
+    @Test
+    void aMemoryForgottenOrDeletedAfterAMomentIsReturnedAsOfItAndNotAfter() throws Exception {
+        var parked = fact("bo", "tt-parked", "Bo parked on level 3, bay 12", Instant.parse("2023-05-08T13:56:00Z"));
+        var locker = fact("bo", "tt-locker", "Bo keeps the spare key in locker 7", Instant.parse("2023-05-09T08:00:00Z"));
+        send(parked);
+        send(locker);
+        send(MemoryRecord.newBuilder(parked).setVersion(2).setChange(RecordChange.FORGOTTEN).setEmbedding(List.of())
+                .setChangeReason("strength fell below 0.05").setForgottenAt(Instant.parse("2024-01-01T00:00:00Z")).build());
+        send(MemoryRecord.newBuilder(locker).setVersion(2).setChange(RecordChange.DELETED).setEmbedding(List.of())
+                .setChangeReason("deleted by ops").setDeletedAt(Instant.parse("2024-03-01T00:00:00Z")).setDeletedBy("ops").build());
+        awaitVersions("tt-parked", 2);
+        awaitVersions("tt-locker", 2);
+
+        assertThat(texts(search("bo", "where did Bo park? where is the spare key?", null))).as("now").isEmpty();
+        assertThat(texts(search("bo", "where did Bo park? where is the spare key?", "2023-10-01T00:00:00Z")))
+                .as("before it was forgotten and deleted")
+                .contains("Bo parked on level 3, bay 12", "Bo keeps the spare key in locker 7");
+        assertThat(texts(search("bo", "where did Bo park? where is the spare key?", "2024-02-01T00:00:00Z")))
+                .as("forgotten, not yet deleted").containsExactly("Bo keeps the spare key in locker 7");
+        assertThat(texts(search("bo", "where did Bo park? where is the spare key?", "2024-06-01T00:00:00Z"))).isEmpty();
+    }
+
+    @Test
+    void aHitAsOfAMomentCarriesTheProvenanceAndImportanceOfThen() throws Exception {
+        var tea = fact("cy", "tt-tea", "Cy drinks green tea every morning", Instant.parse("2023-02-01T08:00:00Z"));
+        send(tea);
+        send(MemoryRecord.newBuilder(tea).setVersion(2).setChange(RecordChange.REINFORCED).setImportance(0.9)
+                .setObservedAt(Instant.parse("2023-08-01T08:00:00Z")).setProvenance(List.of("event-tt-tea", "event-tt-tea-again"))
+                .setChangeReason("restated in event event-tt-tea-again").build());
+        awaitVersions("tt-tea", 2);
+
+        JsonNode then = search("cy", "what does Cy drink?", "2023-05-01T00:00:00Z").path(0);
+        assertThat(then.path("record_id").asText()).isEqualTo("tt-tea");
+        assertThat(List.of(Json.mapper().convertValue(then.path("event_ids"), String[].class))).containsExactly("event-tt-tea");
+        assertThat(then.path("importance").asDouble()).isEqualTo(0.5);
+        JsonNode now = search("cy", "what does Cy drink?", null).path(0);
+        assertThat(List.of(Json.mapper().convertValue(now.path("event_ids"), String[].class)))
+                .containsExactly("event-tt-tea", "event-tt-tea-again");
+        assertThat(search("cy", "what does Cy drink?", "2023-09-01T00:00:00Z")).as("one version of a memory at a time").hasSize(1);
+    }
+
+    static MemoryStrength strength(String id, String user, Instant born, List<Instant> uses, Instant forgottenAt, int version) {
+        return MemoryStrength.newBuilder().setRecordId(id).setTenantId("tenant-t").setUserId(user).setImportance(0.5)
+                .setPinned(false).setBornAt(born).setUses(uses).setUseCount(uses.size()).setVersion(version)
+                .setForgottenAt(forgottenAt).setUpdatedAt(uses.isEmpty() ? born : uses.getLast()).build();
+    }
+
+    @Test
+    void strengthAsOfAMomentCountsOnlyTheUsesBeforeItAndTheLifeThatHeldIt() throws Exception {
+        Instant born = Instant.parse("2023-01-01T00:00:00Z");
+        var bike = fact("dee", "tt-bike", "Dee keeps her bicycle in the garden shed", born);
+        send(bike);
+        List<Instant> firstLife = List.of(Instant.parse("2023-01-20T00:00:00Z"), Instant.parse("2023-02-10T00:00:00Z"),
+                Instant.parse("2023-03-01T00:00:00Z"));
+        Instant forgotten = Instant.parse("2023-09-01T00:00:00Z");
+        send(strength("tt-bike", "dee", born, firstLife, null, 1));
+        send(MemoryRecord.newBuilder(bike).setVersion(2).setChange(RecordChange.FORGOTTEN).setEmbedding(List.of())
+                .setChangeReason("strength fell below 0.05").setForgottenAt(forgotten).build());
+        send(strength("tt-bike", "dee", born, firstLife, forgotten, 2));
+        // restated in 2024: a new life with no uses yet
+        Instant restated = Instant.parse("2024-02-01T00:00:00Z");
+        send(MemoryRecord.newBuilder(bike).setVersion(3).setChange(RecordChange.REVIVED).setObservedAt(restated)
+                .setChangeReason("restated after it was forgotten").build());
+        send(strength("tt-bike", "dee", born, List.of(), null, 3));
+        awaitVersions("tt-bike", 3);
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            os.call("POST", "/" + ALIAS + "-strength/_refresh", null);
+            os.call("POST", "/" + ALIAS + "-strength-lives/_refresh", null);
+            return os.call("GET", "/" + ALIAS + "-strength/_doc/tt-bike", null).path("_source").path("version").asInt() == 3
+                    && os.call("POST", "/" + ALIAS + "-strength-lives/_count", null).path("count").asLong() == 1;
+        });
+
+        var weighted = new HybridRetriever(os, query.index(), model,
+                QueryService.Config.tuning(new Env(Map.of("STRENGTH_WEIGHT", "0.3"))), new LifecycleIndexes(os, ALIAS),
+                StrengthModel.defaults());
+        Instant feb15 = Instant.parse("2023-02-15T00:00:00Z");
+        var request = SearchRequest.parse(Json.mapper().readTree(
+                "{\"query\":\"where is the bicycle?\",\"user_id\":\"dee\",\"as_of\":\"" + feb15 + "\"}"));
+        var hit = weighted.search("tenant-t", request).getFirst();
+        assertThat(hit.recordId()).isEqualTo("tt-bike");
+        StrengthModel m = StrengthModel.defaults();
+        double twoUses = m.reinforcement(new StrengthModel.Uses(born, firstLife.subList(0, 2), 2, 0.5, false, 0), feb15);
+        double allThree = m.reinforcement(new StrengthModel.Uses(born, firstLife, 3, 0.5, false, 0), feb15);
+        assertThat(hit.explanation().strength()).as("the two uses before the moment, from the life forgotten since")
+                .isCloseTo(0.3 * twoUses, org.assertj.core.api.Assertions.within(1e-6))
+                .isLessThan(0.3 * allThree);
+        // after the restatement, the new life: no use yet
+        var later = weighted.search("tenant-t", request.withAsOf(Instant.parse("2024-03-01T00:00:00Z"))).getFirst();
+        assertThat(later.recordId()).isEqualTo("tt-bike");
+        assertThat(later.explanation().strength()).isZero();
+    }
+}
