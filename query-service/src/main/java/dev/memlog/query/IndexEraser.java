@@ -47,7 +47,7 @@ final class IndexEraser {
         Map<String, Long> deleted = new LinkedHashMap<>();
         ObjectNode query = ownerQuery(marker);
         for (String index : indexes) {
-            deleted.put("documents_deleted_" + kind(index), deleteAll(index, query));
+            deleted.put("documents_deleted_" + kind(index), deleteAll(os, index, query));
         }
         var owner = MemoryOwner.of(marker.getTenantId(), marker.getUserId(), marker.getAgentId());
         var entry = AuditEntry.newBuilder().setAuditId(marker.getRecordId() + ":indexes").setTenantId(marker.getTenantId())
@@ -112,7 +112,7 @@ final class IndexEraser {
     }
 
     /** Pages through the owner's documents and deletes them in bulk, until a refreshed search finds none. */
-    private long deleteAll(String index, ObjectNode query) {
+    static long deleteAll(OpenSearchRest os, String index, ObjectNode query) {
         long deleted = 0;
         while (true) {
             ObjectNode page = query.deepCopy().put("size", PAGE).put("_source", false);

@@ -66,9 +66,7 @@ public final class MemoryIndex {
                        double contextWeight) {
         if (!os.exists("/_alias/" + alias)) {
             String index = alias + "-v1";
-            var body = (com.fasterxml.jackson.databind.node.ObjectNode) parse(definition(dimension, shards, replicas));
-            ((com.fasterxml.jackson.databind.node.ObjectNode) body.path("mappings")).set("_meta", meta(model, dimension));
-            os.call("PUT", "/" + index, body.toString());
+            createGeneration(index, model, dimension, shards, replicas);
             os.call("POST", "/_aliases", """
                     {"actions":[{"add":{"index":"%s","alias":"%s","is_write_index":true}}]}""".formatted(index, alias));
             log.info("created index {} behind alias {} (embedding model {}, dimension {}, lucene HNSW)", index, alias, model, dimension);
@@ -90,6 +88,42 @@ public final class MemoryIndex {
                   "combination":{"technique":"arithmetic_mean","parameters":{"weights":[%s,%s,%s]}}}}],
                  "response_processors":[{"hybrid_score_explanation":{}}]}"""
                 .formatted(bm25Weight, vectorWeight, contextWeight));
+    }
+
+    /** Creates one generation of the index (a concrete index the alias may point to), recording its embedding model. */
+    void createGeneration(String index, String model, int dimension, int shards, int replicas) {
+        var body = (com.fasterxml.jackson.databind.node.ObjectNode) parse(definition(dimension, shards, replicas));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) body.path("mappings")).set("_meta", meta(model, dimension));
+        os.call("PUT", "/" + index, body.toString());
+    }
+
+    /** The concrete index the alias points to now. */
+    String currentGeneration() {
+        return os.call("GET", "/_alias/" + alias, null).fieldNames().next();
+    }
+
+    /**
+     * Points the alias at another generation in one request: every query reads the old one or the new one, never
+     * neither. The old one is kept, so the swap can be undone the same way.
+     */
+    void swapTo(String from, String to) {
+        os.call("POST", "/_aliases", """
+                {"actions":[{"remove":{"index":"%s","alias":"%s"}},{"add":{"index":"%s","alias":"%s","is_write_index":true}}]}"""
+                .formatted(from, alias, to, alias));
+    }
+
+    /**
+     * What one version does to a live index: a memory valid or superseded is indexed, a forgotten or deleted one
+     * removed; versioned externally, so an older version arriving late or twice changes nothing.
+     */
+    static org.opensearch.client.opensearch.core.bulk.BulkOperation liveOperation(String index, MemoryRecord record) {
+        var version = org.opensearch.client.opensearch._types.VersionType.ExternalGte;
+        if (record.getForgottenAt() != null || record.getDeletedAt() != null) {
+            return org.opensearch.client.opensearch.core.bulk.BulkOperation.of(op -> op.delete(d -> d.index(index)
+                    .id(record.getRecordId()).version((long) record.getVersion()).versionType(version)));
+        }
+        return org.opensearch.client.opensearch.core.bulk.BulkOperation.of(op -> op.index(i -> i.index(index)
+                .id(record.getRecordId()).version((long) record.getVersion()).versionType(version).document(document(record))));
     }
 
     private static JsonNode meta(String model, int dimension) {

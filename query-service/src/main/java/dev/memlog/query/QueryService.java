@@ -144,6 +144,8 @@ public final class QueryService implements GracefulShutdown.Stoppable {
         var feedback = new FeedbackRoutes(access);
         var history = new HistoryRoutes(lifecycle, config.strengthModel());
         var lineage = new LineageRoutes(lifecycle);
+        var rebuild = new RebuildRoutes(() -> new GenerationRebuild(config.kafka(), sealing.format(), os, index,
+                embeddings.modelId(), embeddings.dimension(), config.shards(), config.replicas()));
         var erasures = new ErasureReceiptRoutes(receipts);
         Duration stuck = config.materializerMaxPollInterval().compareTo(Duration.ofMinutes(1)) > 0
                 ? config.materializerMaxPollInterval() : Duration.ofMinutes(1);
@@ -153,7 +155,11 @@ public final class QueryService implements GracefulShutdown.Stoppable {
                 Map.of("opensearch", () -> Health.Check.of(openSearchUp()),
                         "materializer", () -> materializerReady(config.readyMaxLag())),
                 () -> started);
-        var admission = new Access(Credentials.clients(config.apiKeys(), config.tokens()),
+        // the service credential too, for operator actions across tenants (rebuilding the index); first, since it
+        // answers only for itself, where an API key lookup refuses any bearer it does not know
+        var authenticators = new java.util.ArrayList<dev.memlog.common.auth.Authenticator>(List.of(config.serviceToken()));
+        authenticators.addAll(Credentials.clients(config.apiKeys(), config.tokens()));
+        var admission = new Access(authenticators,
                 new TenantRateLimits(config.limits().rates(), TimeMeter.SYSTEM_MILLISECONDS, metrics));
         this.http = ServiceServer.start("query-service", new ServiceServer.Listen(config.host(), config.port(),
                         config.managementPort()), config.maxRequestBytes(), metrics, health,
@@ -163,6 +169,7 @@ public final class QueryService implements GracefulShutdown.Stoppable {
             feedback.register(c);
             history.register(c);
             lineage.register(c);
+            rebuild.register(c);
             erasures.register(c);
         });
         started = true;

@@ -40,7 +40,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.opensearch.client.opensearch._types.VersionType;
 import org.opensearch.client.opensearch.core.BulkRequest;
 import org.opensearch.client.opensearch.core.BulkResponse;
 import org.opensearch.client.opensearch.core.bulk.BulkOperation;
@@ -362,13 +361,10 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
             List<BulkOperation> ops = new ArrayList<>(2);
             switch (change.value()) {
                 case MemoryRecord record when record.getForgottenAt() != null || record.getDeletedAt() != null -> {
-                    ops.add(BulkOperation.of(op -> op.delete(d -> d.index(index.alias()).id(record.getRecordId())
-                            .version((long) record.getVersion()).versionType(VersionType.ExternalGte))));
+                    ops.add(MemoryIndex.liveOperation(index.alias(), record));
                     forgetting++;
                 }
-                case MemoryRecord record -> ops.add(BulkOperation.of(op -> op.index(i -> i.index(index.alias())
-                        .id(record.getRecordId()).version((long) record.getVersion()).versionType(VersionType.ExternalGte)
-                        .document(MemoryIndex.document(record)))));
+                case MemoryRecord record -> ops.add(MemoryIndex.liveOperation(index.alias(), record));
                 case MemoryStrength strength when strength.getDeletedAt() != null -> {
                     // a deleted memory keeps no use history either
                     ops.add(BulkOperation.of(op -> op.delete(d -> d.index(lifecycle.strength()).id(strength.getRecordId()))));

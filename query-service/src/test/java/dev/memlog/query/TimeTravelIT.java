@@ -49,7 +49,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code as_of} answers what was known at that moment: versions in effect then, with the uses and provenance of then. */
+/**
+ * {@code as_of} answers what was known at that moment (versions in effect then, with the uses and provenance of
+ * then), and the live index is rebuilt into a new generation from the log while queries go on.
+ */
 class TimeTravelIT {
     static final String KEY = "time-travel-key-0123456789ab";
     static final String ALIAS = "memlog-tt";
@@ -249,5 +252,87 @@ class TimeTravelIT {
         var later = weighted.search("tenant-t", request.withAsOf(Instant.parse("2024-03-01T00:00:00Z"))).getFirst();
         assertThat(later.recordId()).isEqualTo("tt-bike");
         assertThat(later.explanation().strength()).isZero();
+    }
+
+    static HttpResponse<String> call(String method, String path, String authorization, String body) throws Exception {
+        var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + query.port() + path))
+                .header("Authorization", authorization).header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aRebuildIntoANewGenerationUnderConcurrentQueriesFailsNoneAndEmbedsNothingAgain() throws Exception {
+        String[] things = {"umbrella", "bicycle", "passport", "guitar", "kettle", "lantern", "notebook", "scarf", "compass", "teapot"};
+        Instant at = Instant.parse("2023-04-01T09:00:00Z");
+        for (int i = 0; i < 200; i++) {
+            send(fact("rb", "tt-rb-" + i, "Eve left the " + things[i % things.length] + " in room " + i, at.plusSeconds(i)));
+        }
+        String query = "{\"query\":{\"term\":{\"user_id\":\"rb\"}}}";
+        await().atMost(Duration.ofSeconds(60)).until(() -> {
+            os.call("POST", "/" + ALIAS + "/_refresh", null);
+            return os.call("POST", "/" + ALIAS + "/_count", query).path("count").asLong() == 200;
+        });
+        String before = os.call("GET", "/_alias/" + ALIAS, null).fieldNames().next();
+        List<Float> vectorBefore = embeddingOf(before, "tt-rb-7");
+
+        var stop = new java.util.concurrent.atomic.AtomicBoolean();
+        var failures = new java.util.concurrent.ConcurrentLinkedQueue<String>();
+        var answered = new java.util.concurrent.atomic.AtomicInteger();
+        List<Thread> searchers = new java.util.ArrayList<>();
+        for (int t = 0; t < 3; t++) {
+            searchers.add(Thread.ofVirtual().start(() -> {
+                while (!stop.get()) {
+                    try {
+                        var response = call("POST", "/v1/search", "Bearer " + KEY,
+                                "{\"query\":\"where is the passport?\",\"user_id\":\"rb\",\"k\":5,\"reinforce\":false}");
+                        if (response.statusCode() != 200 || Json.mapper().readTree(response.body()).path("hits").isEmpty()) {
+                            failures.add(response.statusCode() + " " + response.body());
+                        }
+                        answered.incrementAndGet();
+                        Thread.sleep(10);
+                    } catch (Exception e) {
+                        failures.add(e.toString());
+                        return;
+                    }
+                }
+            }));
+        }
+        String service = "Bearer " + TestCredentials.SERVICE_TOKEN;
+        try {
+            assertThat(call("POST", "/v1/admin/rebuild", "Bearer " + KEY, null).statusCode()).as("a tenant's key").isEqualTo(403);
+            var started = call("POST", "/v1/admin/rebuild", service, null);
+            assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+            send(fact("rb", "tt-rb-late", "Eve left the map in the car", at.plusSeconds(500))); // said while it rebuilds
+            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    Json.mapper().readTree(call("GET", "/v1/admin/rebuild", service, null).body()).path("finished_at").isTextual());
+            Thread.sleep(1500); // queries go on after the swap too
+        } finally {
+            stop.set(true);
+            for (Thread t : searchers) {
+                t.join();
+            }
+        }
+        JsonNode progress = Json.mapper().readTree(call("GET", "/v1/admin/rebuild", service, null).body());
+        assertThat(progress.path("state").asText()).as(progress.toString()).isEqualTo("done");
+        assertThat(progress.path("records").asLong()).isGreaterThanOrEqualTo(200);
+        assertThat(failures).as("failed queries during the rebuild").isEmpty();
+        assertThat(answered.get()).isGreaterThan(10);
+
+        String after = os.call("GET", "/_alias/" + ALIAS, null).fieldNames().next();
+        assertThat(after).isEqualTo(progress.path("to").asText()).isNotEqualTo(before);
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            os.call("POST", "/" + after + "/_refresh", null);
+            return os.call("POST", "/" + after + "/_count", query).path("count").asLong() == 201;
+        });
+        assertThat(embeddingOf(after, "tt-rb-7")).as("the record's own vector, not embedded again").isEqualTo(vectorBefore);
+        assertThat(texts(search("rb", "where is the map?", null))).contains("Eve left the map in the car");
+    }
+
+    static List<Float> embeddingOf(String index, String id) {
+        List<Float> vector = new java.util.ArrayList<>();
+        os.call("GET", "/" + index + "/_doc/" + id, null).path("_source").path("embedding").forEach(v -> vector.add(v.floatValue()));
+        assertThat(vector).isNotEmpty();
+        return vector;
     }
 }
