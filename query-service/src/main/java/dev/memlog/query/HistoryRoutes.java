@@ -40,9 +40,7 @@ final class HistoryRoutes {
         ObjectNode out = Json.mapper().createObjectNode();
         out.put("record_id", id);
         JsonNode last = versions.getLast();
-        boolean live = last.path("forgotten_at").isNull() || last.path("forgotten_at").isMissingNode();
-        boolean deleted = !(last.path("deleted_at").isNull() || last.path("deleted_at").isMissingNode());
-        out.put("live", live && !deleted && (last.path("valid_to").isNull() || last.path("valid_to").isMissingNode()));
+        out.put("live", "live".equals(Lineage.state(last)));
         ArrayNode list = out.putArray("versions");
         versions.forEach(list::add);
         JsonNode strength = lifecycle.strengths(tenant, List.of(id)).get(id);

@@ -360,11 +360,12 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
         for (Change change : changes) {
             List<BulkOperation> ops = new ArrayList<>(2);
             switch (change.value()) {
-                case MemoryRecord record when record.getForgottenAt() != null || record.getDeletedAt() != null -> {
+                case MemoryRecord record -> {
                     ops.add(MemoryIndex.liveOperation(index.alias(), record));
-                    forgetting++;
+                    if (record.getForgottenAt() != null || record.getDeletedAt() != null) {
+                        forgetting++;
+                    }
                 }
-                case MemoryRecord record -> ops.add(MemoryIndex.liveOperation(index.alias(), record));
                 case MemoryStrength strength when strength.getDeletedAt() != null -> {
                     // a deleted memory keeps no use history either
                     ops.add(BulkOperation.of(op -> op.delete(d -> d.index(lifecycle.strength()).id(strength.getRecordId()))));
