@@ -273,7 +273,9 @@ class EndToEndIT {
         // the live index catches up within its refresh interval
         await().atMost(Duration.ofSeconds(30)).until(() -> !smallTalkSearch().contains(chatter));
         assertThat(smallTalkSearch()).contains(kept);
-        assertThat(acme.stats("forget-user").path("forgotten").asLong()).isEqualTo(1);
+        // and the strength index, refreshed on its own
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(acme.stats("forget-user").path("forgotten").asLong()).isEqualTo(1));
         assertThat(acme.count("forget-user")).isEqualTo(2);
     }
 
