@@ -75,17 +75,12 @@ public final class ConsolidationService implements GracefulShutdown.Stoppable {
      */
     public record Config(String applicationId, KafkaConnection kafka, RegistryConnection registry, Path stateDir,
                          String host, int port, OptionalInt managementPort, String embeddingModel, TopicSettings topics, int streamsReplication,
-                         int standbyReplicas, boolean embedPreviousTurn, SummaryChoice summaries, FactChoice facts,
-                         ImportanceScorer importance, int workingMemoryTokens, Lifecycle lifecycle, String advertisedServer,
-                         Duration sessionStateTtl, int maxEventContentChars, Duration transactionTimeout,
+                         int standbyReplicas, ConsolidationRules rules, String advertisedServer, Duration transactionTimeout,
                          int maxThreadReplacements, String groupInstanceId, Map<String, String> streamsOverrides,
                          ServiceToken serviceToken, Encryption encryption) {
         public static Config from(Env env) {
             var topics = TopicSettings.from(env::optional);
-            var summaries = SummaryChoice.from(env);
-            var facts = FactChoice.from(env);
-            boolean llm = summaries.kind().equals("llm") || facts.kind().equals("llm")
-                    || env.string("IMPORTANCE_SCORER", "signals").equalsIgnoreCase("llm");
+            var rules = ConsolidationRules.from(env, Clock.systemUTC());
             var listen = ServiceServer.Listen.from(env, env.integer("CONSOLIDATION_PORT", 8082));
             return new Config(env.string("STREAMS_APPLICATION_ID", "memlog-consolidation"),
                     KafkaConnection.from(env.passthrough("KAFKA_")),
@@ -94,12 +89,8 @@ public final class ConsolidationService implements GracefulShutdown.Stoppable {
                     listen.host(), listen.port(), listen.managementPort(),
                     env.string("EMBEDDING_MODEL", "bge-small-en-v1.5-q"), topics,
                     env.integer("STREAMS_REPLICATION_FACTOR", topics.replicationFactor()),
-                    env.integer("STREAMS_STANDBY_REPLICAS", 1),
-                    Boolean.parseBoolean(env.string("EMBED_PREVIOUS_TURN", "true")), summaries,
-                    facts, importance(env), env.integer("WORKING_MEMORY_TOKENS", 2000),
-                    Lifecycle.from(env, Clock.systemUTC()), env.optional("CONSOLIDATION_ADVERTISED_SERVER"),
-                    ConsolidationService.sessionStateTtl(env), env.integer("MAX_EVENT_CONTENT_CHARS", 65_536),
-                    env.duration("STREAMS_TRANSACTION_TIMEOUT_MS", defaultTransactionTimeout(llm)),
+                    env.integer("STREAMS_STANDBY_REPLICAS", 1), rules, env.optional("CONSOLIDATION_ADVERTISED_SERVER"),
+                    env.duration("STREAMS_TRANSACTION_TIMEOUT_MS", defaultTransactionTimeout(rules.callsLlm())),
                     env.integer("MAX_STREAM_THREAD_REPLACEMENTS", 5), env.optional("STREAMS_GROUP_INSTANCE_ID"),
                     env.passthrough("KAFKA_STREAMS_"), ServiceToken.from(env), Encryption.from(env::optional));
         }
@@ -158,15 +149,7 @@ public final class ConsolidationService implements GracefulShutdown.Stoppable {
         }
         var registry = config.registry().client();
         this.sealing = config.encryption().open(config.kafka(), registry, config.applicationId());
-        var summaries = config.summaries();
-        var clock = Clock.systemUTC();
-        var parts = Parts.turns(new EpisodeRecorder(embeddings, config.importance(), clock), config.embedPreviousTurn())
-                .withLimits(config.sessionStateTtl(), config.maxEventContentChars())
-                .withFacts(() -> config.facts().processor(embeddings, config.importance(), clock))
-                .withWorkingMemory(() -> new WorkingMemory(config.workingMemoryTokens(), config.sessionStateTtl()))
-                .withLifecycle(config.lifecycle());
-        var topology = topology(sealing.format(), summaries.enabled()
-                ? parts.withSummaries(() -> summaries.processor(embeddings, clock)) : parts);
+        var topology = topology(sealing.format(), config.rules().parts(embeddings, Clock.systemUTC()));
         PrometheusMeterRegistry metrics = Metrics.registry("consolidation-streams");
         this.streams = new KafkaStreams(topology, streamsConfig(config, metrics));
         this.streamsMetrics = new KafkaStreamsMetrics(streams);
@@ -190,9 +173,8 @@ public final class ConsolidationService implements GracefulShutdown.Stoppable {
                         config.managementPort()), 1 << 16, metrics,
                 new Health(Map.of("streams", health::liveness), Map.of("streams", health::readiness), health::started),
                 new Access(List.of(config.serviceToken())), workingMemory::register);
-        log.info("consolidation-streams started: application.id={}, model={}, summarizer={}, facts={}, forgetting={}",
-                config.applicationId(), embeddings.modelId(), summaries.kind(), config.facts().kind(),
-                config.lifecycle().forgetting() ? "below " + config.lifecycle().forgetBelow() : "off");
+        log.info("consolidation-streams started: application.id={}, model={}, {}", config.applicationId(),
+                embeddings.modelId(), config.rules());
     }
 
     /**
