@@ -87,6 +87,16 @@ public final class AsOfIndex {
         return ops;
     }
 
+    /** Restricts a query of the as-of index to what was known at {@code at}: versions in effect then and valid then. */
+    static void knownAt(ArrayNode filters, Instant at) {
+        long t = at.toEpochMilli();
+        filters.addObject().putObject("range").putObject("valid_from").put("lte", t);
+        ArrayNode stillValid = filters.addObject().putObject("bool").put("minimum_should_match", 1).putArray("should");
+        stillValid.addObject().putObject("bool").putObject("must_not").putObject("exists").put("field", "valid_to");
+        stillValid.addObject().putObject("range").putObject("valid_to").put("gt", t);
+        inEffect(filters, at);
+    }
+
     /** Restricts a query to the versions in effect at {@code at}. */
     static void inEffect(ArrayNode filters, Instant at) {
         long t = at.toEpochMilli();

@@ -160,32 +160,8 @@ public final class GenerationRebuild implements Runnable {
         }
     }
 
-    /** Writes the batch; what the index is too busy for is sent again, what it refuses for good is skipped, as live. */
     private void flush(List<BulkOperation> batch) throws IOException, InterruptedException {
-        for (int attempt = 1; !batch.isEmpty(); attempt++) {
-            var response = os.typed().bulk(b -> b.index(to).operations(batch));
-            List<BulkOperation> again = new ArrayList<>();
-            for (int i = 0; i < response.items().size(); i++) {
-                var item = response.items().get(i);
-                // 409: a newer version is already in; 404: removing what is not there
-                if (item.error() == null || item.status() == 409 || item.status() == 404) {
-                    continue;
-                }
-                if (item.status() == 429 || item.status() >= 500) {
-                    again.add(batch.get(i));
-                } else {
-                    skipped.incrementAndGet(); // the live materializer made it a dead letter too
-                }
-            }
-            batch.clear();
-            if (!again.isEmpty()) {
-                if (attempt == 10) {
-                    throw new IllegalStateException(to + " did not take " + again.size() + " records after 10 attempts");
-                }
-                Thread.sleep(Math.min(5000, 100L << attempt));
-                batch.addAll(again);
-            }
-        }
+        skipped.addAndGet(RetryingBulk.write(os, to, batch));
     }
 
     /** The alias's next generation: {@code <alias>-v<n+1>}, or the first free number after the current one. */

@@ -398,12 +398,7 @@ public final class HybridRetriever {
             filters.addObject().putObject("bool").putObject("must_not").putObject("exists").put("field", "valid_to");
         } else {
             // as of a past moment: what was valid then, including facts superseded since
-            long at = request.asOf().toEpochMilli();
-            filters.addObject().putObject("range").putObject("valid_from").put("lte", at);
-            ArrayNode stillValid = filters.addObject().putObject("bool").put("minimum_should_match", 1).putArray("should");
-            stillValid.addObject().putObject("bool").putObject("must_not").putObject("exists").put("field", "valid_to");
-            stillValid.addObject().putObject("range").putObject("valid_to").put("gt", at);
-            AsOfIndex.inEffect(filters, request.asOf());
+            AsOfIndex.knownAt(filters, request.asOf());
         }
         return filters;
     }

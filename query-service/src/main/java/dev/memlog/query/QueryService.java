@@ -39,7 +39,7 @@ public final class QueryService implements GracefulShutdown.Stoppable {
                          RerankerChoice reranker, String consolidationUrl, StrengthModel strengthModel,
                          Duration materializerMaxPollInterval, long readyMaxLag, ServiceToken serviceToken,
                          JwtAuthenticator tokens, long maxRequestBytes,
-                         long maxSearchRequestBytes, TenantLimits limits, Encryption encryption) {
+                         long maxSearchRequestBytes, TenantLimits limits, Encryption encryption, ReplaySettings replay) {
         public static Config from(Env env) {
             var listen = ServiceServer.Listen.from(env, env.integer("QUERY_PORT", 8083));
             return new Config(listen.host(), listen.port(), listen.managementPort(),
@@ -57,7 +57,7 @@ public final class QueryService implements GracefulShutdown.Stoppable {
                     env.duration("MATERIALIZER_MAX_POLL_INTERVAL_MS", Duration.ofMinutes(5)), env.longValue("READY_MAX_LAG", -1),
                     ServiceToken.from(env), JwtAuthenticator.from(env),
                     env.longValue("MAX_REQUEST_BYTES", 1 << 20), env.longValue("MAX_SEARCH_REQUEST_BYTES", 64 * 1024),
-                    TenantLimits.from(env), Encryption.from(env::optional));
+                    TenantLimits.from(env), Encryption.from(env::optional), ReplaySettings.from(env));
         }
 
         /** Fusion, dialogue rules and shaping from HYBRID_*, NEIGHBOUR_WEIGHT and friends; the defaults are the measured ones. */
@@ -81,7 +81,7 @@ public final class QueryService implements GracefulShutdown.Stoppable {
                     RegistryConnection.of(schemaRegistryUrl, serviceToken.authorization()), OpenSearchConnection.of(openSearchUrl),
                     indexAlias, 1, 0, tuning(new Env(Map.of())), consumerGroup, embeddingModel, true, apiKeys, "cl100k_base",
                     RerankerChoice.none(), null, StrengthModel.defaults(), Duration.ofMinutes(5), -1, serviceToken,
-                    null, 1 << 20, 64 * 1024, TenantLimits.none(), encryption);
+                    null, 1 << 20, 64 * 1024, TenantLimits.none(), encryption, ReplaySettings.defaults());
         }
 
         /** With a broker that needs no client settings (tests, the local stack). */
@@ -96,7 +96,15 @@ public final class QueryService implements GracefulShutdown.Stoppable {
                     RegistryConnection.of(schemaRegistryUrl, schemaRegistryAuthorization), OpenSearchConnection.of(openSearchUrl),
                     indexAlias, shards, replicas, tuning, consumerGroup, embeddingModel, queryInstruction, apiKeys, tokenizer,
                     reranker, consolidationUrl, strengthModel, materializerMaxPollInterval, readyMaxLag, serviceToken,
-                    tokens, maxRequestBytes, maxSearchRequestBytes, limits, encryption);
+                    tokens, maxRequestBytes, maxSearchRequestBytes, limits, encryption, ReplaySettings.defaults());
+        }
+
+        /** These settings, with analyst replays starting from {@code newReplay}'s rules. */
+        public Config withReplay(ReplaySettings newReplay) {
+            return new Config(host, port, managementPort, kafka, registry, openSearch, indexAlias, shards, replicas, tuning,
+                    consumerGroup, embeddingModel, queryInstruction, apiKeys, tokenizer, reranker, consolidationUrl,
+                    strengthModel, materializerMaxPollInterval, readyMaxLag, serviceToken, tokens, maxRequestBytes,
+                    maxSearchRequestBytes, limits, encryption, newReplay);
         }
 
         public Config {
@@ -146,6 +154,9 @@ public final class QueryService implements GracefulShutdown.Stoppable {
         var lineage = new LineageRoutes(lifecycle);
         var rebuild = new RebuildRoutes(() -> new GenerationRebuild(config.kafka(), sealing.format(), os, index,
                 embeddings.modelId(), embeddings.dimension(), config.shards(), config.replicas()));
+        var replays = new ReplayRoutes(config.replay().platformRules(), (request, rules) -> new AnalystReplay(request,
+                rules, config.kafka(), sealing.format(), embeddings, os, index, lifecycle.asOf(), config.shards(),
+                config.replay().stateDir()), config.replay().keep());
         var erasures = new ErasureReceiptRoutes(receipts);
         Duration stuck = config.materializerMaxPollInterval().compareTo(Duration.ofMinutes(1)) > 0
                 ? config.materializerMaxPollInterval() : Duration.ofMinutes(1);
@@ -170,6 +181,7 @@ public final class QueryService implements GracefulShutdown.Stoppable {
             history.register(c);
             lineage.register(c);
             rebuild.register(c);
+            replays.register(c);
             erasures.register(c);
         });
         started = true;

@@ -185,7 +185,7 @@ public record SearchRequest(String query, int k, Mode mode, String userId, Strin
         return Map.copyOf(values);
     }
 
-    private static String id(JsonNode body, String name) {
+    static String id(JsonNode body, String name) {
         JsonNode node = body.get(name);
         if (node == null || node.isNull()) {
             return null;

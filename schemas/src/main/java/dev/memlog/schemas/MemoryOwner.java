@@ -10,6 +10,9 @@ public record MemoryOwner(String tenantId, Kind kind, String id) {
 
     public enum Kind { USER, AGENT }
 
+    /** Between the tenant and the owner in a key: a tenant's keys all start with its id and this. */
+    public static final char SEPARATOR = '\u001f';
+
     public MemoryOwner {
         Objects.requireNonNull(tenantId, "tenantId");
         Objects.requireNonNull(kind, "kind");
@@ -29,6 +32,6 @@ public record MemoryOwner(String tenantId, Kind kind, String id) {
 
     /** The Kafka record key: tenant and owner, unambiguous because ids cannot contain the separator. */
     public String key() {
-        return tenantId + '\u001f' + (kind == Kind.USER ? "u:" : "a:") + id;
+        return tenantId + SEPARATOR + (kind == Kind.USER ? "u:" : "a:") + id;
     }
 }

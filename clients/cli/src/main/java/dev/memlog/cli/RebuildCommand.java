@@ -8,7 +8,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -64,13 +63,6 @@ final class RebuildCommand implements Callable<Integer> {
 
     /** One line of progress: a bar, the records read of those to read, the rate and the time left. */
     static String line(JsonNode p) {
-        long total = p.path("total").asLong();
-        long records = Math.min(total, p.path("records").asLong());
-        double done = total == 0 ? 1 : (double) records / total;
-        int filled = (int) Math.round(done * 30);
-        String eta = p.path("eta_seconds").isNumber() ? " ETA " + p.path("eta_seconds").asLong() + " s" : "";
-        return String.format(Locale.ROOT, "[%s%s] %3d%% %,d/%,d records %,.0f/s%s %s", "#".repeat(filled),
-                ".".repeat(30 - filled), Math.round(done * 100), records, total, p.path("records_per_second").asDouble(), eta,
-                p.path("state").asText());
+        return ProgressLine.of(p, "records", "records");
     }
 }

@@ -205,6 +205,15 @@ class ChartObjectsTest {
                 chart.all(StatefulSet.class).stream().map(s -> s.getSpec().getTemplate().getSpec())).toList();
     }
 
+    @Test
+    void queryServiceGetsConsolidationsRulesSoThatAnAnalystReplayStartsFromThemItsOwnSettingsWinning() {
+        Chart.Rendered chart = Chart.render("ci/operators-values.yaml");
+        var query = env(chart.named(Deployment.class, "memlog-query").getSpec().getTemplate().getSpec().getContainers().getFirst());
+        assertThat(query).containsEntry("SUMMARIZER", "llm").containsEntry("FACT_EXTRACTOR", "llm").containsEntry("RERANKER", "sentence");
+        var ingest = env(chart.named(Deployment.class, "memlog-ingest").getSpec().getTemplate().getSpec().getContainers().getFirst());
+        assertThat(ingest).doesNotContainKey("SUMMARIZER");
+    }
+
     static Map<String, String> env(Container c) {
         Map<String, String> env = new LinkedHashMap<>();
         c.getEnv().forEach(e -> env.put(e.getName(), e.getValue()));

@@ -116,7 +116,8 @@ public final class LocalStack implements AutoCloseable {
                     config.embeddingModel(), tuned.queryInstruction(), config.apiKeys(), tuned.tokenizer(), tuned.reranker(),
                     "http://127.0.0.1:" + consolidation.port(), tuned.strengthModel(), tuned.materializerMaxPollInterval(),
                     tuned.readyMaxLag(), serviceToken, serviceToken.authorization(), tuned.tokens(),
-                    tuned.maxRequestBytes(), tuned.maxSearchRequestBytes(), tuned.limits(), encryption), model);
+                    tuned.maxRequestBytes(), tuned.maxSearchRequestBytes(), tuned.limits(), encryption)
+                    .withReplay(tuned.replay()), model);
             started.push(query);
             progress.accept(done(t, "query-service at http://127.0.0.1:" + query.port()));
         } catch (Exception | Error e) {

@@ -114,7 +114,7 @@ class AccessIT {
 
     static HttpResponse<String> call(String service, ServiceServer.Route route, Credential credential) throws Exception {
         String path = route.path().replace("{record_id}", "8a6b903c-a94e-3135-a7da-fa1be64e8f00").replace("{erasure_id}", "8a6b903c-a94e-3135-a7da-fa1be64e8f00")
-                .replace("{subject}", "memory.events-value").replace("{version}", "latest").replace("{id}", "1");
+                .replace("{replay_id}", "8a6b903c-a94e-3135-a7da-fa1be64e8f00").replace("{subject}", "memory.events-value").replace("{version}", "latest").replace("{id}", "1");
         var request = HttpRequest.newBuilder(URI.create(baseUrl(service) + path + "?user_id=ann&session_id=s1&tenant=acme"))
                 .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
                 .method(route.method(), route.method().equals("GET") ? HttpRequest.BodyPublishers.noBody()

@@ -30,15 +30,19 @@ import org.junit.jupiter.api.io.TempDir;
 class EndToEndIT {
     static final String ACME_KEY = "acme-key-0123456789abcdef";
     static final String GLOBEX_KEY = "globex-key-0123456789abcdef";
+    /** acme's analyst: operator actions, reads across the tenant's owners. */
+    static final String ANALYST_KEY = "acme-analyst-0123456789abcdef";
     @TempDir
     static Path dir;
     static LocalStack stack;
     static MemoryClient acme;
     static MemoryClient globex;
+    static final HttpClient HTTP = HttpClient.newHttpClient();
 
     @BeforeAll
     static void start() throws Exception {
-        var keys = ApiKeys.of(Map.of(ACME_KEY, "acme", GLOBEX_KEY, "globex"));
+        var keys = ApiKeys.load(ACME_KEY + "=acme," + GLOBEX_KEY + "=globex," + ANALYST_KEY
+                + "=acme;scopes=read+admin;reads=tenant", null);
         var free = LocalStack.Config.freePorts(dir, keys);
         // retrieval weighs strength, so reinforcement shows in the order. Each test's owner lives in its own years:
         // no session summaries and no ageing of quiet owners, both of which other tests' timestamps would set off
@@ -434,5 +438,127 @@ class EndToEndIT {
         for (String secret : secrets) {
             assertThat(PlaintextScan.filesContaining(List.of(dir.resolve("kafka"), dir.resolve("streams")), secret)).as(secret).isEmpty();
         }
+    }
+    static HttpResponse<String> admin(String method, String path, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(stack.queryUrl() + path)).header(ApiKeys.HEADER, ANALYST_KEY)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Starts a replay and waits for it to finish; returns its last progress. */
+    static JsonNode replay(String body) throws Exception {
+        var started = admin("POST", "/v1/admin/replay", body);
+        assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+        String id = Json.mapper().readTree(started.body()).path("replay_id").asText();
+        JsonNode[] last = new JsonNode[1];
+        await().atMost(Duration.ofSeconds(90)).until(() -> {
+            last[0] = Json.mapper().readTree(admin("GET", "/v1/admin/replay/" + id, null).body());
+            return last[0].path("finished_at").isTextual();
+        });
+        assertThat(last[0].path("state").asText()).as(last[0].toString()).isEqualTo("done");
+        return last[0];
+    }
+
+    /** Every partition's end offset, of every topic but Kafka's own. */
+    static Map<org.apache.kafka.common.TopicPartition, Long> endOffsets() throws Exception {
+        try (var admin = org.apache.kafka.clients.admin.Admin.create(Map.<String, Object>of("bootstrap.servers", stack.kafkaBootstrapServers()))) {
+            var topics = admin.listTopics().names().get().stream().filter(t -> !t.startsWith("__")).toList();
+            var latest = new java.util.HashMap<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec>();
+            admin.describeTopics(topics).allTopicNames().get().forEach((name, d) -> d.partitions().forEach(p -> latest.put(
+                    new org.apache.kafka.common.TopicPartition(name, p.partition()), org.apache.kafka.clients.admin.OffsetSpec.latest())));
+            var out = new java.util.HashMap<org.apache.kafka.common.TopicPartition, Long>();
+            admin.listOffsets(latest).all().get().forEach((tp, info) -> out.put(tp, info.offset()));
+            return out;
+        }
+    }
+
+    /** The record ids of replay-user an index holds: valid now, or in the as-of index in effect and valid at {@code at}. */
+    static java.util.Set<String> indexed(String index, String at) throws Exception {
+        var body = Json.mapper().createObjectNode().put("size", 1000);
+        var filter = body.putObject("query").putObject("bool").putArray("filter");
+        filter.addObject().putObject("term").put("user_id", "replay-user");
+        if (at == null) {
+            filter.addObject().putObject("bool").putObject("must_not").putObject("exists").put("field", "valid_to");
+        } else {
+            long t = Instant.parse(at).toEpochMilli();
+            filter.addObject().putObject("range").putObject("in_effect_from").put("lte", t);
+            var open = filter.addObject().putObject("bool").put("minimum_should_match", 1).putArray("should");
+            open.addObject().putObject("bool").putObject("must_not").putObject("exists").put("field", "in_effect_to");
+            open.addObject().putObject("range").putObject("in_effect_to").put("gt", t);
+        }
+        var response = HTTP.send(HttpRequest.newBuilder(URI.create(stack.openSearchUrl() + "/" + index + "/_search"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        var out = new java.util.TreeSet<String>();
+        Json.mapper().readTree(response.body()).path("hits").path("hits").forEach(h -> out.add(h.path("_source").path("record_id").asText()));
+        return out;
+    }
+
+    static void refresh() throws Exception {
+        HTTP.send(HttpRequest.newBuilder(URI.create(stack.openSearchUrl() + "/memlog-records*/_refresh"))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aReplayUpToAMomentKnowsExactlyWhatAsOfSaysWasKnownThenAndWritesToNoTopicOrIndexButItsOwn() throws Exception {
+        // a home that changes on 3 May 2023, turns before and after it, a fact the rules find in a turn
+        acme.remember(Json.mapper().createObjectNode().put("user_id", "replay-user").put("content", "I live in Leeds.")
+                .put("timestamp", "2023-05-01T09:00:00Z"));
+        ObjectNode early = Json.mapper().createObjectNode();
+        var turns = early.putArray("turns");
+        for (String[] t : new String[][] {{"We planted tomatoes in the garden today.", "2023-05-01T09:01:00Z"},
+                {"My sister is called Maja and she teaches chemistry.", "2023-05-01T09:02:00Z"},
+                {"The tomatoes need watering every evening.", "2023-05-02T09:03:00Z"}}) {
+            turns.addObject().put("user_id", "replay-user").put("session_id", "replay-s1").put("role", "user")
+                    .put("content", t[0]).put("timestamp", t[1]);
+        }
+        acme.appendTurns(early);
+        acme.remember(Json.mapper().createObjectNode().put("user_id", "replay-user").put("content", "I live in York now.")
+                .put("timestamp", "2023-05-03T10:00:00Z"));
+        acme.appendTurns(turn("replay-user", "I started a new job at the library.", "2023-05-05T08:00:00Z", null));
+        await().atMost(Duration.ofSeconds(60)).until(() -> texts(acme.search(Json.mapper().createObjectNode()
+                .put("query", "where do I work now?").put("user_id", "replay-user"))).contains("I started a new job at the library."));
+        String until = "2023-05-04T00:00:00Z";
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            refresh();
+            return indexed("memlog-records-asof", until).size() >= 5;
+        });
+        var before = endOffsets();
+        refresh();
+        var liveBefore = indexed("memlog-records", null);
+
+        JsonNode done = replay("{\"user_id\":\"replay-user\",\"until\":\"" + until + "\"}");
+
+        JsonNode diff = done.path("diff");
+        assertThat(diff.path("only_in_replay_count").asLong()).as(diff.toString()).isZero();
+        assertThat(diff.path("only_in_reference_count").asLong()).as(diff.toString()).isZero();
+        assertThat(diff.path("changed_count").asLong()).as(diff.toString()).isZero();
+        assertThat(done.path("replayed").asLong()).as("the inputs up to the moment: the turn of 5 May is after it").isEqualTo(5);
+        assertThat(done.path("events").asLong()).isEqualTo(done.path("total").asLong());
+        String scratch = done.path("scratch_index").asText();
+        var replayed = indexed(scratch, null);
+        assertThat(replayed).as("the replay holds exactly the ids as of the moment").isEqualTo(indexed("memlog-records-asof", until))
+                .hasSizeGreaterThanOrEqualTo(5);
+        assertThat(diff.path("same").asLong()).isEqualTo(replayed.size());
+        assertThat(endOffsets()).as("no topic written").isEqualTo(before);
+        refresh();
+        assertThat(indexed("memlog-records", null)).as("the live index as it was").isEqualTo(liveBefore);
+
+        // with other rules: no facts drawn from turns, so the replay lacks the one the platform found
+        JsonNode noFacts = replay("{\"user_id\":\"replay-user\",\"until\":\"" + until + "\",\"rules\":{\"FACT_EXTRACTOR\":\"none\"}}");
+        assertThat(noFacts.path("diff").path("only_in_reference_count").asLong()).as(noFacts.toString()).isEqualTo(1);
+        assertThat(noFacts.path("diff").path("only_in_reference").path(0).path("tier").asText()).isEqualTo("SEMANTIC");
+
+        assertThat(admin("DELETE", "/v1/admin/replay/" + done.path("replay_id").asText(), null).statusCode()).isEqualTo(200);
+        var gone = HTTP.send(HttpRequest.newBuilder(URI.create(stack.openSearchUrl() + "/" + scratch)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(gone.statusCode()).as("the scratch index torn down").isEqualTo(404);
+        assertThat(admin("GET", "/v1/admin/replay/" + done.path("replay_id").asText(), null).statusCode()).isEqualTo(404);
+        var notARule = admin("POST", "/v1/admin/replay", "{\"user_id\":\"replay-user\",\"rules\":{\"KAFKA_BOOTSTRAP_SERVERS\":\"x:1\"}}");
+        assertThat(notARule.statusCode()).isEqualTo(400);
+        assertThat(Json.mapper().readTree(notARule.body()).path("field").asText()).isEqualTo("rules.KAFKA_BOOTSTRAP_SERVERS");
+        var agentsKey = HTTP.send(HttpRequest.newBuilder(URI.create(stack.queryUrl() + "/v1/admin/replay")).header(ApiKeys.HEADER, ACME_KEY)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"user_id\":\"replay-user\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(agentsKey.statusCode()).as("a key without the admin scope").isEqualTo(403);
     }
 }

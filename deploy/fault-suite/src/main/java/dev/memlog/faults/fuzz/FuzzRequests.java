@@ -75,6 +75,12 @@ public final class FuzzRequests {
                 : NODES.objectNode().put("agent_id", "fuzz-agent-" + r.nextInt(3)), List.of()));
         endpoints.add(new Endpoint("query", "GET", "/v1/erasure/{erasure_id}", null, List.of()));
         endpoints.add(new Endpoint("query", "GET", "/v1/stats", null, List.of("user_id", "agent_id", "session_id")));
+        endpoints.add(new Endpoint("query", "POST", "/v1/admin/replay", r -> {
+            ObjectNode replay = NODES.objectNode().put("user_id", user(r)).put("until", "2024-05-05T00:00:00Z");
+            replay.putObject("rules").put("SUMMARIZER", "none");
+            return replay;
+        }, List.of()));
+        endpoints.add(new Endpoint("query", "GET", "/v1/admin/replay/{replay_id}", null, List.of()));
         endpoints.add(new Endpoint("consolidation", "GET", "/v1/working-memory", null,
                 List.of("tenant", "user_id", "session_id", "agent_id", "forwarded")));
         endpoints.add(new Endpoint("registry", "GET", "/subjects", null, List.of()));
@@ -241,6 +247,7 @@ public final class FuzzRequests {
     private static String fillPath(String template, Random r, boolean hostile) {
         return template.replace("{record_id}", hostile && r.nextBoolean() ? encode(hostile(r)) : "8a6b903c-a94e-3135-a7da-fa1be64e8f00")
                 .replace("{erasure_id}", hostile && r.nextBoolean() ? encode(hostile(r)) : java.util.UUID.randomUUID().toString())
+                .replace("{replay_id}", hostile && r.nextBoolean() ? encode(hostile(r)) : java.util.UUID.randomUUID().toString())
                 .replace("{subject}", hostile && r.nextBoolean() ? encode(hostile(r)) : "fuzz-subject-" + r.nextInt(5))
                 .replace("{version}", List.of("latest", "-1", "0", "1", "99999999999", "abc", encode(hostile(r))).get(r.nextInt(7)))
                 .replace("{id}", List.of("1", "-1", "0", "2147483648", "abc", encode(hostile(r))).get(r.nextInt(6)));
