@@ -1,0 +1,342 @@
+package dev.memlog.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.memlog.common.auth.ApiKeys;
+import dev.memlog.common.embedding.EmbeddingProvider;
+import dev.memlog.common.embedding.OnnxEmbeddingProvider;
+import dev.memlog.common.embedding.Vectors;
+import dev.memlog.common.http.Json;
+import dev.memlog.schemas.MemoryOwner;
+import dev.memlog.schemas.Topics;
+import dev.memlog.schemas.avro.MemoryRecord;
+import dev.memlog.schemas.avro.MemoryTier;
+import dev.memlog.schemas.registry.SchemaRegistryClient;
+import dev.memlog.schemas.serde.AvroFormat;
+import dev.memlog.stack.LocalStack;
+import dev.memlog.stack.MemoryClient;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Random;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * {@code ./benchmark replay [--records 10000] [--turns 400] [--queries 200]}: how fast the log becomes memory again, each
+ * against a baseline of the same run. A blue/green rebuild of {@code records} memory records (no re-embedding) against
+ * a raw Kafka consumer reading the same topic; an analyst replay of one owner's {@code turns} turns (re-embedded by the
+ * consolidation code) against the embedding model alone on the same texts; as-of retrieval against live retrieval on
+ * the same index. Writes bench/results/replay-latest.json and .md.
+ */
+public final class ReplayBenchmark {
+    private static final String TENANT = "bench";
+    private static final String KEY = "bench-analyst-key-0123456789abcdef";
+    private static final String[] TOPICS = {"the garden", "a trip to the coast", "the new kitchen", "the violin lessons",
+        "a book about rivers", "the neighbour's dog", "the bicycle repair", "a recipe for soup", "the night shift",
+        "a chess club", "the flat in Leeds", "the marathon training"};
+    private static final String[] PEOPLE = {"Ann", "Bo", "Cy", "Dee", "Eli", "Fay", "Gus", "Hal"};
+
+    record Options(int records, int turns, int queries, Path outDir) {
+        static Options parse(List<String> args) {
+            int records = 10_000;
+            int turns = 400;
+            int queries = 200;
+            for (int i = 0; i + 1 < args.size(); i += 2) {
+                switch (args.get(i)) {
+                    case "--records" -> records = Integer.parseInt(args.get(i + 1));
+                    case "--turns" -> turns = Integer.parseInt(args.get(i + 1));
+                    case "--queries" -> queries = Integer.parseInt(args.get(i + 1));
+                    default -> throw new IllegalArgumentException("unknown option " + args.get(i));
+                }
+            }
+            return new Options(records, turns, queries, Path.of("bench", "results"));
+        }
+    }
+
+    private final Options options;
+    private final PrintStream out = System.out;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    ReplayBenchmark(Options options) {
+        this.options = options;
+    }
+
+    static String sentence(Random r, int i) {
+        return PEOPLE[r.nextInt(PEOPLE.length)] + " and I talked about " + TOPICS[r.nextInt(TOPICS.length)] + " on day "
+                + (i % 365) + "; we agreed to meet " + PEOPLE[r.nextInt(PEOPLE.length)] + " again about "
+                + TOPICS[r.nextInt(TOPICS.length)] + ".";
+    }
+
+    void run() throws Exception {
+        Path dir = Files.createTempDirectory("memlog-replay-bench");
+        var keys = ApiKeys.load(KEY + "=" + TENANT + ";scopes=read+write+admin;reads=tenant", null);
+        var config = new LocalStack.Config(dir, 0, 0, 0, 0, 0, 0, keys, "bge-small-en-v1.5-q", 3,
+                Map.of("ENCRYPTION", "off", "RATE_LIMIT_READS_PER_SECOND", "0", "RATE_LIMIT_WRITES_PER_SECOND", "0"));
+        Map<String, Object> result = new LinkedHashMap<>();
+        out.println("== starting the stack");
+        try (var stack = new LocalStack(config, line -> out.println("   " + line.strip()))) {
+            EmbeddingProvider model = OnnxEmbeddingProvider.fromSetting("bge-small-en-v1.5-q");
+            var client = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), KEY);
+            // the analyst's owner: turns through the real ingest and consolidation, replayed later
+            String owner = "replay-owner";
+            List<String> texts = appendTurns(client, owner);
+            seedRecords(stack, model);
+            long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos();
+            while ((client.count(owner) < options.turns() || client.stats(null).path("records").asLong()
+                    < options.records() + options.turns()) && System.nanoTime() < deadline) {
+                Thread.sleep(1000);
+            }
+            out.printf("   %,d records materialized%n", client.stats(null).path("records").asLong());
+
+            long raw = rawConsumer(stack);
+            JsonNode rebuild = rebuild(stack);
+            long rebuilt = rebuild.path("records").asLong();
+            double rebuildSeconds = seconds(rebuild);
+            double rawPerSecond = raw / rawSeconds;
+            result.put("records", rebuilt);
+            result.put("records_per_s", round(rebuilt / rebuildSeconds));
+            result.put("raw_consumer_records_per_s", round(rawPerSecond));
+            result.put("rebuild_vs_raw_consumer", round3(rebuilt / rebuildSeconds / rawPerSecond));
+
+            double modelAlone = modelAlone(model, texts);
+            JsonNode replay = replay(stack, owner);
+            double replaySeconds = seconds(replay);
+            long replayed = replay.path("replayed").asLong();
+            result.put("reembed_records_per_s", round(replayed / replaySeconds));
+            result.put("model_alone_per_s", round(modelAlone));
+            result.put("reembed_vs_model_alone", round3(replayed / replaySeconds / modelAlone));
+            result.put("replay", Map.of("turns", replayed, "derived", replay.path("derived").asLong(), "seconds",
+                    round3(replaySeconds), "diff_same", replay.path("diff").path("same").asLong(),
+                    "diff_only_in_replay", replay.path("diff").path("only_in_replay_count").asLong(),
+                    "diff_only_in_reference", replay.path("diff").path("only_in_reference_count").asLong()));
+
+            var latency = asOfLatency(client);
+            result.put("asof_latency_ratio", round3(latency.get("asof_p50_ms") / latency.get("live_p50_ms")));
+            result.put("asof_latency_ratio_p95", round3(latency.get("asof_p95_ms") / latency.get("live_p95_ms")));
+            result.put("latency_ms", latency);
+        }
+        result.put("workload", Map.of("records", options.records(), "turns", options.turns(), "queries", options.queries()));
+        result.put("machine", Runtime.getRuntime().availableProcessors() + " cores, JDK " + Runtime.version());
+        result.put("date", Instant.now().toString());
+        Files.createDirectories(options.outDir());
+        Path json = options.outDir().resolve("replay-latest.json");
+        Json.mapper().copy().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), result);
+        String table = report(result);
+        Files.writeString(options.outDir().resolve("replay-latest.md"), table);
+        out.println();
+        out.println(table);
+        out.println("Results written to " + json.toAbsolutePath() + " and .md beside it.");
+    }
+
+    private List<String> appendTurns(MemoryClient client, String owner) throws Exception {
+        Random r = new Random(7);
+        List<String> texts = new ArrayList<>();
+        for (int start = 0; start < options.turns(); start += 100) {
+            ObjectNode batch = Json.mapper().createObjectNode();
+            var turns = batch.putArray("turns");
+            for (int i = start; i < Math.min(options.turns(), start + 100); i++) {
+                String text = sentence(r, i);
+                texts.add(text);
+                turns.addObject().put("user_id", owner).put("session_id", owner + "-s" + (i / 20)).put("role", "user")
+                        .put("content", text).put("timestamp", Instant.parse("2023-01-01T09:00:00Z")
+                                .plus(Duration.ofMinutes(5L * i)).toString());
+            }
+            client.appendTurns(batch);
+        }
+        out.printf("   %,d turns of %s appended%n", texts.size(), owner);
+        return texts;
+    }
+
+    /** Memory records as consolidation writes them, with vectors, for 50 users: what a rebuild copies. */
+    private void seedRecords(LocalStack stack, EmbeddingProvider model) throws Exception {
+        var format = AvroFormat.plain(new SchemaRegistryClient(stack.registryUrl(), stack.serviceToken().authorization()));
+        var serde = Topics.MEMORY_RECORDS.valueSerde(format);
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers());
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
+        Random r = new Random(11);
+        try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < options.records(); i++) {
+                String user = "user-" + (i % 50);
+                Instant at = Instant.parse("2023-01-01T00:00:00Z").plus(Duration.ofMinutes(37L * i));
+                var record = MemoryRecord.newBuilder().setRecordId("seed-" + i).setTenantId(TENANT).setUserId(user)
+                        .setSessionId(user + "-s" + (i / 500)).setTier(MemoryTier.EPISODIC).setRole("user")
+                        .setText(sentence(r, i)).setEmbedding(unit(r, model.dimension())).setContextEmbedding(unit(r, model.dimension()))
+                        .setEmbeddingModel(model.modelId()).setImportance(0.5).setObservedAt(at).setCreatedAt(at)
+                        .setValidFrom(at).setProvenance(List.of("seed-event-" + i)).setVersion(1).build();
+                producer.send(new ProducerRecord<>(Topics.MEMORY_RECORDS.name(),
+                        MemoryOwner.of(TENANT, user, null).key().getBytes(StandardCharsets.UTF_8), serde.serialize(record)));
+            }
+        }
+        out.printf("   %,d memory records written to memory.records%n", options.records());
+    }
+
+    private static List<Float> unit(Random r, int dimension) {
+        float[] v = new float[dimension];
+        double norm = 0;
+        for (int i = 0; i < dimension; i++) {
+            v[i] = (float) r.nextGaussian();
+            norm += v[i] * v[i];
+        }
+        for (int i = 0; i < dimension; i++) {
+            v[i] /= (float) Math.sqrt(norm);
+        }
+        return Vectors.toList(v);
+    }
+
+    private double rawSeconds;
+
+    /** Reads all of memory.records once with a plain consumer, no group, values not even deserialized. */
+    private long rawConsumer(LocalStack stack) {
+        Properties props = new Properties();
+        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
+        try (var consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(Topics.MEMORY_RECORDS.name()).stream()
+                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            var end = consumer.endOffsets(partitions);
+            long t0 = System.nanoTime();
+            long read = 0;
+            while (end.entrySet().stream().anyMatch(e -> consumer.position(e.getKey()) < e.getValue())) {
+                read += consumer.poll(Duration.ofMillis(200)).count();
+            }
+            rawSeconds = (System.nanoTime() - t0) / 1e9;
+            out.printf("   raw consumer: %,d records in %.2f s%n", read, rawSeconds);
+            return read;
+        }
+    }
+
+    private JsonNode rebuild(LocalStack stack) throws Exception {
+        String token = stack.serviceToken().authorization();
+        var started = http.send(HttpRequest.newBuilder(URI.create(stack.queryUrl() + "/v1/admin/rebuild"))
+                .header("Authorization", token).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        if (started.statusCode() != 202) {
+            throw new IllegalStateException("rebuild not started: " + started.body());
+        }
+        return await(HttpRequest.newBuilder(URI.create(stack.queryUrl() + "/v1/admin/rebuild")).header("Authorization", token),
+                "rebuild", "records");
+    }
+
+    private JsonNode replay(LocalStack stack, String owner) throws Exception {
+        var started = http.send(HttpRequest.newBuilder(URI.create(stack.queryUrl() + "/v1/admin/replay")).header(ApiKeys.HEADER, KEY)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"user_id\":\"" + owner + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        if (started.statusCode() != 202) {
+            throw new IllegalStateException("replay not started: " + started.body());
+        }
+        String id = Json.mapper().readTree(started.body()).path("replay_id").asText();
+        return await(HttpRequest.newBuilder(URI.create(stack.queryUrl() + "/v1/admin/replay/" + id)).header(ApiKeys.HEADER, KEY),
+                "replay", "events");
+    }
+
+    private JsonNode await(HttpRequest.Builder request, String what, String counted) throws Exception {
+        while (true) {
+            JsonNode p = Json.mapper().readTree(http.send(request.GET().build(), HttpResponse.BodyHandlers.ofString()).body());
+            if (p.path("finished_at").isTextual()) {
+                if (!"done".equals(p.path("state").asText())) {
+                    throw new IllegalStateException(what + " failed: " + p);
+                }
+                out.printf("   %s: %,d %s in %.2f s%n", what, p.path(counted).asLong(), counted, seconds(p));
+                return p;
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    private static double seconds(JsonNode progress) {
+        return Duration.between(Instant.parse(progress.path("started_at").asText()),
+                Instant.parse(progress.path("finished_at").asText())).toNanos() / 1e9;
+    }
+
+    /** The model embedding what consolidation embeds for each turn: the turn, and the turn after the previous one. */
+    private double modelAlone(EmbeddingProvider model, List<String> texts) {
+        model.embedDocuments(texts.subList(0, Math.min(20, texts.size()))); // warm
+        long t0 = System.nanoTime();
+        for (int i = 0; i < texts.size(); i++) {
+            model.embedDocuments(i == 0 ? List.of(texts.get(i)) : List.of(texts.get(i), texts.get(i - 1) + "\n" + texts.get(i)));
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        out.printf("   model alone: %,d turns in %.2f s%n", texts.size(), seconds);
+        return texts.size() / seconds;
+    }
+
+    /** The same question of the same owner live and as of now, back to back in a random order. */
+    private Map<String, Double> asOfLatency(MemoryClient client) throws Exception {
+        Percentiles live = new Percentiles();
+        Percentiles asOf = new Percentiles();
+        Random r = new Random(3);
+        String now = Instant.now().toString();
+        for (int i = 0; i < options.queries() + 20; i++) {
+            ObjectNode q = Json.mapper().createObjectNode().put("query", "what did we say about " + TOPICS[r.nextInt(TOPICS.length)]
+                    + " with " + PEOPLE[r.nextInt(PEOPLE.length)] + "?").put("user_id", "user-" + r.nextInt(50)).put("k", 10)
+                    .put("rerank", false).put("reinforce", false);
+            ObjectNode past = q.deepCopy().put("as_of", now);
+            boolean liveFirst = r.nextBoolean();
+            double a = time(client, liveFirst ? q : past);
+            double b = time(client, liveFirst ? past : q);
+            if (i >= 20) { // the first ones warm both paths
+                live.add(liveFirst ? a : b);
+                asOf.add(liveFirst ? b : a);
+            }
+        }
+        Map<String, Double> latency = new LinkedHashMap<>();
+        latency.put("live_p50_ms", round3(live.at(50)));
+        latency.put("live_p95_ms", round3(live.at(95)));
+        latency.put("asof_p50_ms", round3(asOf.at(50)));
+        latency.put("asof_p95_ms", round3(asOf.at(95)));
+        return latency;
+    }
+
+    private static double time(MemoryClient client, ObjectNode request) throws Exception {
+        long t = System.nanoTime();
+        client.search(request);
+        return (System.nanoTime() - t) / 1e6;
+    }
+
+    private static double round(double x) {
+        return Math.round(x * 10) / 10.0;
+    }
+
+    private static double round3(double x) {
+        return Math.round(x * 1000) / 1000.0;
+    }
+
+    static String report(Map<String, Object> r) {
+        return """
+                # Replay and rebuild
+
+                | measure | value | baseline (same run) | ratio |
+                |---|---|---|---|
+                | rebuild, records/s (no re-embedding) | %s | raw consumer %s | %s |
+                | analyst replay, turns/s (re-embedding) | %s | model alone %s | %s |
+                | as-of retrieval p50 | %s ms | live %s ms | %s |
+
+                Records rebuilt: %s. Replay: %s. Latency: %s. Machine: %s; %s.
+                """.formatted(r.get("records_per_s"), r.get("raw_consumer_records_per_s"), r.get("rebuild_vs_raw_consumer"),
+                r.get("reembed_records_per_s"), r.get("model_alone_per_s"), r.get("reembed_vs_model_alone"),
+                ((Map<?, ?>) r.get("latency_ms")).get("asof_p50_ms"), ((Map<?, ?>) r.get("latency_ms")).get("live_p50_ms"),
+                r.get("asof_latency_ratio"), r.get("records"), r.get("replay"), r.get("latency_ms"), r.get("machine"), r.get("date"));
+    }
+}
