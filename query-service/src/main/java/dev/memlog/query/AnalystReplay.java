@@ -68,7 +68,6 @@ public final class AnalystReplay implements Runnable {
     private final Path stateDir;
     private final AtomicLong replayed = new AtomicLong();
     private final AtomicLong derived = new AtomicLong();
-    private volatile TimeOrderedLog reading;
     private volatile long total;
     private volatile long deadLetters;
     private volatile String state = "starting";
@@ -77,6 +76,7 @@ public final class AnalystReplay implements Runnable {
     private volatile Instant finishedAt;
     private final Instant startedAt = Instant.now();
     private final long startedNanos = System.nanoTime();
+    /** Log entries passed, as the replay's own thread last counted them. */
     private volatile long events;
 
     AnalystReplay(ReplayRequest request, ConsolidationRules rules, KafkaConnection kafka, AvroFormat format,
@@ -104,8 +104,7 @@ public final class AnalystReplay implements Runnable {
     }
 
     public Progress progress() {
-        var log = reading;
-        long read = log == null ? events : Math.min(total, log.position());
+        long read = Math.min(total, events);
         double seconds = (System.nanoTime() - startedNanos) / 1e9;
         double rate = seconds > 0 ? read / seconds : 0;
         Long eta = rate > 0 && finishedAt == null ? (long) Math.ceil(Math.max(0, total - read) / rate) : null;
@@ -129,11 +128,9 @@ public final class AnalystReplay implements Runnable {
             try (var replay = new LogReplay(format, rules, embeddings, stateDir, id);
                  var log = new TimeOrderedLog(kafka, partitions(), "memlog-replay-" + id)) {
                 total = log.total();
-                reading = log;
                 state = "replaying";
                 replayFrom(log, replay);
                 events = log.position();
-                reading = null;
                 deadLetters = replay.deadLetters();
             }
             state = "comparing";
@@ -170,7 +167,12 @@ public final class AnalystReplay implements Runnable {
         String ownerKey = request.ownerKey();
         String tenantPrefix = request.tenantId() + MemoryOwner.SEPARATOR;
         List<BulkOperation> batch = new ArrayList<>();
+        long seen = 0;
         for (ConsumerRecord<byte[], byte[]> r = log.next(); r != null; r = log.next()) {
+            if (++seen % 100 == 0) {
+                events = log.position(); // the consumer is this thread's alone: progress reads the count
+                deadLetters = replay.deadLetters();
+            }
             if (r.key() == null || r.value() == null) {
                 continue;
             }

@@ -101,6 +101,9 @@ public final class GenerationRebuild implements Runnable {
                 total = end.values().stream().mapToLong(Long::longValue).sum();
                 state = "copying";
                 readUntil(consumer, end);
+                // what was copied must be searchable before the alias points at it, or queries just after the swap
+                // miss the last second's records
+                os.call("POST", "/" + to + "/_refresh", null);
                 // from here the materializer writes to the new generation; what it wrote to the old one is read again
                 state = "swapping";
                 index.swapTo(from, to);

@@ -18,7 +18,7 @@ import java.util.Map;
 /**
  * Every version of one memory of the caller's tenant, oldest first, each with why it changed (derived, restated,
  * superseded, forgotten, restated after forgetting) and the events behind it, and its use history with the strength
- * that follows from it now: a forgotten or superseded memory still explains itself here.
+ * that follows from it now, and its strength over its life: a forgotten or superseded memory still explains itself here.
  */
 final class HistoryRoutes {
     private final LifecycleIndexes lifecycle;
@@ -33,6 +33,23 @@ final class HistoryRoutes {
         ScopedRoutes.of(config, Scope.READ).get("/v1/memories/{record_id}/history", this::history);
     }
 
+    static final int POINTS = 24;
+
+    /**
+     * Strength at evenly spaced moments from the memory's birth to {@code end} (now, or when it stopped being known),
+     * each from the uses made before it.
+     */
+    ArrayNode overTime(StrengthModel.Uses uses, Instant end) {
+        ArrayNode series = Json.mapper().createArrayNode();
+        Instant born = uses.born().isAfter(end) ? end : uses.born();
+        long span = end.toEpochMilli() - born.toEpochMilli();
+        for (int i = 0; i < POINTS; i++) {
+            Instant at = born.plusMillis(span * i / (POINTS - 1));
+            series.addObject().put("at", at.toString()).put("strength", model.strength(uses.before(at), at));
+        }
+        return series;
+    }
+
     private void history(Context ctx) {
         String tenant = Access.tenant(ctx);
         String id = ctx.pathParam("record_id");
@@ -44,17 +61,20 @@ final class HistoryRoutes {
         ArrayNode list = out.putArray("versions");
         versions.forEach(list::add);
         JsonNode strength = lifecycle.strengths(tenant, List.of(id)).get(id);
+        Map<String, String> metadata = new HashMap<>();
+        last.path("metadata").properties().forEach(e -> metadata.put(e.getKey(), e.getValue().asText()));
+        var uses = LifecycleIndexes.uses(strength, Instant.ofEpochMilli(last.path("valid_from").asLong()),
+                last.path("importance").asDouble(), last.path("tier").asText(), metadata);
+        Instant now = Instant.now();
         if (strength != null) {
             ObjectNode s = out.putObject("strength");
             s.setAll((ObjectNode) strength);
-            Map<String, String> metadata = new HashMap<>();
-            last.path("metadata").properties().forEach(e -> metadata.put(e.getKey(), e.getValue().asText()));
-            var uses = LifecycleIndexes.uses(strength, Instant.ofEpochMilli(last.path("valid_from").asLong()),
-                    last.path("importance").asDouble(), last.path("tier").asText(), metadata);
-            Instant now = Instant.now();
             s.put("strength_now", model.strength(uses, now));
             s.put("reinforcement_now", model.reinforcement(uses, now));
         }
+        // a memory never used has no use history, and a strength all the same: its importance, decaying
+        Instant end = out.path("live").asBoolean() ? now : Instant.ofEpochMilli(Lineage.effectiveAt(last));
+        out.set("strength_over_time", overTime(uses, end));
         ctx.json(out);
     }
 }

@@ -158,6 +158,8 @@ public final class QueryService implements GracefulShutdown.Stoppable {
                 rules, config.kafka(), sealing.format(), embeddings, os, index, lifecycle.asOf(), config.shards(),
                 config.replay().stateDir()), config.replay().keep());
         var erasures = new ErasureReceiptRoutes(receipts);
+        var memories = new MemoryListRoutes(os, index, lifecycle.asOf());
+        var explorer = new ExplorerRoutes();
         Duration stuck = config.materializerMaxPollInterval().compareTo(Duration.ofMinutes(1)) > 0
                 ? config.materializerMaxPollInterval() : Duration.ofMinutes(1);
         var health = new Health(
@@ -183,6 +185,8 @@ public final class QueryService implements GracefulShutdown.Stoppable {
             rebuild.register(c);
             replays.register(c);
             erasures.register(c);
+            memories.register(c);
+            explorer.register(c);
         });
         started = true;
         log.info("query-service started: index {}, model {}, reranker {}", config.indexAlias(), embeddings.modelId(),

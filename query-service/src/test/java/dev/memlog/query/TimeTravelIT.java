@@ -335,4 +335,59 @@ class TimeTravelIT {
         assertThat(vector).isNotEmpty();
         return vector;
     }
+    @Test
+    void theExplorerShowsWhatAnOwnerKnewThenAndAClickOpensTheMemorysLineage() throws Exception {
+        var garden = fact("eve", "tt-eve-garden", "Eve grows tomatoes on her balcony", Instant.parse("2023-02-01T09:00:00Z"));
+        var allotment = fact("eve", "tt-eve-allotment", "Eve grows tomatoes on an allotment now", Instant.parse("2023-08-01T09:00:00Z"));
+        send(garden);
+        send(allotment);
+        send(MemoryRecord.newBuilder(garden).setVersion(2).setChange(RecordChange.SUPERSEDED)
+                .setValidTo(allotment.getObservedAt()).setChangeReason("superseded by tt-eve-allotment").build());
+        awaitVersions("tt-eve-garden", 2);
+
+        Path check = Path.of("src/test/explorer");
+        assertThat(check.resolve("node_modules/playwright-core")).as("playwright-core: .ci/run installs it (npm ci --prefix "
+                + "query-service/src/test/explorer)").isDirectory();
+        assertThat(Path.of(System.getenv().getOrDefault("CHROMIUM", "/usr/bin/chromium"))).as("Chromium: .ci/run installs "
+                + "Debian's chromium").isRegularFile();
+        Path shots = java.nio.file.Files.createDirectories(Path.of("target/explorer-shots").toAbsolutePath()); // kept for a look
+        var process = new ProcessBuilder("node", "check.mjs", "http://127.0.0.1:" + query.port(), KEY, "eve",
+                "2023-05-01T00:00:00Z", "what does Eve grow?", shots.toString())
+                .directory(check.toFile()).redirectErrorStream(false).start();
+        var stdout = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        var stderr = new String(process.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(process.waitFor(2, java.util.concurrent.TimeUnit.MINUTES)).isTrue();
+        assertThat(process.exitValue()).as(stderr).isZero();
+        JsonNode seen = Json.mapper().readTree(stdout.strip().lines().reduce((a, b) -> b).orElse("{}"));
+
+        assertThat(seen.path("errors")).as("no script error in the page").isEmpty();
+        assertThat(strings(seen.path("tiers"))).containsExactly("WORKING", "EPISODIC", "SEMANTIC", "PROCEDURAL");
+        assertThat(strings(seen.path("now"))).contains("Eve grows tomatoes on an allotment now")
+                .doesNotContain("Eve grows tomatoes on her balcony");
+        assertThat(seen.path("moment").asText()).startsWith("known at 2023-0");
+        assertThat(strings(seen.path("then"))).as("scrubbed back to May 2023").containsExactly("Eve grows tomatoes on her balcony");
+        assertThat(strings(seen.path("lineage"))).contains("state: superseded");
+        assertThat(strings(seen.path("versions"))).hasSize(2);
+        assertThat(seen.path("strengthPoints").asInt()).as("strength over its life, plotted").isEqualTo(HistoryRoutes.POINTS);
+        assertThat(seen.path("hits").path(0).path("id").asText()).isEqualTo("tt-eve-garden");
+        assertThat(seen.path("hits").path(0).path("parts").asInt()).as("the score explanation as a bar").isPositive();
+        for (String shot : List.of("1-now.png", "2-then.png", "3-lineage.png", "4-why.png")) {
+            var image = javax.imageio.ImageIO.read(shots.resolve(shot).toFile());
+            assertThat(image).as(shot).isNotNull();
+            assertThat(image.getWidth()).as(shot).isEqualTo(1280);
+            var colours = new java.util.HashSet<Integer>();
+            for (int y = 0; y < image.getHeight(); y += 7) {
+                for (int x = 0; x < image.getWidth(); x += 7) {
+                    colours.add(image.getRGB(x, y));
+                }
+            }
+            assertThat(colours.size()).as(shot + " is a rendered page, not a blank one").isGreaterThan(20);
+        }
+    }
+
+    static List<String> strings(JsonNode array) {
+        List<String> out = new java.util.ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
 }

@@ -81,6 +81,9 @@ public final class FuzzRequests {
             return replay;
         }, List.of()));
         endpoints.add(new Endpoint("query", "GET", "/v1/admin/replay/{replay_id}", null, List.of()));
+        endpoints.add(new Endpoint("query", "GET", "/v1/memories", null, List.of("user_id", "agent_id", "as_of", "tier", "limit",
+                "cursor")));
+        endpoints.add(new Endpoint("query", "GET", "/explorer/{asset}", null, List.of()));
         endpoints.add(new Endpoint("consolidation", "GET", "/v1/working-memory", null,
                 List.of("tenant", "user_id", "session_id", "agent_id", "forwarded")));
         endpoints.add(new Endpoint("registry", "GET", "/subjects", null, List.of()));
@@ -247,6 +250,8 @@ public final class FuzzRequests {
     private static String fillPath(String template, Random r, boolean hostile) {
         return template.replace("{record_id}", hostile && r.nextBoolean() ? encode(hostile(r)) : "8a6b903c-a94e-3135-a7da-fa1be64e8f00")
                 .replace("{erasure_id}", hostile && r.nextBoolean() ? encode(hostile(r)) : java.util.UUID.randomUUID().toString())
+                .replace("{asset}", hostile && r.nextBoolean() ? encode(hostile(r)) : List.of("index.html", "explorer.js",
+                        "explorer.css", "../pom.xml").get(r.nextInt(4)))
                 .replace("{replay_id}", hostile && r.nextBoolean() ? encode(hostile(r)) : java.util.UUID.randomUUID().toString())
                 .replace("{subject}", hostile && r.nextBoolean() ? encode(hostile(r)) : "fuzz-subject-" + r.nextInt(5))
                 .replace("{version}", List.of("latest", "-1", "0", "1", "99999999999", "abc", encode(hostile(r))).get(r.nextInt(7)))
