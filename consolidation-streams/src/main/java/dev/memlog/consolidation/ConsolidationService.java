@@ -14,6 +14,7 @@ import dev.memlog.common.http.ServiceServer;
 import dev.memlog.common.llm.LlmEndpoint;
 import dev.memlog.schemas.KafkaConnection;
 import dev.memlog.schemas.TopicSettings;
+import dev.memlog.schemas.Derivation;
 import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
@@ -72,8 +73,10 @@ public final class ConsolidationService implements GracefulShutdown.Stoppable {
      * @param streamsOverrides any Kafka Streams or client setting, from KAFKA_STREAMS_* (KAFKA_STREAMS_SESSION_TIMEOUT_MS),
      *                         applied on top of {@code kafka}
      * @param serviceToken the only credential working memory answers (query-service's, and other instances')
+     * @param derivation DERIVATION: the topics this consolidation writes, its own when it runs beside another with a new
+     *                   model or changed rules (docs/time-travel.md#re-deriving-memory)
      */
-    public record Config(String applicationId, KafkaConnection kafka, RegistryConnection registry, Path stateDir,
+    public record Config(Derivation derivation, String applicationId, KafkaConnection kafka, RegistryConnection registry, Path stateDir,
                          String host, int port, OptionalInt managementPort, String embeddingModel, TopicSettings topics, int streamsReplication,
                          int standbyReplicas, ConsolidationRules rules, String advertisedServer, Duration transactionTimeout,
                          int maxThreadReplacements, String groupInstanceId, Map<String, String> streamsOverrides,
@@ -82,7 +85,8 @@ public final class ConsolidationService implements GracefulShutdown.Stoppable {
             var topics = TopicSettings.from(env::optional);
             var rules = ConsolidationRules.from(env, Clock.systemUTC());
             var listen = ServiceServer.Listen.from(env, env.integer("CONSOLIDATION_PORT", 8082));
-            return new Config(env.string("STREAMS_APPLICATION_ID", "memlog-consolidation"),
+            var derivation = Derivation.of(env.optional("DERIVATION"));
+            return new Config(derivation, env.string("STREAMS_APPLICATION_ID", derivation.consolidationApplicationId()),
                     KafkaConnection.from(env.passthrough("KAFKA_")),
                     RegistryConnection.from(env::optional, ServiceToken.from(env).registryAuthorization(env)),
                     Path.of(env.string("STREAMS_STATE_DIR", System.getProperty("java.io.tmpdir") + "/memlog-streams")),
@@ -145,11 +149,11 @@ public final class ConsolidationService implements GracefulShutdown.Stoppable {
 
     public ConsolidationService(Config config, EmbeddingProvider embeddings) throws Exception {
         try (Admin admin = Admin.create(config.kafka().properties())) {
-            Topics.ensureCreated(admin, config.topics());
+            Topics.ensureCreated(admin, config.topics(), config.derivation());
         }
         var registry = config.registry().client();
         this.sealing = config.encryption().open(config.kafka(), registry, config.applicationId());
-        var topology = topology(sealing.format(), config.rules().parts(embeddings, Clock.systemUTC()));
+        var topology = topology(sealing.format(), config.rules().parts(embeddings, Clock.systemUTC()), config.derivation());
         PrometheusMeterRegistry metrics = Metrics.registry("consolidation-streams");
         this.streams = new KafkaStreams(topology, streamsConfig(config, metrics));
         this.streamsMetrics = new KafkaStreamsMetrics(streams);
@@ -173,8 +177,8 @@ public final class ConsolidationService implements GracefulShutdown.Stoppable {
                         config.managementPort()), 1 << 16, metrics,
                 new Health(Map.of("streams", health::liveness), Map.of("streams", health::readiness), health::started),
                 new Access(List.of(config.serviceToken())), workingMemory::register);
-        log.info("consolidation-streams started: application.id={}, model={}, {}", config.applicationId(),
-                embeddings.modelId(), config.rules());
+        log.info("consolidation-streams started: application.id={}, {} into {}, model={}, {}", config.applicationId(),
+                config.derivation(), config.derivation().records().name(), embeddings.modelId(), config.rules());
     }
 
     /**
@@ -228,8 +232,13 @@ public final class ConsolidationService implements GracefulShutdown.Stoppable {
      * a lifecycle, nothing holds memories to delete and deletions are passed over). Every record carries the platform time of the input it came from.
      */
     public static Topology topology(AvroFormat format, Parts parts) {
+        return topology(format, parts, Derivation.FIRST);
+    }
+
+    /** The same consolidation, writing the topics of {@code derivation}. */
+    public static Topology topology(AvroFormat format, Parts parts, Derivation derivation) {
         var events = Topics.MEMORY_EVENTS;
-        var records = Topics.MEMORY_RECORDS;
+        var records = derivation.records();
         var builder = new StreamsBuilder();
         TurnContext.stores(format).forEach(builder::addStateStore);
         // an event sealed with a key erasure destroyed reads as null: it is gone, for this run and every replay
@@ -281,7 +290,7 @@ public final class ConsolidationService implements GracefulShutdown.Stoppable {
                     .processValues(LogPositions::new).to(records.name(), toRecords);
             return builder.build();
         }
-        var strength = Topics.MEMORY_STRENGTH;
+        var strength = derivation.strength();
         var toStrength = Produced.with(strength.keySerde(), strength.valueSerde(format));
         Lifecycle.stores(format).forEach(builder::addStateStore);
         var access = Topics.MEMORY_ACCESS;

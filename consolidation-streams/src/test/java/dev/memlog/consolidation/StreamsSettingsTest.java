@@ -66,4 +66,29 @@ class StreamsSettingsTest {
         var streamsOwn = props(Map.of("KAFKA_SECURITY_PROTOCOL", "SASL_SSL", "KAFKA_STREAMS_SECURITY_PROTOCOL", "SSL"));
         assertThat(streamsOwn).containsEntry("security.protocol", "SSL");
     }
+
+    @Test
+    void aNamedDerivationIsItsOwnApplicationAndWritesItsOwnTopics() {
+        assertThat(props(Map.of()).get(StreamsConfig.APPLICATION_ID_CONFIG)).isEqualTo("memlog-consolidation");
+        assertThat(props(Map.of("DERIVATION", "minilm")).get(StreamsConfig.APPLICATION_ID_CONFIG)).isEqualTo("memlog-consolidation-minilm");
+        assertThat(props(Map.of("DERIVATION", "minilm", "STREAMS_APPLICATION_ID", "mine")).get(StreamsConfig.APPLICATION_ID_CONFIG))
+                .isEqualTo("mine");
+
+        // the topology is only described here, never run: no vector is asked for
+        dev.memlog.common.embedding.EmbeddingProvider unused = new dev.memlog.common.embedding.EmbeddingProvider() {
+            public String modelId() { return "unused"; }
+            public int dimension() { return 3; }
+            public java.util.List<float[]> embedDocuments(java.util.List<String> texts) { throw new UnsupportedOperationException(); }
+            public float[] embedQuery(String query) { throw new UnsupportedOperationException(); }
+        };
+        var clock = java.time.Clock.systemUTC();
+        var parts = ConsolidationService.Parts.turns(new EpisodeRecorder(unused, new SignalImportanceScorer(), clock), false)
+                .withLifecycle(Lifecycle.defaults(clock));
+        String green = ConsolidationService.topology(TopologyHarness.sealedFormat(), parts,
+                dev.memlog.schemas.Derivation.of("minilm")).describe().toString();
+        assertThat(green).contains("topic: memory.records.minilm", "topic: memory.strength.minilm")
+                .doesNotContain("topic: memory.records)", "topic: memory.strength)");
+        String first = ConsolidationService.topology(TopologyHarness.sealedFormat(), parts).describe().toString();
+        assertThat(first).contains("topic: memory.records").doesNotContain("memory.records.minilm");
+    }
 }

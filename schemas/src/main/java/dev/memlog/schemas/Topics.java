@@ -102,8 +102,17 @@ public final class Topics {
 
     /** Every topic the services create, with its settings under these creation settings. */
     public static List<NewTopic> definitions(TopicSettings settings) {
+        return definitions(settings, Derivation.FIRST);
+    }
+
+    /** Every topic the services create, and the output topics of {@code derivation}. */
+    public static List<NewTopic> definitions(TopicSettings settings, Derivation derivation) {
         List<NewTopic> wanted = new ArrayList<>();
-        for (Topic<String, ?> topic : all()) {
+        List<Topic<String, ?>> topics = new ArrayList<>(all());
+        if (!derivation.first()) {
+            topics.addAll(derivation.outputs());
+        }
+        for (Topic<String, ?> topic : topics) {
             Map<String, String> config = new java.util.HashMap<>(topic.config());
             config.put("min.insync.replicas", Integer.toString(settings.minInsyncReplicas()));
             wanted.add(new NewTopic(topic.name(), settings.partitions(), settings.replicationFactor()).configs(config));
@@ -117,7 +126,13 @@ public final class Topics {
 
     /** Creates the missing topics (or, without auto-creation, refuses to go on without them); existing ones are left as they are. */
     public static void ensureCreated(Admin admin, TopicSettings settings) throws InterruptedException, ExecutionException {
-        List<NewTopic> wanted = definitions(settings);
+        ensureCreated(admin, settings, Derivation.FIRST);
+    }
+
+    /** As {@link #ensureCreated(Admin, TopicSettings)}, with the output topics of {@code derivation}. */
+    public static void ensureCreated(Admin admin, TopicSettings settings, Derivation derivation)
+            throws InterruptedException, ExecutionException {
+        List<NewTopic> wanted = definitions(settings, derivation);
         var existing = admin.listTopics().names().get();
         var missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
         if (missing.isEmpty()) {

@@ -27,6 +27,12 @@ class KafkaTopicsTest {
     }
 
     @Test
+    void aDerivationListedGetsItsOwnOutputTopicsWithTheRegistrysSettings() {
+        assertMatchesRegistry(Chart.render(List.of("values.yaml"), Map.of("kafka.topics.derivations[0]", "green")),
+                new TopicSettings(6, (short) 3, 2), dev.memlog.schemas.Derivation.of("green"));
+    }
+
+    @Test
     void theRegistrysStorageTopicIsOneCompactedPartitionAndGoesWithTheBundledRegistry() {
         Map<String, Map<String, Object>> topics = kafkaTopics(Chart.render("values.yaml"));
         assertThat(topics.get("_schemas")).containsEntry("partitions", 1);
@@ -44,8 +50,13 @@ class KafkaTopicsTest {
     }
 
     private static void assertMatchesRegistry(Chart.Rendered chart, TopicSettings settings) {
+        assertMatchesRegistry(chart, settings, dev.memlog.schemas.Derivation.FIRST);
+    }
+
+    private static void assertMatchesRegistry(Chart.Rendered chart, TopicSettings settings,
+                                              dev.memlog.schemas.Derivation derivation) {
         Map<String, Map<String, Object>> rendered = kafkaTopics(chart);
-        List<NewTopic> registry = Topics.definitions(settings);
+        List<NewTopic> registry = Topics.definitions(settings, derivation);
         assertThat(registry).isNotEmpty();
         for (NewTopic wanted : registry) {
             Map<String, Object> spec = rendered.get(wanted.name());
