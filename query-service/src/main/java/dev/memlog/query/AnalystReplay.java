@@ -59,7 +59,7 @@ public final class AnalystReplay implements Runnable {
     private final ConsolidationRules rules;
     private final KafkaConnection kafka;
     private final AvroFormat format;
-    private final EmbeddingProvider embeddings;
+    private final Embedders embedders;
     private final OpenSearchRest os;
     private final MemoryIndex index;
     private final String asOf;
@@ -80,13 +80,13 @@ public final class AnalystReplay implements Runnable {
     private volatile long events;
 
     AnalystReplay(ReplayRequest request, ConsolidationRules rules, KafkaConnection kafka, AvroFormat format,
-                  EmbeddingProvider embeddings, OpenSearchRest os, MemoryIndex index, AsOfIndex asOf, int shards,
+                  Embedders embedders, OpenSearchRest os, MemoryIndex index, AsOfIndex asOf, int shards,
                   Path stateRoot) {
         this.request = request;
         this.rules = rules;
         this.kafka = kafka;
         this.format = format;
-        this.embeddings = embeddings;
+        this.embedders = embedders;
         this.os = os;
         this.index = index;
         this.asOf = asOf.name();
@@ -120,7 +120,9 @@ public final class AnalystReplay implements Runnable {
     @Override
     public void run() {
         try {
-            index.createGeneration(scratch, embeddings.modelId(), embeddings.dimension(), shards, 0);
+            // the model of the generation in use, so what the replay derives compares with what is known
+            EmbeddingProvider embeddings = embedders.of(index.generations().current().model());
+            index.createScratch(scratch, embeddings.modelId(), embeddings.dimension(), shards, 0);
             os.call("PUT", "/" + scratch + "/_settings", "{\"index\":{\"refresh_interval\":\"-1\"}}");
             Files.createDirectories(stateDir);
             log.info("replay {} of {} up to {} into {} ({})", id, request.describe(), request.until() == null ? "now"

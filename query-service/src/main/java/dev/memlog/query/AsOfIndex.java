@@ -19,23 +19,22 @@ import org.opensearch.client.opensearch.core.bulk.BulkOperation;
  * that {@code as_of} searches exactly what was known at that moment, forgotten and deleted memories included.
  */
 public final class AsOfIndex {
-    private final OpenSearchRest os;
-    private final String name;
+    private final Generations generations;
 
-    public AsOfIndex(OpenSearchRest os, String alias) {
-        this.os = os;
-        this.name = alias + "-asof";
+    AsOfIndex(Generations generations) {
+        this.generations = generations;
     }
 
+    /** The as-of index of the generation the alias points to. */
     public String name() {
-        return name;
+        return generations.current().asOf();
     }
 
     /**
      * The live index's mapping, the same analyzers and vectors, plus the version's span and change. Created if missing;
      * an index of another embedding model is refused as the live one is.
      */
-    public void ensure(String model, int dimension, int shards, int replicas) {
+    static void ensure(OpenSearchRest os, String name, String model, int dimension, int shards, int replicas) {
         ObjectNode body = (ObjectNode) parse(MemoryIndex.definition(dimension, shards, replicas));
         ObjectNode mappings = (ObjectNode) body.path("mappings");
         ObjectNode properties = (ObjectNode) mappings.path("properties");
@@ -70,7 +69,7 @@ public final class AsOfIndex {
      * What one version changes in the index: a known version is added (once: a batch read again does not reopen a
      * span since closed), and the version before it is closed at the moment this one took effect.
      */
-    List<BulkOperation> operations(MemoryRecord r) {
+    static List<BulkOperation> operations(String name, MemoryRecord r) {
         List<BulkOperation> ops = new ArrayList<>(2);
         long effective = VersionSpans.effectiveAt(r).toEpochMilli();
         if (r.getVersion() > 1) {

@@ -67,7 +67,7 @@ public final class HybridRetriever {
 
     private final OpenSearchRest os;
     private final MemoryIndex index;
-    private final EmbeddingProvider embeddings;
+    private final Embedders embedders;
     private final Tuning tuning;
     private final LifecycleIndexes lifecycle;
     private final StrengthModel strengthModel;
@@ -80,9 +80,17 @@ public final class HybridRetriever {
     /** @param lifecycle where use histories are, for strength; @param strengthModel how strength follows from them */
     public HybridRetriever(OpenSearchRest os, MemoryIndex index, EmbeddingProvider embeddings, Tuning tuning,
                            LifecycleIndexes lifecycle, StrengthModel strengthModel) {
+        this(os, index, new Embedders(embeddings, id -> {
+            throw new IllegalArgumentException("only " + embeddings.modelId() + " is loaded");
+        }), tuning, lifecycle, strengthModel);
+    }
+
+    /** @param embedders the models queries are embedded with: that of the generation each query searches */
+    HybridRetriever(OpenSearchRest os, MemoryIndex index, Embedders embedders, Tuning tuning, LifecycleIndexes lifecycle,
+                    StrengthModel strengthModel) {
         this.os = os;
         this.index = index;
-        this.embeddings = embeddings;
+        this.embedders = embedders;
         this.tuning = tuning;
         this.lifecycle = lifecycle;
         this.strengthModel = strengthModel;
@@ -107,8 +115,10 @@ public final class HybridRetriever {
 
     public List<Hit> search(String tenant, SearchRequest request) {
         int pool = poolSize(request);
-        JsonNode response = os.call("POST", "/" + target(request) + "/_search", body(tenant, request, pool).toString(),
-                params(request.mode()));
+        // one generation for the whole query: its index, and the model its vectors come from for the query's vector
+        Generation generation = index.generations().current();
+        JsonNode response = os.call("POST", "/" + target(request, generation) + "/_search",
+                body(tenant, request, pool, generation).toString(), params(request.mode()));
         Instant reference = request.asOf() != null ? request.asOf() : Instant.now();
         boolean rerank = tuning.reranker() != null && !Boolean.FALSE.equals(request.rerank())
                 && request.mode() == SearchRequest.Mode.HYBRID;
@@ -139,7 +149,11 @@ public final class HybridRetriever {
      * span of event time, so what was forgotten or deleted since answers as it did then.
      */
     String target(SearchRequest request) {
-        return request.asOf() != null && lifecycle != null ? lifecycle.asOf().name() : index.alias();
+        return target(request, index.generations().current());
+    }
+
+    private String target(SearchRequest request, Generation generation) {
+        return request.asOf() != null && lifecycle != null ? generation.asOf() : generation.live();
     }
 
     /** The best-scored version of each memory: as of a moment only one is in effect, save where the log skipped one. */
@@ -156,6 +170,10 @@ public final class HybridRetriever {
 
     /** The raw OpenSearch request for a query vector; exposed so the benchmark can time the engine alone. */
     public ObjectNode body(String tenant, SearchRequest request, int size) {
+        return body(tenant, request, size, index.generations().current());
+    }
+
+    private ObjectNode body(String tenant, SearchRequest request, int size, Generation generation) {
         ArrayNode filters = filters(tenant, request);
         ObjectNode body = Json.mapper().createObjectNode();
         body.put("size", size);
@@ -164,10 +182,10 @@ public final class HybridRetriever {
         int k = candidates(request);
         switch (request.mode()) {
             case BM25 -> lexical(query, request, filters);
-            case VECTOR -> knn(query, "embedding", vector(request), k, filters);
+            case VECTOR -> knn(query, "embedding", vector(request, generation), k, filters);
             case HYBRID -> {
                 ArrayNode queries = query.putObject("hybrid").putArray("queries");
-                float[] vector = vector(request);
+                float[] vector = vector(request, generation);
                 lexical(queries.addObject(), request, filters);
                 knn(queries.addObject(), "embedding", vector, k, filters);
                 // one more candidate than the turn side: the explanation tells the two k-NN sub-queries apart by k
@@ -191,8 +209,12 @@ public final class HybridRetriever {
         bool.set("filter", filters.deepCopy());
     }
 
-    private float[] vector(SearchRequest request) {
-        return embeddings.embedQuery(request.query());
+    private float[] vector(SearchRequest request, Generation generation) {
+        try {
+            return embedders.of(generation.model()).embedQuery(request.query());
+        } catch (Embedders.UnknownModel e) {
+            throw new dev.memlog.common.http.ApiException(503, e.getMessage(), "index");
+        }
     }
 
     private static void knn(ObjectNode query, String field, float[] vector, int k, ArrayNode filters) {

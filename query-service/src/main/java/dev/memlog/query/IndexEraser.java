@@ -17,8 +17,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * An erased owner's documents leave every index (live, history, strength) and the segments that held them are
- * merged away and flushed, so no index file keeps what the owner said; the count of each is the erasure's receipt.
+ * An erased owner's documents leave every index of every generation (live, history, strength, as-of, strength lives:
+ * the one in use, those kept for a rollback and one being built) and every analyst's scratch index, and the segments
+ * that held them are merged away and flushed, so no index file keeps what the owner said; the count of each kind is
+ * the erasure's receipt.
  */
 final class IndexEraser {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(IndexEraser.class);
@@ -30,15 +32,14 @@ final class IndexEraser {
             java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.ArrayBlockingQueue<>(1),
             Thread.ofPlatform().daemon().name("index-expunger").factory(), new java.util.concurrent.ThreadPoolExecutor.DiscardPolicy());
     private final OpenSearchRest os;
-    private final List<String> indexes;
+    private final Generations generations;
     private final ErasureReceipts receipts;
     // receipts whose deleted documents may still be in segment files
     private final java.util.Queue<AuditEntry> unexpunged = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
-    IndexEraser(OpenSearchRest os, MemoryIndex live, LifecycleIndexes lifecycle, ErasureReceipts receipts) {
+    IndexEraser(OpenSearchRest os, Generations generations, ErasureReceipts receipts) {
         this.os = os;
-        this.indexes = List.of(live.alias(), lifecycle.history(), lifecycle.strength(), lifecycle.asOf().name(),
-                lifecycle.strengthLives());
+        this.generations = generations;
         this.receipts = receipts;
     }
 
@@ -46,9 +47,16 @@ final class IndexEraser {
     AuditEntry erase(MemoryRecord marker) {
         Map<String, Long> deleted = new LinkedHashMap<>();
         ObjectNode query = ownerQuery(marker);
-        for (String index : indexes) {
-            deleted.put("documents_deleted_" + kind(index), deleteAll(os, index, query));
-        }
+        Map<String, List<String>> kinds = new LinkedHashMap<>(generations.everyIndex());
+        // an analyst's replay may still hold what it derived for the owner
+        List<String> scratch = new ArrayList<>();
+        os.call("GET", "/" + generations.alias() + "-replay-*/_mapping", null).fieldNames().forEachRemaining(scratch::add);
+        kinds.put("replay", scratch);
+        List<String> indexes = new ArrayList<>();
+        kinds.forEach((kind, names) -> {
+            deleted.put("documents_deleted_" + kind, names.isEmpty() ? 0 : deleteAll(os, String.join(",", names), query));
+            indexes.addAll(names);
+        });
         var owner = MemoryOwner.of(marker.getTenantId(), marker.getUserId(), marker.getAgentId());
         var entry = AuditEntry.newBuilder().setAuditId(marker.getRecordId() + ":indexes").setTenantId(marker.getTenantId())
                 .setActor(marker.getDeletedBy() == null ? "unknown" : marker.getDeletedBy()).setAction(AuditAction.ERASE_INDEXES)
@@ -56,7 +64,7 @@ final class IndexEraser {
                 .setEventId(marker.getRecordId()).setAt(Instant.now().truncatedTo(ChronoUnit.MILLIS)).setDetails(deleted).build();
         receipts.record(entry, marker.getDeletedAt());
         unexpunged.add(entry);
-        expunge();
+        expunge(indexes);
         return entry;
     }
 
@@ -65,7 +73,7 @@ final class IndexEraser {
      * shard's own history for recovery, renewed every 30 s) still covers them: so segments with any deleted document
      * are merged again in the background, every 10 s for two minutes or until none holds one.
      */
-    private void expunge() {
+    private void expunge(List<String> indexes) {
         String all = String.join(",", indexes);
         os.call("PUT", "/" + all + "/_settings", "{\"index.merge.policy.expunge_deletes_allowed\": 0}");
         os.call("POST", "/" + all + "/_flush", null);
@@ -116,7 +124,9 @@ final class IndexEraser {
         long deleted = 0;
         while (true) {
             ObjectNode page = query.deepCopy().put("size", PAGE).put("_source", false);
-            var hits = os.call("POST", "/" + index + "/_search", page.toString()).path("hits").path("hits");
+            // an index of the list may go meanwhile (a half-built generation deleted): the others are still searched
+            var hits = os.call("POST", "/" + index + "/_search", page.toString(), Map.of("ignore_unavailable", "true"))
+                    .path("hits").path("hits");
             if (hits.isEmpty()) {
                 return deleted;
             }
@@ -141,10 +151,6 @@ final class IndexEraser {
                 throw new java.io.UncheckedIOException("OpenSearch unreachable: " + e.getMessage(), e);
             }
         }
-    }
-
-    private String kind(String index) {
-        return List.of("live", "history", "strength", "asof", "strength_lives").get(indexes.indexOf(index));
     }
 
     /** Every document of the owner: a user's across agents, or an agent's own (those naming no user). */

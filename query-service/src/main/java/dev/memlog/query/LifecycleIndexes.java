@@ -23,17 +23,14 @@ import java.util.Map;
  */
 public final class LifecycleIndexes {
     private final OpenSearchRest os;
-    private final String history;
-    private final String strength;
-    private final String strengthLives;
+    private final Generations generations;
     private final AsOfIndex asOf;
 
-    public LifecycleIndexes(OpenSearchRest os, String alias) {
+    /** The lifecycle indexes of the generation the alias points to. */
+    public LifecycleIndexes(OpenSearchRest os, Generations generations) {
         this.os = os;
-        this.history = alias + "-history";
-        this.strength = alias + "-strength";
-        this.strengthLives = alias + "-strength-lives";
-        this.asOf = new AsOfIndex(os, alias);
+        this.generations = generations;
+        this.asOf = new AsOfIndex(generations);
     }
 
     public AsOfIndex asOf() {
@@ -42,22 +39,15 @@ public final class LifecycleIndexes {
 
     /** Where a forgotten memory's use history is kept as it ended, by record id and forgetting time. */
     public String strengthLives() {
-        return strengthLives;
+        return generations.current().strengthLives();
     }
 
     public String history() {
-        return history;
+        return generations.current().history();
     }
 
     public String strength() {
-        return strength;
-    }
-
-    /** Creates either index if missing; fields added since are added to an existing one. */
-    public void ensure(int shards, int replicas) {
-        ensure(os, history, "/history-index.json", shards, replicas);
-        ensure(os, strength, "/strength-index.json", shards, replicas);
-        ensure(os, strengthLives, "/strength-index.json", shards, replicas);
+        return generations.current().strength();
     }
 
     /** Creates the index from its definition if missing; fields added since are added to an existing one. */
@@ -144,7 +134,7 @@ public final class LifecycleIndexes {
         ArrayNode ids = body.putArray("ids");
         recordIds.forEach(ids::add);
         Map<String, JsonNode> found = new LinkedHashMap<>();
-        for (JsonNode doc : os.call("POST", "/" + strength + "/_mget", body.toString()).path("docs")) {
+        for (JsonNode doc : os.call("POST", "/" + strength() + "/_mget", body.toString()).path("docs")) {
             JsonNode src = doc.path("_source");
             if (doc.path("found").asBoolean(false) && tenant.equals(src.path("tenant_id").asText())) {
                 found.put(doc.path("_id").asText(), src);
@@ -177,7 +167,7 @@ public final class LifecycleIndexes {
         recordIds.forEach(ids::add);
         filter.addObject().putObject("range").putObject("forgotten_at").put("gte", at.toEpochMilli());
         // newest first, so the last one put for a memory is its first life ended at or after the moment
-        for (JsonNode hit : os.call("POST", "/" + strengthLives + "/_search", body.toString()).path("hits").path("hits")) {
+        for (JsonNode hit : os.call("POST", "/" + strengthLives() + "/_search", body.toString()).path("hits").path("hits")) {
             found.put(hit.path("_source").path("record_id").asText(), hit.path("_source"));
         }
         return found;
@@ -205,7 +195,7 @@ public final class LifecycleIndexes {
         filter.addObject().putObject("term").put("tenant_id", tenant);
         filter.addObject().putObject("term").put("record_id", recordId);
         List<JsonNode> versions = new ArrayList<>();
-        os.call("POST", "/" + history + "/_search", body.toString()).path("hits").path("hits")
+        os.call("POST", "/" + history() + "/_search", body.toString()).path("hits").path("hits")
                 .forEach(h -> versions.add(h.path("_source")));
         return versions;
     }
@@ -231,7 +221,7 @@ public final class LifecycleIndexes {
         eventIds.forEach(ids::add);
         bool.putArray("must_not").addObject().putObject("term").put("metadata.kind", RecordKinds.SESSION_SUMMARY);
         List<JsonNode> turns = new ArrayList<>();
-        os.call("POST", "/" + history + "/_search", body.toString()).path("hits").path("hits")
+        os.call("POST", "/" + history() + "/_search", body.toString()).path("hits").path("hits")
                 .forEach(h -> turns.add(h.path("_source")));
         return turns;
     }
@@ -257,6 +247,6 @@ public final class LifecycleIndexes {
             filter.addObject().putObject("term").put("agent_id", scope.agentId());
         }
         filter.addObject().putObject("exists").put("field", "forgotten_at");
-        return os.call("POST", "/" + strength + "/_count", body.toString()).path("count").asLong();
+        return os.call("POST", "/" + strength() + "/_count", body.toString()).path("count").asLong();
     }
 }

@@ -25,11 +25,18 @@ public final class MemoryIndex {
     private final OpenSearchRest os;
     private final String alias;
     private final String pipeline;
+    private final Generations generations;
 
-    public MemoryIndex(OpenSearchRest os, String alias) {
+    /** @param materializerGroup the consumer group of the first generation's materializer (MATERIALIZER_GROUP) */
+    public MemoryIndex(OpenSearchRest os, String alias, String materializerGroup) {
         this.os = os;
         this.alias = alias;
         this.pipeline = alias + "-hybrid";
+        this.generations = new Generations(os, alias, materializerGroup);
+    }
+
+    public MemoryIndex(OpenSearchRest os, String alias) {
+        this(os, alias, "memlog-query-materializer");
     }
 
     public String alias() {
@@ -38,6 +45,10 @@ public final class MemoryIndex {
 
     public String pipeline() {
         return pipeline;
+    }
+
+    Generations generations() {
+        return generations;
     }
 
     /** The index body for a vector dimension: the mapping resource with its placeholders filled in. */
@@ -57,59 +68,63 @@ public final class MemoryIndex {
     }
 
     /**
-     * Creates the first index and its alias if the alias does not exist, recording the embedding model it is built
-     * with; refuses an index built with another model; installs the hybrid search pipeline.
+     * Creates the first generation and its alias if the alias does not exist, recording the embedding model it is built
+     * with; refuses a generation built with another model; adds fields added since to the generation's indexes;
+     * installs the hybrid search pipeline. Returns the generation the alias points to.
      *
-     * @throws EmbeddingModelMismatch when the index's vectors come from another model than {@code model}
+     * @throws EmbeddingModelMismatch when the generation's vectors come from another model than {@code model}
      */
-    public void ensure(String model, int dimension, int shards, int replicas, double bm25Weight, double vectorWeight,
-                       double contextWeight) {
-        if (!os.exists("/_alias/" + alias)) {
-            String index = alias + "-v1";
-            createGeneration(index, model, dimension, shards, replicas);
-            os.call("POST", "/_aliases", """
-                    {"actions":[{"add":{"index":"%s","alias":"%s","is_write_index":true}}]}""".formatted(index, alias));
-            log.info("created index {} behind alias {} (embedding model {}, dimension {}, lucene HNSW)", index, alias, model, dimension);
-        } else {
-            String built = builtWith();
-            if (built != null && !built.equals(model)) {
-                throw new EmbeddingModelMismatch(alias, built, model);
+    public Generation ensure(String model, int dimension, int shards, int replicas, double bm25Weight, double vectorWeight,
+                             double contextWeight) {
+        Generation current;
+        if (!generations.exist()) {
+            current = Generation.first(alias, model, dimension, generations.baseGroup());
+            generations.create(current, null, shards, replicas);
+            try {
+                os.call("POST", "/_aliases", """
+                        {"actions":[{"add":{"index":"%s","alias":"%s","is_write_index":true}}]}""".formatted(current.live(), alias));
+            } catch (OpenSearchRest.OpenSearchException e) {
+                if (!generations.exist()) {
+                    throw e; // another instance may have made it first
+                }
             }
-            // fields added since the index was created are added to it; a changed field fails here, loudly
-            JsonNode properties = parse(definition(dimension, shards, replicas)).path("mappings").path("properties");
-            os.call("PUT", "/" + alias + "/_mapping", "{\"properties\":" + properties + ",\"_meta\":" + meta(model, dimension) + "}");
+            log.info("created index {} behind alias {} (embedding model {}, dimension {}, lucene HNSW)", current.live(), alias,
+                    model, dimension);
         }
+        current = generations.refresh();
+        String built = current.model().isEmpty() ? builtWith() : current.model();
+        if (built != null && !built.equals(model)) {
+            throw new EmbeddingModelMismatch(alias, built, model);
+        }
+        if (current.model().isEmpty()) {
+            current = new Generation(alias, current.number(), current.live(), current.asOf(), current.history(),
+                    current.strength(), current.strengthLives(), model, dimension, current.derivation(), current.group());
+        }
+        // fields added since the index was created are added to it; a changed field fails here, loudly
+        JsonNode properties = parse(definition(dimension, shards, replicas)).path("mappings").path("properties");
+        generations.describe(current, properties);
+        AsOfIndex.ensure(os, current.asOf(), model, dimension, shards, replicas);
+        LifecycleIndexes.ensure(os, current.history(), "/history-index.json", shards, replicas);
+        LifecycleIndexes.ensure(os, current.strength(), "/strength-index.json", shards, replicas);
+        LifecycleIndexes.ensure(os, current.strengthLives(), "/strength-index.json", shards, replicas);
         // min-max normalise each sub-query's scores, then a weighted mean: BM25, the turn's vector, the vector of
-        // the turn in its context; the
-        // explanation processor reports each sub-query's normalised score so every hit can explain itself
+        // the turn in its context; the explanation processor reports each sub-query's normalised score so every hit
+        // can explain itself
         os.call("PUT", "/_search/pipeline/" + pipeline, """
                 {"description":"memlog hybrid retrieval","phase_results_processors":[{"normalization-processor":{
                   "normalization":{"technique":"min_max"},
                   "combination":{"technique":"arithmetic_mean","parameters":{"weights":[%s,%s,%s]}}}}],
                  "response_processors":[{"hybrid_score_explanation":{}}]}"""
                 .formatted(bm25Weight, vectorWeight, contextWeight));
+        return generations.refresh();
     }
 
-    /** Creates one generation of the index (a concrete index the alias may point to), recording its embedding model. */
-    void createGeneration(String index, String model, int dimension, int shards, int replicas) {
+    /** Creates an index with the live mapping outside the generations (an analyst replay's scratch index). */
+    void createScratch(String index, String model, int dimension, int shards, int replicas) {
         var body = (com.fasterxml.jackson.databind.node.ObjectNode) parse(definition(dimension, shards, replicas));
-        ((com.fasterxml.jackson.databind.node.ObjectNode) body.path("mappings")).set("_meta", meta(model, dimension));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) body.path("mappings")).set("_meta",
+                Json.mapper().createObjectNode().put("embedding_model", model).put("dimension", dimension));
         os.call("PUT", "/" + index, body.toString());
-    }
-
-    /** The concrete index the alias points to now. */
-    String currentGeneration() {
-        return os.call("GET", "/_alias/" + alias, null).fieldNames().next();
-    }
-
-    /**
-     * Points the alias at another generation in one request: every query reads the old one or the new one, never
-     * neither. The old one is kept, so the swap can be undone the same way.
-     */
-    void swapTo(String from, String to) {
-        os.call("POST", "/_aliases", """
-                {"actions":[{"remove":{"index":"%s","alias":"%s"}},{"add":{"index":"%s","alias":"%s","is_write_index":true}}]}"""
-                .formatted(from, alias, to, alias));
     }
 
     /**
@@ -126,19 +141,9 @@ public final class MemoryIndex {
                 .id(record.getRecordId()).version((long) record.getVersion()).versionType(version).document(document(record))));
     }
 
-    private static JsonNode meta(String model, int dimension) {
-        return Json.mapper().createObjectNode().put("embedding_model", model).put("dimension", dimension);
-    }
 
-    /**
-     * The model the index's vectors come from: what its mapping records, or for an index made before it recorded
-     * one, what its documents say; null for an empty index that records none.
-     */
+    /** For an index made before it recorded its model: what its documents say; null for an empty one. */
     String builtWith() {
-        String recorded = mapping().path("_meta").path("embedding_model").asText("");
-        if (!recorded.isEmpty()) {
-            return recorded;
-        }
         JsonNode hit = os.call("POST", "/" + alias + "/_search", """
                 {"size":1,"_source":["embedding_model"],"query":{"exists":{"field":"embedding_model"}}}""")
                 .path("hits").path("hits").path(0);
@@ -151,8 +156,8 @@ public final class MemoryIndex {
         EmbeddingModelMismatch(String alias, String built, String configured) {
             super("the index behind " + alias + " holds vectors of embedding model " + built + ", but EMBEDDING_MODEL is "
                     + configured + ": set EMBEDDING_MODEL=" + built + " (and the same in consolidation), or derive the"
-                    + " memories again into a new index with the new model (another INDEX_ALIAS, STREAMS_APPLICATION_ID"
-                    + " and MATERIALIZER_GROUP; docs/deploy.md#upgrades)");
+                    + " memories again with the new model and rebuild into a generation of it"
+                    + " (docs/time-travel.md#re-deriving-memory)");
         }
     }
 

@@ -39,7 +39,8 @@ public final class QueryService implements GracefulShutdown.Stoppable {
                          RerankerChoice reranker, String consolidationUrl, StrengthModel strengthModel,
                          Duration materializerMaxPollInterval, long readyMaxLag, ServiceToken serviceToken,
                          JwtAuthenticator tokens, long maxRequestBytes,
-                         long maxSearchRequestBytes, TenantLimits limits, Encryption encryption, ReplaySettings replay) {
+                         long maxSearchRequestBytes, TenantLimits limits, Encryption encryption, ReplaySettings replay,
+                         int rebuildWorkers) {
         public static Config from(Env env) {
             var listen = ServiceServer.Listen.from(env, env.integer("QUERY_PORT", 8083));
             return new Config(listen.host(), listen.port(), listen.managementPort(),
@@ -57,7 +58,8 @@ public final class QueryService implements GracefulShutdown.Stoppable {
                     env.duration("MATERIALIZER_MAX_POLL_INTERVAL_MS", Duration.ofMinutes(5)), env.longValue("READY_MAX_LAG", -1),
                     ServiceToken.from(env), JwtAuthenticator.from(env),
                     env.longValue("MAX_REQUEST_BYTES", 1 << 20), env.longValue("MAX_SEARCH_REQUEST_BYTES", 64 * 1024),
-                    TenantLimits.from(env), Encryption.from(env::optional), ReplaySettings.from(env));
+                    TenantLimits.from(env), Encryption.from(env::optional), ReplaySettings.from(env),
+                    env.integer("REBUILD_WORKERS", 2));
         }
 
         /** Fusion, dialogue rules and shaping from HYBRID_*, NEIGHBOUR_WEIGHT and friends; the defaults are the measured ones. */
@@ -81,7 +83,7 @@ public final class QueryService implements GracefulShutdown.Stoppable {
                     RegistryConnection.of(schemaRegistryUrl, serviceToken.authorization()), OpenSearchConnection.of(openSearchUrl),
                     indexAlias, 1, 0, tuning(new Env(Map.of())), consumerGroup, embeddingModel, true, apiKeys, "cl100k_base",
                     RerankerChoice.none(), null, StrengthModel.defaults(), Duration.ofMinutes(5), -1, serviceToken,
-                    null, 1 << 20, 64 * 1024, TenantLimits.none(), encryption, ReplaySettings.defaults());
+                    null, 1 << 20, 64 * 1024, TenantLimits.none(), encryption, ReplaySettings.defaults(), 2);
         }
 
         /** With a broker that needs no client settings (tests, the local stack). */
@@ -96,7 +98,7 @@ public final class QueryService implements GracefulShutdown.Stoppable {
                     RegistryConnection.of(schemaRegistryUrl, schemaRegistryAuthorization), OpenSearchConnection.of(openSearchUrl),
                     indexAlias, shards, replicas, tuning, consumerGroup, embeddingModel, queryInstruction, apiKeys, tokenizer,
                     reranker, consolidationUrl, strengthModel, materializerMaxPollInterval, readyMaxLag, serviceToken,
-                    tokens, maxRequestBytes, maxSearchRequestBytes, limits, encryption, ReplaySettings.defaults());
+                    tokens, maxRequestBytes, maxSearchRequestBytes, limits, encryption, ReplaySettings.defaults(), 2);
         }
 
         /** These settings, with analyst replays starting from {@code newReplay}'s rules. */
@@ -104,10 +106,21 @@ public final class QueryService implements GracefulShutdown.Stoppable {
             return new Config(host, port, managementPort, kafka, registry, openSearch, indexAlias, shards, replicas, tuning,
                     consumerGroup, embeddingModel, queryInstruction, apiKeys, tokenizer, reranker, consolidationUrl,
                     strengthModel, materializerMaxPollInterval, readyMaxLag, serviceToken, tokens, maxRequestBytes,
-                    maxSearchRequestBytes, limits, encryption, newReplay);
+                    maxSearchRequestBytes, limits, encryption, newReplay, rebuildWorkers);
+        }
+
+        /** These settings, with rebuilds keeping {@code workers} bulk requests in flight. */
+        public Config withRebuildWorkers(int workers) {
+            return new Config(host, port, managementPort, kafka, registry, openSearch, indexAlias, shards, replicas, tuning,
+                    consumerGroup, embeddingModel, queryInstruction, apiKeys, tokenizer, reranker, consolidationUrl,
+                    strengthModel, materializerMaxPollInterval, readyMaxLag, serviceToken, tokens, maxRequestBytes,
+                    maxSearchRequestBytes, limits, encryption, replay, workers);
         }
 
         public Config {
+            if (rebuildWorkers < 1) {
+                throw new IllegalArgumentException("REBUILD_WORKERS must be at least 1");
+            }
             if (maxSearchRequestBytes > maxRequestBytes) {
                 throw new IllegalArgumentException("MAX_SEARCH_REQUEST_BYTES cannot exceed MAX_REQUEST_BYTES, the ceiling of every request");
             }
@@ -115,7 +128,7 @@ public final class QueryService implements GracefulShutdown.Stoppable {
     }
 
     private final OpenSearchRest os;
-    private final RecordIndexer indexer;
+    private final Materializer materializer;
     private final AccessRecorder access;
     private final Encryption.Opened sealing;
     private final ServiceServer http;
@@ -127,24 +140,24 @@ public final class QueryService implements GracefulShutdown.Stoppable {
             throw new IllegalArgumentException("no API keys configured: set API_KEYS=key=tenant or API_KEYS_FILE");
         }
         this.os = new OpenSearchRest(config.openSearch());
-        this.index = new MemoryIndex(os, config.indexAlias());
+        this.index = new MemoryIndex(os, config.indexAlias(), config.consumerGroup());
         var fusion = config.tuning().fusion();
         index.ensure(embeddings.modelId(), embeddings.dimension(), config.shards(), config.replicas(), fusion.bm25(),
                 fusion.vector(), fusion.context());
+        var generations = index.generations();
+        var embedders = new Embedders(embeddings, id -> OnnxEmbeddingProvider.fromSetting(id, config.queryInstruction()));
         var metrics = Metrics.registry("query-service");
         var registry = config.registry().client();
-        var lifecycle = new LifecycleIndexes(os, config.indexAlias());
-        lifecycle.ensure(config.shards(), config.replicas());
-        lifecycle.asOf().ensure(embeddings.modelId(), embeddings.dimension(), config.shards(), config.replicas());
+        var lifecycle = new LifecycleIndexes(os, generations);
         var receipts = new ErasureReceipts(os, config.indexAlias());
         receipts.ensure(config.shards(), config.replicas());
         this.sealing = config.encryption().open(config.kafka(), registry, "query-service");
-        this.indexer = new RecordIndexer(config.kafka(), config.consumerGroup(), sealing.format(), os, index, lifecycle, receipts, metrics,
-                config.materializerMaxPollInterval());
-        indexer.start();
+        this.materializer = new Materializer(generations, target -> new RecordIndexer(config.kafka(), target,
+                sealing.format(), os, generations, receipts, metrics, config.materializerMaxPollInterval()), metrics);
+        materializer.start();
         this.access = new AccessRecorder(config.kafka(), sealing.format(), metrics);
         var tuning = config.tuning().withReranker(config.reranker().create(embeddings), config.reranker().weight());
-        var retriever = new HybridRetriever(os, index, embeddings, tuning, lifecycle, config.strengthModel());
+        var retriever = new HybridRetriever(os, index, embedders, tuning, lifecycle, config.strengthModel());
         var routes = new SearchRoutes(retriever,
                 new ContextPacker(retriever, os, config.tokenizer()), access, lifecycle, metrics,
                 config.maxSearchRequestBytes());
@@ -152,10 +165,11 @@ public final class QueryService implements GracefulShutdown.Stoppable {
         var feedback = new FeedbackRoutes(access);
         var history = new HistoryRoutes(lifecycle, config.strengthModel());
         var lineage = new LineageRoutes(lifecycle);
-        var rebuild = new RebuildRoutes(() -> new GenerationRebuild(config.kafka(), sealing.format(), os, index,
-                embeddings.modelId(), embeddings.dimension(), config.shards(), config.replicas()));
+        var rebuild = new RebuildRoutes(request -> new GenerationRebuild(request, config.kafka(), sealing.format(), os,
+                generations, embedders, config.shards(), config.replicas(), config.rebuildWorkers(), materializer::follow),
+                QueryService::loadable);
         var replays = new ReplayRoutes(config.replay().platformRules(), (request, rules) -> new AnalystReplay(request,
-                rules, config.kafka(), sealing.format(), embeddings, os, index, lifecycle.asOf(), config.shards(),
+                rules, config.kafka(), sealing.format(), embedders, os, index, lifecycle.asOf(), config.shards(),
                 config.replay().stateDir()), config.replay().keep());
         var erasures = new ErasureReceiptRoutes(receipts);
         var memories = new MemoryListRoutes(os, index, lifecycle.asOf());
@@ -163,7 +177,7 @@ public final class QueryService implements GracefulShutdown.Stoppable {
         Duration stuck = config.materializerMaxPollInterval().compareTo(Duration.ofMinutes(1)) > 0
                 ? config.materializerMaxPollInterval() : Duration.ofMinutes(1);
         var health = new Health(
-                Map.of("materializer", () -> indexer.alive(stuck) ? Health.Check.up("lag " + indexer.lag())
+                Map.of("materializer", () -> materializer.indexer().alive(stuck) ? Health.Check.up("lag " + materializer.lag())
                         : Health.Check.down("the indexing loop stopped or has not come round in " + stuck.toSeconds() + " s")),
                 Map.of("opensearch", () -> Health.Check.of(openSearchUp()),
                         "materializer", () -> materializerReady(config.readyMaxLag())),
@@ -193,7 +207,18 @@ public final class QueryService implements GracefulShutdown.Stoppable {
                 tuning.reranker() == null ? "none" : tuning.reranker().name());
     }
 
+    /** Whether an embedding model id names one of the models this service runs offline. */
+    static boolean loadable(String modelId) {
+        try {
+            OnnxEmbeddingProvider.Model.byId(modelId);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     private Health.Check materializerReady(long maxLag) {
+        RecordIndexer indexer = materializer.indexer();
         long lag = indexer.lag();
         String failure = indexer.lastFailure();
         String detail = "lag " + lag + (failure == null ? "" : "; retrying: " + failure);
@@ -221,7 +246,7 @@ public final class QueryService implements GracefulShutdown.Stoppable {
     }
 
     public long materializerLag() {
-        return indexer.lag();
+        return materializer.lag();
     }
 
     @Override
@@ -233,7 +258,7 @@ public final class QueryService implements GracefulShutdown.Stoppable {
     public void close() {
         http.close();
         access.close();
-        indexer.close();
+        materializer.close();
         sealing.close();
         os.close();
     }

@@ -2,6 +2,7 @@ package dev.memlog.query;
 
 import dev.memlog.schemas.serde.AvroFormat;
 import dev.memlog.schemas.DeadLetterTopic;
+import dev.memlog.schemas.Derivation;
 import dev.memlog.schemas.KafkaConnection;
 import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.MemoryRecord;
@@ -68,8 +69,8 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
     private final AvroSerde<MemoryRecord> records;
     private final AvroSerde<MemoryStrength> strengthChanges;
     private final OpenSearchRest os;
-    private final MemoryIndex index;
-    private final LifecycleIndexes lifecycle;
+    private final Derivation derivation;
+    private final Generation target;
     private final IndexEraser eraser;
     private final AvroSerde<AuditEntry> audit;
     private final MeterRegistry metrics;
@@ -82,14 +83,20 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
     private final AtomicLong lag = new AtomicLong(-1);
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final Thread thread;
+    private final String groupId;
     private volatile boolean polling;
     private volatile long lastLoopMillis = System.currentTimeMillis();
     private volatile String lastFailure;
 
-    /** @param maxPollInterval how long the loop may go without polling before the group gives its partitions away */
-    public RecordIndexer(KafkaConnection kafka, String groupId, AvroFormat format, OpenSearchRest os,
-                         MemoryIndex index, LifecycleIndexes lifecycle, ErasureReceipts receipts, MeterRegistry metrics,
-                         Duration maxPollInterval) {
+    /**
+     * @param target the generation whose indexes it writes, in its materializer group, from its derivation's topics
+     * @param maxPollInterval how long the loop may go without polling before the group gives its partitions away
+     */
+    RecordIndexer(KafkaConnection kafka, Generation target, AvroFormat format, OpenSearchRest os, Generations generations,
+                  ErasureReceipts receipts, MeterRegistry metrics, Duration maxPollInterval) {
+        this.target = target;
+        this.derivation = target.derivation();
+        this.groupId = target.group();
         Properties props = kafka.properties();
         props.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -105,12 +112,10 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
         deadLetterSettings.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, groupId + "-" + UUID.randomUUID());
         deadLetterSettings.put(ProducerConfig.ACKS_CONFIG, "all");
         deadLetterSettings.put(ProducerConfig.CLIENT_ID_CONFIG, groupId + "-dead-letters");
-        this.records = Topics.MEMORY_RECORDS.valueSerde(format);
-        this.strengthChanges = Topics.MEMORY_STRENGTH.valueSerde(format);
+        this.records = derivation.records().valueSerde(format);
+        this.strengthChanges = derivation.strength().valueSerde(format);
         this.os = os;
-        this.index = index;
-        this.lifecycle = lifecycle;
-        this.eraser = new IndexEraser(os, index, lifecycle, receipts);
+        this.eraser = new IndexEraser(os, generations, receipts);
         this.audit = Topics.MEMORY_AUDIT.valueSerde(format);
         this.metrics = metrics;
         this.forgotten = Counter.builder("memlog_materializer_records_forgotten")
@@ -122,9 +127,6 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
         this.retries = Counter.builder("memlog_materializer_batch_retries")
                 .description("batches read again because the index did not take them").register(metrics);
         this.bulkTimer = Timer.builder("memlog_materializer_bulk").register(metrics);
-        Gauge.builder("memlog_materializer_lag_records", lag, AtomicLong::get)
-                .description("changes in memory.records and memory.strength not yet indexed; -1 before the first poll")
-                .register(metrics);
         this.thread = Thread.ofPlatform().name("record-indexer").unstarted(this);
         // a retry waits at most a quarter of the poll interval, so the loop polls well within it
         this.maxBackoff = Duration.ofMillis(Math.min(5000, maxPollInterval.toMillis() / 4));
@@ -132,7 +134,7 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
 
     public void start() {
         deadLetters = newDeadLetterProducer();
-        consumer.subscribe(List.of(Topics.MEMORY_RECORDS.name(), Topics.MEMORY_STRENGTH.name()));
+        consumer.subscribe(List.of(derivation.records().name(), derivation.strength().name()));
         thread.start();
     }
 
@@ -153,6 +155,11 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
 
     public long lag() {
         return lag.get();
+    }
+
+    /** The generation this indexer writes. */
+    Generation target() {
+        return target;
     }
 
     @Override
@@ -225,7 +232,7 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
                 continue;
             }
             try {
-                SpecificRecord value = r.topic().equals(Topics.MEMORY_STRENGTH.name())
+                SpecificRecord value = r.topic().equals(derivation.strength().name())
                         ? strengthChanges.deserialize(r.value()) : records.deserialize(r.value());
                 if (value != null) { // null: sealed for an owner since erased, so there is nothing to index
                     changes.add(new Change(r, value));
@@ -358,37 +365,13 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
         int forgetting = 0;
         int strengthChanges = 0;
         for (Change change : changes) {
-            List<BulkOperation> ops = new ArrayList<>(2);
+            var source = change.source();
+            List<BulkOperation> ops = Materialization.of(target, change.value(), source.topic(), source.partition(), source.offset());
             switch (change.value()) {
-                case MemoryRecord record -> {
-                    ops.add(MemoryIndex.liveOperation(index.alias(), record));
-                    if (record.getForgottenAt() != null || record.getDeletedAt() != null) {
-                        forgetting++;
-                    }
+                case MemoryRecord record when record.getForgottenAt() != null || record.getDeletedAt() != null -> forgetting++;
+                case MemoryStrength strength -> strengthChanges++;
+                default -> {
                 }
-                case MemoryStrength strength when strength.getDeletedAt() != null -> {
-                    // a deleted memory keeps no use history either
-                    ops.add(BulkOperation.of(op -> op.delete(d -> d.index(lifecycle.strength()).id(strength.getRecordId()))));
-                    strengthChanges++;
-                }
-                case MemoryStrength strength -> {
-                    var doc = LifecycleIndexes.strengthDocument(strength);
-                    ops.add(BulkOperation.of(op -> op.index(i -> i.index(lifecycle.strength()).id(strength.getRecordId())
-                            .document(doc))));
-                    if (strength.getForgottenAt() != null) {
-                        // the life that ended here, kept as it ended: a restatement starts the memory's use history anew
-                        ops.add(BulkOperation.of(op -> op.index(i -> i.index(lifecycle.strengthLives())
-                                .id(LifecycleIndexes.lifeId(strength)).document(doc))));
-                    }
-                    strengthChanges++;
-                }
-                default -> throw new IllegalStateException("unexpected value " + change.value().getClass());
-            }
-            if (change.value() instanceof MemoryRecord record) {
-                ops.add(BulkOperation.of(op -> op.index(i -> i.index(lifecycle.history()).id(LifecycleIndexes.historyId(record))
-                        .document(LifecycleIndexes.historyDocument(record, change.source().topic(),
-                                change.source().partition(), change.source().offset())))));
-                ops.addAll(lifecycle.asOf().operations(record));
             }
             for (BulkOperation op : ops) {
                 request.operations(op);
@@ -397,7 +380,7 @@ public final class RecordIndexer implements Runnable, AutoCloseable {
         }
         BulkResponse response;
         Timer.Sample sample = Timer.start();
-        try (var spans = BulkSpans.start(changes.stream().map(c -> c.source().headers()).toList(), index.alias(), sources.size())) {
+        try (var spans = BulkSpans.start(changes.stream().map(c -> c.source().headers()).toList(), target.live(), sources.size())) {
             try {
                 response = os.typed().bulk(request.build());
             } catch (IOException | RuntimeException e) {

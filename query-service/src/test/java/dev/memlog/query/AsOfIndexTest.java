@@ -13,7 +13,7 @@ import org.opensearch.client.opensearch.core.bulk.BulkOperation;
 
 class AsOfIndexTest {
     static final Instant SAID = Instant.parse("2023-01-10T09:00:00Z");
-    static final AsOfIndex INDEX = new AsOfIndex(null, "memlog");
+    static final String INDEX = "memlog-asof";
 
     static {
         try {
@@ -36,9 +36,9 @@ class AsOfIndexTest {
 
     @Test
     void aKnownVersionIsAddedInEffectFromWhenItsNewestSourceWasObservedAndClosesTheOneBefore() {
-        assertThat(describe(INDEX.operations(fact(1, RecordChange.DERIVED)))).containsExactly("Create f-1:1");
+        assertThat(describe(AsOfIndex.operations(INDEX, fact(1, RecordChange.DERIVED)))).containsExactly("Create f-1:1");
         var restated = MemoryRecord.newBuilder(fact(2, RecordChange.REINFORCED)).setObservedAt(SAID.plusSeconds(60)).build();
-        assertThat(describe(INDEX.operations(restated))).containsExactly("Update f-1:1", "Create f-1:2");
+        assertThat(describe(AsOfIndex.operations(INDEX, restated))).containsExactly("Update f-1:1", "Create f-1:2");
         // the span is event time, never the wall-clock time the version was derived
         assertThat(VersionSpans.effectiveAt(restated)).isEqualTo(SAID.plusSeconds(60));
     }
@@ -49,15 +49,15 @@ class AsOfIndexTest {
         var closed = MemoryRecord.newBuilder(fact(2, RecordChange.SUPERSEDED)).setValidTo(superseded).build();
         var forgotten = MemoryRecord.newBuilder(fact(2, RecordChange.FORGOTTEN)).setForgottenAt(superseded.plusSeconds(1)).build();
         var deleted = MemoryRecord.newBuilder(fact(2, RecordChange.DELETED)).setDeletedAt(superseded.plusSeconds(2)).build();
-        assertThat(describe(INDEX.operations(closed))).containsExactly("Update f-1:1");
-        assertThat(describe(INDEX.operations(forgotten))).containsExactly("Update f-1:1");
-        assertThat(describe(INDEX.operations(deleted))).containsExactly("Update f-1:1");
+        assertThat(describe(AsOfIndex.operations(INDEX, closed))).containsExactly("Update f-1:1");
+        assertThat(describe(AsOfIndex.operations(INDEX, forgotten))).containsExactly("Update f-1:1");
+        assertThat(describe(AsOfIndex.operations(INDEX, deleted))).containsExactly("Update f-1:1");
         assertThat(VersionSpans.effectiveAt(closed)).isEqualTo(superseded);
         assertThat(VersionSpans.effectiveAt(forgotten)).isEqualTo(superseded.plusSeconds(1));
         assertThat(VersionSpans.effectiveAt(deleted)).isEqualTo(superseded.plusSeconds(2));
         assertThat(VersionSpans.known(closed)).isFalse();
         // restated after it was forgotten: known again from the restatement
         var revived = MemoryRecord.newBuilder(fact(3, RecordChange.REVIVED)).setObservedAt(superseded.plusSeconds(90)).build();
-        assertThat(describe(INDEX.operations(revived))).containsExactly("Update f-1:2", "Create f-1:3");
+        assertThat(describe(AsOfIndex.operations(INDEX, revived))).containsExactly("Update f-1:2", "Create f-1:3");
     }
 }

@@ -235,7 +235,7 @@ class TimeTravelIT {
         });
 
         var weighted = new HybridRetriever(os, query.index(), model,
-                QueryService.Config.tuning(new Env(Map.of("STRENGTH_WEIGHT", "0.3"))), new LifecycleIndexes(os, ALIAS),
+                QueryService.Config.tuning(new Env(Map.of("STRENGTH_WEIGHT", "0.3"))), new LifecycleIndexes(os, query.index().generations()),
                 StrengthModel.defaults());
         Instant feb15 = Instant.parse("2023-02-15T00:00:00Z");
         var request = SearchRequest.parse(Json.mapper().readTree(
@@ -335,6 +335,184 @@ class TimeTravelIT {
         assertThat(vector).isNotEmpty();
         return vector;
     }
+    static dev.memlog.schemas.avro.MemoryEvent turn(String user, String id, String text, Instant at) {
+        return dev.memlog.schemas.avro.MemoryEvent.newBuilder().setEventId(id).setTenantId("tenant-t").setUserId(user)
+                .setSessionId(user + "-" + at.toEpochMilli() / 3_600_000).setKind(dev.memlog.schemas.avro.EventKind.TURN)
+                .setRole("user").setContent(text).setOccurredAt(at).setReceivedAt(at).setMetadata(Map.of("speaker", "Eve")).build();
+    }
+
+    static void append(dev.memlog.schemas.avro.MemoryEvent event) throws Exception {
+        producer.send(new ProducerRecord<>(Topics.MEMORY_EVENTS.name(),
+                MemoryOwner.of(event.getTenantId(), event.getUserId(), null).key().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                Topics.MEMORY_EVENTS.valueSerde(format).serialize(event))).get();
+    }
+
+    static HttpResponse<String> call(QueryService service, String method, String path, String authorization, String body)
+            throws Exception {
+        var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port() + path))
+                .header("Authorization", authorization).header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * A consolidation with another embedding model runs beside the first from the start of the log (its own topics);
+     * a rebuild from its derivation builds every index of a new generation and swaps the alias while queries go on;
+     * then queries are embedded with the new model, the materializer writes the new derivation, and an erasure reaches
+     * both generations.
+     */
+    @Test
+    void aReDerivationWithAnotherModelIsSwappedInUnderConcurrentQueriesAndQueriesFollowItsModel() throws Exception {
+        String alias = "memlog-rd";
+        String[] places = {"blue drawer", "red box", "attic", "garage", "kitchen shelf", "glovebox", "desk", "wardrobe"};
+        Instant at = Instant.parse("2023-05-01T09:00:00Z");
+        for (int i = 0; i < 40; i++) {
+            String text = "Eve keeps the key number " + i + " in the " + places[i % places.length];
+            append(turn("rd", "rd-event-" + i, text, at.plus(Duration.ofHours(i))));
+            // what the first derivation made of it, as its consolidation would have written it
+            send(fact("rd", "rd-blue-" + i, text, at.plus(Duration.ofHours(i))));
+        }
+        var blueService = new QueryService(QueryService.Config.local(kafka.bootstrapServers(), registry.url(), openSearch.url(),
+                alias, "materializer-rd", model.modelId(), ApiKeys.load(KEY + "=tenant-t", null),
+                new ServiceToken(TestCredentials.SERVICE_TOKEN), 0, Encryption.off()), model);
+        var minilm = OnnxEmbeddingProvider.fromSetting("all-minilm-l6-v2-q");
+        var green = new dev.memlog.consolidation.ConsolidationService(dev.memlog.consolidation.ConsolidationService.Config.from(
+                new Env(Map.ofEntries(Map.entry("DERIVATION", "green"), Map.entry("EMBEDDING_MODEL", minilm.modelId()),
+                        Map.entry("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers()), Map.entry("SCHEMA_REGISTRY_URL", registry.url()),
+                        Map.entry("SERVICE_TOKEN", TestCredentials.SERVICE_TOKEN), Map.entry("HTTP_HOST", "127.0.0.1"),
+                        Map.entry("CONSOLIDATION_PORT", "0"), Map.entry("STREAMS_STATE_DIR", dir.resolve("green-streams").toString()),
+                        Map.entry("TOPIC_PARTITIONS", "3"), Map.entry("TOPIC_REPLICATION_FACTOR", "1"),
+                        Map.entry("STREAMS_STANDBY_REPLICAS", "0")))), minilm);
+        var stop = new java.util.concurrent.atomic.AtomicBoolean();
+        var failures = new java.util.concurrent.ConcurrentLinkedQueue<String>();
+        var answered = new java.util.concurrent.atomic.AtomicInteger();
+        List<Thread> searchers = new java.util.ArrayList<>();
+        try {
+            String blue = "{\"query\":{\"term\":{\"user_id\":\"rd\"}}}";
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                os.call("POST", "/" + alias + "/_refresh", null);
+                return os.call("POST", "/" + alias + "/_count", blue).path("count").asLong() == 40;
+            });
+            for (int t = 0; t < 3; t++) {
+                searchers.add(Thread.ofVirtual().start(() -> {
+                    while (!stop.get()) {
+                        try {
+                            var response = call(blueService, "POST", "/v1/search", "Bearer " + KEY,
+                                    "{\"query\":\"where is the key kept?\",\"user_id\":\"rd\",\"k\":5,\"reinforce\":false}");
+                            if (response.statusCode() != 200 || Json.mapper().readTree(response.body()).path("hits").isEmpty()) {
+                                failures.add(response.statusCode() + " " + response.body());
+                            }
+                            answered.incrementAndGet();
+                            Thread.sleep(10);
+                        } catch (Exception e) {
+                            failures.add(e.toString());
+                            return;
+                        }
+                    }
+                }));
+            }
+            String service = "Bearer " + TestCredentials.SERVICE_TOKEN;
+            // a field that is not a rebuild's, and a model no one can load, are refused by name
+            assertThat(call(blueService, "POST", "/v1/admin/rebuild", service, "{\"derivation\":\"Green$\"}").body())
+                    .contains("\"field\":\"derivation\"");
+            assertThat(call(blueService, "POST", "/v1/admin/rebuild", service, "{\"embedding_model\":\"gpt\\u0000\"}").body())
+                    .contains("\"field\":\"embedding_model\"");
+            var started = call(blueService, "POST", "/v1/admin/rebuild", service,
+                    "{\"derivation\":\"green\",\"embedding_model\":\"" + minilm.modelId() + "\"}");
+            assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+            append(turn("rd", "rd-event-late", "Eve hid the spare key under the doormat", at.plus(Duration.ofDays(3))));
+            await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(250)).until(() ->
+                    Json.mapper().readTree(call(blueService, "GET", "/v1/admin/rebuild", service, null).body())
+                            .path("finished_at").isTextual());
+            Thread.sleep(1500); // queries go on after the swap too
+            stop.set(true);
+            for (Thread t : searchers) {
+                t.join();
+            }
+            JsonNode progress = Json.mapper().readTree(call(blueService, "GET", "/v1/admin/rebuild", service, null).body());
+            assertThat(progress.path("state").asText()).as(progress.toString()).isEqualTo("done");
+            assertThat(progress.path("every_index").asBoolean()).isTrue();
+            assertThat(failures).as("failed or empty queries while the generation was built and swapped").isEmpty();
+            assertThat(answered.get()).isGreaterThan(10);
+
+            String live = os.call("GET", "/_alias/" + alias, null).fieldNames().next();
+            assertThat(live).isEqualTo(alias + "-v2").isEqualTo(progress.path("to").asText());
+            JsonNode meta = os.call("GET", "/" + live + "/_mapping", null).path(live).path("mappings").path("_meta");
+            assertThat(meta.path("embedding_model").asText()).isEqualTo(minilm.modelId());
+            assertThat(meta.path("derivation").asText()).isEqualTo("green");
+            assertThat(meta.path("indexes").path("asof").asText()).isEqualTo(alias + "-asof-v2");
+            // the new generation holds what the green consolidation derived, with its model's vectors, in every index
+            await().atMost(Duration.ofSeconds(60)).until(() -> {
+                os.call("POST", "/" + alias + "-v2," + alias + "-asof-v2," + alias + "-history-v2/_refresh", null);
+                return os.call("POST", "/" + live + "/_count", blue).path("count").asLong() >= 41
+                        && os.call("POST", "/" + alias + "-asof-v2/_count", blue).path("count").asLong() >= 41;
+            });
+            JsonNode doc = os.call("POST", "/" + live + "/_search", "{\"size\":50,\"query\":{\"term\":{\"user_id\":\"rd\"}}}")
+                    .path("hits").path("hits");
+            doc.forEach(h -> assertThat(h.path("_source").path("embedding_model").asText()).isEqualTo(minilm.modelId()));
+            assertThat(doc.findValuesAsText("record_id")).noneMatch(id -> id.startsWith("rd-blue-"));
+            // queries are embedded with the generation's model: a MiniLM query vector scores the MiniLM document best
+            var hits = Json.mapper().readTree(call(blueService, "POST", "/v1/search", "Bearer " + KEY,
+                    "{\"query\":\"Eve hid the spare key under the doormat\",\"user_id\":\"rd\",\"k\":3,\"mode\":\"vector\",\"reinforce\":false}").body())
+                    .path("hits");
+            assertThat(hits.path(0).path("text").asText()).as("the turn said during the rebuild, derived by green, found by"
+                    + " its own vector").isEqualTo("Eve hid the spare key under the doormat");
+            assertThat(hits.path(0).path("score").asDouble()).isGreaterThan(0.95);
+            // as of a moment, from the new generation's as-of index
+            assertThat(texts(searchOn(blueService, "rd", "which key is in the attic?", "2023-05-01T12:30:00Z")))
+                    .contains("Eve keeps the key number 2 in the attic").noneMatch(t -> t.contains("number 9 "));
+
+            // the materializer follows the alias: the first derivation's records no longer reach the live index
+            send(fact("rd", "rd-blue-after", "Eve keeps a key in the old derivation only", at.plus(Duration.ofDays(4))));
+            append(turn("rd", "rd-event-after", "Eve keeps a key in the new derivation", at.plus(Duration.ofDays(4))));
+            await().atMost(Duration.ofSeconds(60)).until(() -> texts(searchOn(blueService, "rd", "Eve keeps a key in the new derivation", null))
+                    .contains("Eve keeps a key in the new derivation"));
+            os.call("POST", "/" + live + "/_refresh", null);
+            assertThat(os.call("POST", "/" + live + "/_count", "{\"query\":{\"term\":{\"record_id\":\"rd-blue-after\"}}}")
+                    .path("count").asLong()).isZero();
+
+            // a rebuild of the same derivation with another model is refused: its records are green's model's
+            assertThat(call(blueService, "POST", "/v1/admin/rebuild", service, "{\"embedding_model\":\"" + model.modelId() + "\"}")
+                    .statusCode()).isEqualTo(202);
+            await().atMost(Duration.ofSeconds(30)).until(() -> Json.mapper().readTree(call(blueService, "GET", "/v1/admin/rebuild",
+                    service, null).body()).path("finished_at").isTextual());
+            assertThat(Json.mapper().readTree(call(blueService, "GET", "/v1/admin/rebuild", service, null).body()).path("error")
+                    .asText()).contains("a new model needs a new derivation");
+            // and an instance configured with the first model refuses to start on the new generation
+            var stale = QueryService.Config.local(kafka.bootstrapServers(), registry.url(), openSearch.url(), alias,
+                    "materializer-rd", model.modelId(), ApiKeys.load(KEY + "=tenant-t", null),
+                    new ServiceToken(TestCredentials.SERVICE_TOKEN), 0, Encryption.off());
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> new QueryService(stale, model))
+                    .isInstanceOf(MemoryIndex.EmbeddingModelMismatch.class).hasMessageContaining(minilm.modelId());
+
+            // an erasure reaches every generation: the one in use and the one kept for a rollback
+            var eraser = new IndexEraser(os, blueService.index().generations(), new ErasureReceipts(os, alias));
+            var receipt = eraser.erase(MemoryRecord.newBuilder(fact("rd", "rd-erased", "x", at)).setChange(RecordChange.ERASED)
+                    .setDeletedAt(Instant.now()).setDeletedBy("test").build());
+            assertThat(receipt.getDetails().get("documents_deleted_live")).as("v1's 40 and v2's 42").isGreaterThanOrEqualTo(82L);
+            os.call("POST", "/" + alias + "-*/_refresh", null);
+            assertThat(os.call("POST", "/" + alias + "-*/_count", blue).path("count").asLong()).isZero();
+            eraser.close();
+        } finally {
+            stop.set(true);
+            for (Thread t : searchers) {
+                t.join();
+            }
+            green.close();
+            blueService.close();
+        }
+    }
+
+    static JsonNode searchOn(QueryService service, String user, String question, String asOf) throws Exception {
+        var body = Json.mapper().createObjectNode().put("query", question).put("user_id", user).put("k", 5).put("reinforce", false);
+        if (asOf != null) {
+            body.put("as_of", asOf);
+        }
+        var response = call(service, "POST", "/v1/search", "Bearer " + KEY, body.toString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return Json.mapper().readTree(response.body()).path("hits");
+    }
+
     @Test
     void theExplorerShowsWhatAnOwnerKnewThenAndAClickOpensTheMemorysLineage() throws Exception {
         var garden = fact("eve", "tt-eve-garden", "Eve grows tomatoes on her balcony", Instant.parse("2023-02-01T09:00:00Z"));

@@ -13,12 +13,27 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Rebuilds query-service's live index into a new generation from memory.records and swaps the alias to it, with a
- * progress bar and an ETA until it is done; the records keep their vectors, so nothing is embedded again.
+ * Rebuilds query-service's indexes into a new generation and swaps the alias to it, with a progress bar and an ETA
+ * until it is done: from the derivation in use (the records keep their vectors, so nothing is embedded again), or with
+ * {@code --derivation} from another consolidation's (a new model or changed rules), once it has caught up with the log.
  */
 @Command(name = "rebuild", mixinStandardHelpOptions = true,
-        description = "Rebuild the live index into a new generation and swap the alias to it, with zero failed queries.")
+        description = "Rebuild the indexes into a new generation and swap the alias to it, with zero failed queries.")
 final class RebuildCommand implements Callable<Integer> {
+    @Option(names = "--derivation", description = "build from this derivation's topics (consolidation-streams run with"
+            + " DERIVATION=<name>); default: the one in use")
+    String derivation;
+
+    @Option(names = "--embedding-model", description = "the model the derivation embeds with; default: the one in use")
+    String embeddingModel;
+
+    @Option(names = "--consolidation-group", description = "the derivation's consolidation application id, whose lag the"
+            + " swap waits for; default: memlog-consolidation-<derivation>")
+    String consolidationGroup;
+
+    @Option(names = "--cancel", description = "cancel the rebuild running in that instance (before its swap)")
+    boolean cancel;
+
     @Option(names = "--query-url", defaultValue = "${env:QUERY_URL:-http://127.0.0.1:8083}",
             description = "query-service (default QUERY_URL or ${DEFAULT-VALUE})")
     String queryUrl;
@@ -34,7 +49,14 @@ final class RebuildCommand implements Callable<Integer> {
             return 2;
         }
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-        var started = http.send(request("/v1/admin/rebuild", token).POST(HttpRequest.BodyPublishers.noBody()).build(),
+        if (cancel) {
+            var cancelled = http.send(request("/v1/admin/rebuild", token).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+            System.out.println(cancelled.statusCode() == 202 ? "cancelling: what it built is deleted, the alias stays"
+                    : "not cancelled (" + cancelled.statusCode() + "): " + cancelled.body());
+            return cancelled.statusCode() == 202 ? 0 : 1;
+        }
+        var started = http.send(request("/v1/admin/rebuild", token).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body(derivation, embeddingModel, consolidationGroup))).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (started.statusCode() != 202) {
             System.err.println("query-service did not start the rebuild (" + started.statusCode() + "): " + started.body());
@@ -61,8 +83,25 @@ final class RebuildCommand implements Callable<Integer> {
                 .header("Authorization", "Bearer " + token);
     }
 
-    /** One line of progress: a bar, the records read of those to read, the rate and the time left. */
+    /** The request: only what was given, so what is left out stays as the generation in use has it. */
+    static String body(String derivation, String embeddingModel, String consolidationGroup) {
+        var body = Json.mapper().createObjectNode();
+        if (derivation != null) {
+            body.put("derivation", derivation);
+        }
+        if (embeddingModel != null) {
+            body.put("embedding_model", embeddingModel);
+        }
+        if (consolidationGroup != null) {
+            body.put("consolidation_group", consolidationGroup);
+        }
+        return body.toString();
+    }
+
+    /** One line of progress: a bar, the records read of those to read, the rate, the time left, and the lag waited for. */
     static String line(JsonNode p) {
-        return ProgressLine.of(p, "records", "records");
+        String line = ProgressLine.of(p, "records", "records");
+        return p.path("state").asText().startsWith("waiting") && p.path("consolidation_lag").isNumber()
+                ? line + String.format(java.util.Locale.ROOT, " (lag %,d)", p.path("consolidation_lag").asLong()) : line;
     }
 }
