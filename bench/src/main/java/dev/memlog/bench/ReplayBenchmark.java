@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memlog.common.auth.ApiKeys;
+import dev.memlog.common.config.Env;
+import dev.memlog.consolidation.ConsolidationService;
 import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
 import dev.memlog.common.embedding.Vectors;
@@ -54,22 +56,25 @@ public final class ReplayBenchmark {
     private static final String[] TOPICS = {"the garden", "a trip to the coast", "the new kitchen", "the violin lessons",
         "a book about rivers", "the neighbour's dog", "the bicycle repair", "a recipe for soup", "the night shift",
         "a chess club", "the flat in Leeds", "the marathon training"};
+    private static final String GREEN_MODEL = "all-minilm-l6-v2-q";
     private static final String[] PEOPLE = {"Ann", "Bo", "Cy", "Dee", "Eli", "Fay", "Gus", "Hal"};
 
-    record Options(int records, int turns, int queries, Path outDir) {
+    record Options(int records, int turns, int queries, int rederiveTurns, Path outDir) {
         static Options parse(List<String> args) {
             int records = 10_000;
             int turns = 400;
             int queries = 200;
+            int rederiveTurns = 2_000;
             for (int i = 0; i + 1 < args.size(); i += 2) {
                 switch (args.get(i)) {
                     case "--records" -> records = Integer.parseInt(args.get(i + 1));
                     case "--turns" -> turns = Integer.parseInt(args.get(i + 1));
                     case "--queries" -> queries = Integer.parseInt(args.get(i + 1));
+                    case "--rederive-turns" -> rederiveTurns = Integer.parseInt(args.get(i + 1));
                     default -> throw new IllegalArgumentException("unknown option " + args.get(i));
                 }
             }
-            return new Options(records, turns, queries, Path.of("bench", "results"));
+            return new Options(records, turns, queries, rederiveTurns, Path.of("bench", "results"));
         }
     }
 
@@ -122,20 +127,52 @@ public final class ReplayBenchmark {
             JsonNode replay = replay(stack, owner);
             double replaySeconds = seconds(replay);
             long replayed = replay.path("replayed").asLong();
-            result.put("reembed_records_per_s", round(replayed / replaySeconds));
-            result.put("model_alone_per_s", round(modelAlone));
-            result.put("reembed_vs_model_alone", round3(replayed / replaySeconds / modelAlone));
-            result.put("replay", Map.of("turns", replayed, "derived", replay.path("derived").asLong(), "seconds",
-                    round3(replaySeconds), "diff_same", replay.path("diff").path("same").asLong(),
-                    "diff_only_in_replay", replay.path("diff").path("only_in_replay_count").asLong(),
-                    "diff_only_in_reference", replay.path("diff").path("only_in_reference_count").asLong()));
+            Map<String, Object> analyst = new LinkedHashMap<>();
+            analyst.put("turns", replayed);
+            analyst.put("derived", replay.path("derived").asLong());
+            analyst.put("seconds", round3(replaySeconds));
+            analyst.put("turns_per_s", round(replayed / replaySeconds));
+            analyst.put("model_alone_per_s", round(modelAlone));
+            analyst.put("vs_model_alone", round3(replayed / replaySeconds / modelAlone));
+            analyst.put("diff_same", replay.path("diff").path("same").asLong());
+            analyst.put("diff_only_in_replay", replay.path("diff").path("only_in_replay_count").asLong());
+            analyst.put("diff_only_in_reference", replay.path("diff").path("only_in_reference_count").asLong());
+            result.put("replay", analyst);
 
             var latency = asOfLatency(client);
             result.put("asof_latency_ratio", round3(latency.get("asof_p50_ms") / latency.get("live_p50_ms")));
             result.put("asof_latency_ratio_p95", round3(latency.get("asof_p95_ms") / latency.get("live_p95_ms")));
             result.put("latency_ms", latency);
+
+            // the engine alone: the same documents bulk-indexed straight into OpenSearch, with and without vectors
+            List<MemoryRecord> seeded = seededRecords(model);
+            double engine = engineBulk(stack, seeded, true);
+            double engineWithoutVectors = engineBulk(stack, seeded, false);
+            result.put("engine_bulk_records_per_s", round(engine));
+            result.put("engine_bulk_without_vectors_records_per_s", round(engineWithoutVectors));
+            result.put("rebuild_vs_engine_bulk", round3(rebuilt / rebuildSeconds / engine));
+
+            // last, since it moves the alias to another model: a consolidation with that model derives the log again
+            // beside the first, and a rebuild swaps its generation in once it has caught up
+            List<String> all = new ArrayList<>(texts);
+            all.addAll(appendMoreTurns(client));
+            EmbeddingProvider other = OnnxEmbeddingProvider.fromSetting(GREEN_MODEL);
+            double otherAlone = modelAlone(other, all);
+            long t0 = System.nanoTime();
+            JsonNode rederived;
+            try (var green = greenConsolidation(stack, other)) {
+                rederived = rebuild(stack, "{\"derivation\":\"green\",\"embedding_model\":\"" + GREEN_MODEL + "\"}");
+            }
+            double rederiveSeconds = (System.nanoTime() - t0) / 1e9;
+            long turns = all.size();
+            result.put("reembed_records_per_s", round(turns / rederiveSeconds));
+            result.put("model_alone_per_s", round(otherAlone));
+            result.put("reembed_vs_model_alone", round3(turns / rederiveSeconds / otherAlone));
+            result.put("rederivation", Map.of("model", GREEN_MODEL, "turns", turns, "records_copied",
+                    rederived.path("records").asLong(), "seconds", round3(rederiveSeconds)));
         }
-        result.put("workload", Map.of("records", options.records(), "turns", options.turns(), "queries", options.queries()));
+        result.put("workload", Map.of("records", options.records(), "turns", options.turns(), "queries", options.queries(),
+                "rederive_turns", options.turns() + options.rederiveTurns()));
         result.put("machine", Runtime.getRuntime().availableProcessors() + " cores, JDK " + Runtime.version());
         result.put("date", Instant.now().toString());
         Files.createDirectories(options.outDir());
@@ -168,27 +205,138 @@ public final class ReplayBenchmark {
     }
 
     /** Memory records as consolidation writes them, with vectors, for 50 users: what a rebuild copies. */
+    private List<MemoryRecord> seededRecords(EmbeddingProvider model) {
+        Random r = new Random(11);
+        List<MemoryRecord> records = new ArrayList<>();
+        for (int i = 0; i < options.records(); i++) {
+            String user = "user-" + (i % 50);
+            Instant at = Instant.parse("2023-01-01T00:00:00Z").plus(Duration.ofMinutes(37L * i));
+            records.add(MemoryRecord.newBuilder().setRecordId("seed-" + i).setTenantId(TENANT).setUserId(user)
+                    .setSessionId(user + "-s" + (i / 500)).setTier(MemoryTier.EPISODIC).setRole("user")
+                    .setText(sentence(r, i)).setEmbedding(unit(r, model.dimension())).setContextEmbedding(unit(r, model.dimension()))
+                    .setEmbeddingModel(model.modelId()).setImportance(0.5).setObservedAt(at).setCreatedAt(at)
+                    .setValidFrom(at).setProvenance(List.of("seed-event-" + i)).setVersion(1).build());
+        }
+        return records;
+    }
+
     private void seedRecords(LocalStack stack, EmbeddingProvider model) throws Exception {
         var format = AvroFormat.plain(new SchemaRegistryClient(stack.registryUrl(), stack.serviceToken().authorization()));
         var serde = Topics.MEMORY_RECORDS.valueSerde(format);
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrapServers());
         props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
-        Random r = new Random(11);
         try (var producer = new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (int i = 0; i < options.records(); i++) {
-                String user = "user-" + (i % 50);
-                Instant at = Instant.parse("2023-01-01T00:00:00Z").plus(Duration.ofMinutes(37L * i));
-                var record = MemoryRecord.newBuilder().setRecordId("seed-" + i).setTenantId(TENANT).setUserId(user)
-                        .setSessionId(user + "-s" + (i / 500)).setTier(MemoryTier.EPISODIC).setRole("user")
-                        .setText(sentence(r, i)).setEmbedding(unit(r, model.dimension())).setContextEmbedding(unit(r, model.dimension()))
-                        .setEmbeddingModel(model.modelId()).setImportance(0.5).setObservedAt(at).setCreatedAt(at)
-                        .setValidFrom(at).setProvenance(List.of("seed-event-" + i)).setVersion(1).build();
-                producer.send(new ProducerRecord<>(Topics.MEMORY_RECORDS.name(),
-                        MemoryOwner.of(TENANT, user, null).key().getBytes(StandardCharsets.UTF_8), serde.serialize(record)));
+            for (MemoryRecord record : seededRecords(model)) {
+                producer.send(new ProducerRecord<>(Topics.MEMORY_RECORDS.name(), MemoryOwner.of(TENANT, record.getUserId(), null)
+                        .key().getBytes(StandardCharsets.UTF_8), serde.serialize(record)));
             }
         }
         out.printf("   %,d memory records written to memory.records%n", options.records());
+    }
+
+    /**
+     * The baseline for a rebuild: the same documents bulk-indexed by OpenSearch straight from memory, two requests in
+     * flight as the rebuild keeps, into an index of the live mapping (or, without vectors, of that mapping less them).
+     */
+    private double engineBulk(LocalStack stack, List<MemoryRecord> records, boolean vectors) throws Exception {
+        String index = "bench-engine-" + (vectors ? "vectors" : "text");
+        var definition = (ObjectNode) Json.mapper().readTree(dev.memlog.query.MemoryIndex.definition(384, 1, 0));
+        if (!vectors) {
+            ((ObjectNode) definition.path("mappings").path("properties")).remove(List.of("embedding", "context_embedding"));
+        }
+        put(stack, "PUT", "/" + index, definition.toString());
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+        long t0 = System.nanoTime();
+        try {
+            List<java.util.concurrent.Future<?>> requests = new ArrayList<>();
+            for (int start = 0; start < records.size(); start += 500) {
+                var slice = records.subList(start, Math.min(records.size(), start + 500));
+                requests.add(pool.submit(() -> {
+                    StringBuilder body = new StringBuilder();
+                    for (MemoryRecord record : slice) {
+                        var doc = new LinkedHashMap<>(dev.memlog.query.MemoryIndex.document(record));
+                        if (!vectors) {
+                            doc.remove("embedding");
+                            doc.remove("context_embedding");
+                        }
+                        body.append("{\"index\":{\"_index\":\"").append(index).append("\",\"_id\":\"")
+                                .append(record.getRecordId()).append("\"}}\n").append(Json.mapper().writeValueAsString(doc)).append('\n');
+                    }
+                    // sent again while the node is too busy for it (429), as the rebuild does
+                    for (int attempt = 1; ; attempt++) {
+                        var response = http.send(HttpRequest.newBuilder(URI.create(stack.openSearchUrl() + "/_bulk"))
+                                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                                .build(), HttpResponse.BodyHandlers.ofString());
+                        JsonNode answer = Json.mapper().readTree(response.body());
+                        boolean busy = response.statusCode() == 429 || answer.path("items").findValues("status").stream()
+                                .anyMatch(status -> status.asInt() == 429);
+                        if (busy && attempt < 10) {
+                            Thread.sleep(Math.min(5000, 100L << attempt));
+                            continue;
+                        }
+                        if (response.statusCode() >= 300 || answer.path("errors").asBoolean()) {
+                            throw new IllegalStateException("bulk refused: " + response.body().substring(0,
+                                    Math.min(500, response.body().length())));
+                        }
+                        return null;
+                    }
+                }));
+            }
+            for (var request : requests) {
+                request.get();
+            }
+            put(stack, "POST", "/" + index + "/_refresh", "");
+        } finally {
+            pool.shutdown();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        put(stack, "DELETE", "/" + index, "");
+        out.printf("   engine alone%s: %,d documents in %.2f s%n", vectors ? "" : " (without vectors)", records.size(), seconds);
+        return records.size() / seconds;
+    }
+
+    private String put(LocalStack stack, String method, String path, String body) throws Exception {
+        var response = http.send(HttpRequest.newBuilder(URI.create(stack.openSearchUrl() + path))
+                .header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() >= 300) {
+            throw new IllegalStateException(method + " " + path + ": " + response.statusCode() + " " + response.body());
+        }
+        return response.body();
+    }
+
+    /** More owners' turns through ingest and the first consolidation, for the re-derivation to derive again. */
+    private List<String> appendMoreTurns(MemoryClient client) throws Exception {
+        Random r = new Random(13);
+        List<String> texts = new ArrayList<>();
+        for (int start = 0; start < options.rederiveTurns(); start += 100) {
+            ObjectNode batch = Json.mapper().createObjectNode();
+            var turns = batch.putArray("turns");
+            for (int i = start; i < Math.min(options.rederiveTurns(), start + 100); i++) {
+                String text = sentence(r, i);
+                texts.add(text);
+                String owner = "rederive-" + (i % 20);
+                turns.addObject().put("user_id", owner).put("session_id", owner + "-s" + (i / 200)).put("role", "user")
+                        .put("content", text).put("timestamp", Instant.parse("2023-06-01T09:00:00Z")
+                                .plus(Duration.ofMinutes(5L * i)).toString());
+            }
+            client.appendTurns(batch);
+        }
+        long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos();
+        while (total(client, "rederive-", 20) < options.rederiveTurns() && System.nanoTime() < deadline) {
+            Thread.sleep(1000);
+        }
+        out.printf("   %,d more turns appended and derived by the first consolidation%n", texts.size());
+        return texts;
+    }
+
+    private static long total(MemoryClient client, String prefix, int owners) throws Exception {
+        long n = 0;
+        for (int i = 0; i < owners; i++) {
+            n += client.count(prefix + i);
+        }
+        return n;
     }
 
     private static List<Float> unit(Random r, int dimension) {
@@ -202,6 +350,17 @@ public final class ReplayBenchmark {
             v[i] /= (float) Math.sqrt(norm);
         }
         return Vectors.toList(v);
+    }
+
+    /** A consolidation of its own derivation with another model, beside the stack's, from the start of the log. */
+    private static ConsolidationService greenConsolidation(LocalStack stack, EmbeddingProvider model) throws Exception {
+        return new ConsolidationService(ConsolidationService.Config.from(new Env(Map.ofEntries(
+                Map.entry("DERIVATION", "green"), Map.entry("EMBEDDING_MODEL", model.modelId()),
+                Map.entry("KAFKA_BOOTSTRAP_SERVERS", stack.kafkaBootstrapServers()), Map.entry("SCHEMA_REGISTRY_URL", stack.registryUrl()),
+                Map.entry("SERVICE_TOKEN", stack.serviceToken().authorization().substring("Bearer ".length())), Map.entry("HTTP_HOST", "127.0.0.1"),
+                Map.entry("CONSOLIDATION_PORT", "0"), Map.entry("STREAMS_STATE_DIR",
+                        Files.createTempDirectory("memlog-green-streams").toString()), Map.entry("TOPIC_PARTITIONS", "3"),
+                Map.entry("TOPIC_REPLICATION_FACTOR", "1"), Map.entry("STREAMS_STANDBY_REPLICAS", "0")))), model);
     }
 
     private double rawSeconds;
@@ -230,9 +389,14 @@ public final class ReplayBenchmark {
     }
 
     private JsonNode rebuild(LocalStack stack) throws Exception {
+        return rebuild(stack, "");
+    }
+
+    private JsonNode rebuild(LocalStack stack, String body) throws Exception {
         String token = stack.serviceToken().authorization();
         var started = http.send(HttpRequest.newBuilder(URI.create(stack.queryUrl() + "/v1/admin/rebuild"))
-                .header("Authorization", token).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                .header("Authorization", token).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
         if (started.statusCode() != 202) {
             throw new IllegalStateException("rebuild not started: " + started.body());
         }
@@ -324,19 +488,25 @@ public final class ReplayBenchmark {
     }
 
     static String report(Map<String, Object> r) {
+        Map<?, ?> latency = (Map<?, ?>) r.get("latency_ms");
+        Map<?, ?> replay = (Map<?, ?>) r.get("replay");
         return """
                 # Replay and rebuild
 
                 | measure | value | baseline (same run) | ratio |
                 |---|---|---|---|
-                | rebuild, records/s (no re-embedding) | %s | raw consumer %s | %s |
+                | rebuild, records/s (same derivation, no re-embedding) | %s | raw consumer %s | %s |
+                | rebuild against OpenSearch bulk-indexing the same documents | %s | engine alone %s (without vectors %s) | %s |
+                | re-derivation with another model, turns/s (consolidation from the log, rebuild, swap) | %s | model alone %s | %s |
                 | analyst replay, turns/s (re-embedding) | %s | model alone %s | %s |
                 | as-of retrieval p50 | %s ms | live %s ms | %s |
 
-                Records rebuilt: %s. Replay: %s. Latency: %s. Machine: %s; %s.
+                Records rebuilt: %s. Re-derivation: %s. Replay: %s. Latency: %s. Machine: %s; %s.
                 """.formatted(r.get("records_per_s"), r.get("raw_consumer_records_per_s"), r.get("rebuild_vs_raw_consumer"),
-                r.get("reembed_records_per_s"), r.get("model_alone_per_s"), r.get("reembed_vs_model_alone"),
-                ((Map<?, ?>) r.get("latency_ms")).get("asof_p50_ms"), ((Map<?, ?>) r.get("latency_ms")).get("live_p50_ms"),
-                r.get("asof_latency_ratio"), r.get("records"), r.get("replay"), r.get("latency_ms"), r.get("machine"), r.get("date"));
+                r.get("records_per_s"), r.get("engine_bulk_records_per_s"), r.get("engine_bulk_without_vectors_records_per_s"),
+                r.get("rebuild_vs_engine_bulk"), r.get("reembed_records_per_s"), r.get("model_alone_per_s"), r.get("reembed_vs_model_alone"),
+                replay.get("turns_per_s"), replay.get("model_alone_per_s"), replay.get("vs_model_alone"),
+                latency.get("asof_p50_ms"), latency.get("live_p50_ms"), r.get("asof_latency_ratio"), r.get("records"),
+                r.get("rederivation"), replay, latency, r.get("machine"), r.get("date"));
     }
 }
