@@ -16,11 +16,14 @@ import org.slf4j.LoggerFactory;
 final class Materializer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Materializer.class);
     static final Duration FOLLOW_EVERY = Duration.ofSeconds(2);
+    /** How long an indexer started on a new generation counts as polling before it first has: its group is joining. */
+    static final Duration JOINING = Duration.ofSeconds(30);
     private final Generations generations;
     private final Function<Generation, RecordIndexer> indexers;
     private final Thread follower;
     private volatile RecordIndexer indexer;
     private volatile boolean running = true;
+    private volatile long movedAt;
 
     Materializer(Generations generations, Function<Generation, RecordIndexer> indexers, MeterRegistry metrics) {
         this.generations = generations;
@@ -60,10 +63,19 @@ final class Materializer implements AutoCloseable {
         }
         log.info("the alias {} points to {} ({}, model {}): materializing it in group {} instead of {}", generations.alias(),
                 current.live(), current.derivation(), current.model(), current.group(), active.target().live());
+        movedAt = System.currentTimeMillis();
         active.close();
         RecordIndexer next = indexers.apply(current);
         next.start();
         indexer = next;
+    }
+
+    /**
+     * Polling, or moving to a new generation for less than {@link #JOINING}: a swap reaches every instance at once, and
+     * must not make them all unready while the old indexer stops and the new one's group is joined.
+     */
+    boolean healthy() {
+        return indexer.healthy() || System.currentTimeMillis() - movedAt < JOINING.toMillis();
     }
 
     RecordIndexer indexer() {

@@ -218,11 +218,10 @@ public final class QueryService implements GracefulShutdown.Stoppable {
     }
 
     private Health.Check materializerReady(long maxLag) {
-        RecordIndexer indexer = materializer.indexer();
-        long lag = indexer.lag();
-        String failure = indexer.lastFailure();
+        long lag = materializer.lag();
+        String failure = materializer.indexer().lastFailure();
         String detail = "lag " + lag + (failure == null ? "" : "; retrying: " + failure);
-        if (!indexer.healthy()) {
+        if (!materializer.healthy()) {
             return Health.Check.down("not polling; " + detail);
         }
         return maxLag >= 0 && lag > maxLag ? Health.Check.down(detail + " (READY_MAX_LAG " + maxLag + ")") : Health.Check.up(detail);

@@ -255,10 +255,7 @@ class TimeTravelIT {
     }
 
     static HttpResponse<String> call(String method, String path, String authorization, String body) throws Exception {
-        var request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + query.port() + path))
-                .header("Authorization", authorization).header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return call(query, method, path, authorization, body);
     }
 
     @Test
@@ -276,28 +273,8 @@ class TimeTravelIT {
         String before = os.call("GET", "/_alias/" + ALIAS, null).fieldNames().next();
         List<Float> vectorBefore = embeddingOf(before, "tt-rb-7");
 
-        var stop = new java.util.concurrent.atomic.AtomicBoolean();
-        var failures = new java.util.concurrent.ConcurrentLinkedQueue<String>();
-        var answered = new java.util.concurrent.atomic.AtomicInteger();
-        List<Thread> searchers = new java.util.ArrayList<>();
-        for (int t = 0; t < 3; t++) {
-            searchers.add(Thread.ofVirtual().start(() -> {
-                while (!stop.get()) {
-                    try {
-                        var response = call("POST", "/v1/search", "Bearer " + KEY,
-                                "{\"query\":\"where is the passport?\",\"user_id\":\"rb\",\"k\":5,\"reinforce\":false}");
-                        if (response.statusCode() != 200 || Json.mapper().readTree(response.body()).path("hits").isEmpty()) {
-                            failures.add(response.statusCode() + " " + response.body());
-                        }
-                        answered.incrementAndGet();
-                        Thread.sleep(10);
-                    } catch (Exception e) {
-                        failures.add(e.toString());
-                        return;
-                    }
-                }
-            }));
-        }
+        var searchers = new Searchers(3, TimeTravelIT.query.port(), "Bearer " + KEY,
+                "{\"query\":\"where is the passport?\",\"user_id\":\"rb\",\"k\":5,\"reinforce\":false}");
         String service = "Bearer " + TestCredentials.SERVICE_TOKEN;
         try {
             assertThat(call("POST", "/v1/admin/rebuild", "Bearer " + KEY, null).statusCode()).as("a tenant's key").isEqualTo(403);
@@ -308,16 +285,13 @@ class TimeTravelIT {
                     Json.mapper().readTree(call("GET", "/v1/admin/rebuild", service, null).body()).path("finished_at").isTextual());
             Thread.sleep(1500); // queries go on after the swap too
         } finally {
-            stop.set(true);
-            for (Thread t : searchers) {
-                t.join();
-            }
+            searchers.close();
         }
         JsonNode progress = Json.mapper().readTree(call("GET", "/v1/admin/rebuild", service, null).body());
         assertThat(progress.path("state").asText()).as(progress.toString()).isEqualTo("done");
         assertThat(progress.path("records").asLong()).isGreaterThanOrEqualTo(200);
-        assertThat(failures).as("failed queries during the rebuild").isEmpty();
-        assertThat(answered.get()).isGreaterThan(10);
+        assertThat(searchers.failures()).as("failed queries during the rebuild").isEmpty();
+        assertThat(searchers.answered()).isGreaterThan(10);
 
         String after = os.call("GET", "/_alias/" + ALIAS, null).fieldNames().next();
         assertThat(after).isEqualTo(progress.path("to").asText()).isNotEqualTo(before);
@@ -383,34 +357,35 @@ class TimeTravelIT {
                         Map.entry("CONSOLIDATION_PORT", "0"), Map.entry("STREAMS_STATE_DIR", dir.resolve("green-streams").toString()),
                         Map.entry("TOPIC_PARTITIONS", "3"), Map.entry("TOPIC_REPLICATION_FACTOR", "1"),
                         Map.entry("STREAMS_STANDBY_REPLICAS", "0")))), minilm);
-        var stop = new java.util.concurrent.atomic.AtomicBoolean();
-        var failures = new java.util.concurrent.ConcurrentLinkedQueue<String>();
-        var answered = new java.util.concurrent.atomic.AtomicInteger();
-        List<Thread> searchers = new java.util.ArrayList<>();
+        Searchers searchers = null;
+        Thread readiness = null;
+        Runnable stopReadiness = () -> { };
         try {
             String blue = "{\"query\":{\"term\":{\"user_id\":\"rd\"}}}";
             await().atMost(Duration.ofSeconds(60)).until(() -> {
                 os.call("POST", "/" + alias + "/_refresh", null);
                 return os.call("POST", "/" + alias + "/_count", blue).path("count").asLong() == 40;
             });
-            for (int t = 0; t < 3; t++) {
-                searchers.add(Thread.ofVirtual().start(() -> {
-                    while (!stop.get()) {
-                        try {
-                            var response = call(blueService, "POST", "/v1/search", "Bearer " + KEY,
-                                    "{\"query\":\"where is the key kept?\",\"user_id\":\"rd\",\"k\":5,\"reinforce\":false}");
-                            if (response.statusCode() != 200 || Json.mapper().readTree(response.body()).path("hits").isEmpty()) {
-                                failures.add(response.statusCode() + " " + response.body());
-                            }
-                            answered.incrementAndGet();
-                            Thread.sleep(10);
-                        } catch (Exception e) {
-                            failures.add(e.toString());
-                            return;
+            searchers = new Searchers(3, blueService.port(), "Bearer " + KEY,
+                    "{\"query\":\"where is the key kept?\",\"user_id\":\"rd\",\"k\":5,\"reinforce\":false}");
+            // and readiness, which a swap reaching every instance at once must not take down
+            var unready = new java.util.concurrent.ConcurrentLinkedQueue<String>();
+            var watching = new java.util.concurrent.atomic.AtomicBoolean(true);
+            readiness = Thread.ofVirtual().start(() -> {
+                while (watching.get()) {
+                    try {
+                        var ready = call(blueService, "GET", "/health/ready", "Bearer " + KEY, null);
+                        if (ready.statusCode() != 200) {
+                            unready.add(ready.statusCode() + " " + ready.body());
                         }
+                        Thread.sleep(50);
+                    } catch (Exception e) {
+                        unready.add(e.toString());
+                        return;
                     }
-                }));
-            }
+                }
+            });
+            stopReadiness = () -> watching.set(false);
             String service = "Bearer " + TestCredentials.SERVICE_TOKEN;
             // a field that is not a rebuild's, and a model no one can load, are refused by name
             assertThat(call(blueService, "POST", "/v1/admin/rebuild", service, "{\"derivation\":\"Green$\"}").body())
@@ -424,16 +399,16 @@ class TimeTravelIT {
             await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(250)).until(() ->
                     Json.mapper().readTree(call(blueService, "GET", "/v1/admin/rebuild", service, null).body())
                             .path("finished_at").isTextual());
-            Thread.sleep(1500); // queries go on after the swap too
-            stop.set(true);
-            for (Thread t : searchers) {
-                t.join();
-            }
+            Thread.sleep(2500); // queries go on after the swap too, and every instance has followed it
+            searchers.close();
+            stopReadiness.run();
+            readiness.join();
+            assertThat(unready).as("readiness across the swap").isEmpty();
             JsonNode progress = Json.mapper().readTree(call(blueService, "GET", "/v1/admin/rebuild", service, null).body());
             assertThat(progress.path("state").asText()).as(progress.toString()).isEqualTo("done");
             assertThat(progress.path("every_index").asBoolean()).isTrue();
-            assertThat(failures).as("failed or empty queries while the generation was built and swapped").isEmpty();
-            assertThat(answered.get()).isGreaterThan(10);
+            assertThat(searchers.failures()).as("failed or empty queries while the generation was built and swapped").isEmpty();
+            assertThat(searchers.answered()).isGreaterThan(10);
 
             String live = os.call("GET", "/_alias/" + alias, null).fieldNames().next();
             assertThat(live).isEqualTo(alias + "-v2").isEqualTo(progress.path("to").asText());
@@ -494,9 +469,9 @@ class TimeTravelIT {
             assertThat(os.call("POST", "/" + alias + "-*/_count", blue).path("count").asLong()).isZero();
             eraser.close();
         } finally {
-            stop.set(true);
-            for (Thread t : searchers) {
-                t.join();
+            stopReadiness.run();
+            if (searchers != null) {
+                searchers.close();
             }
             green.close();
             blueService.close();
