@@ -134,6 +134,30 @@ class ChartObjectsTest {
     }
 
     @Test
+    void aDerivationIsAConsolidationOfItsOwnBesideTheFirstWithItsEnvOnTopAndNothingShared() {
+        Chart.Rendered chart = Chart.render("ci/operators-values.yaml");
+        StatefulSet first = chart.named(StatefulSet.class, "memlog-consolidation");
+        StatefulSet minilm = chart.named(StatefulSet.class, "memlog-consolidation-minilm");
+        assertThat(minilm.getSpec().getReplicas()).isEqualTo(2);
+        assertThat(minilm.getSpec().getServiceName()).isEqualTo("memlog-consolidation-minilm-headless");
+        // the first consolidation's selector does not take the derivation's pods, nor the other way round
+        assertThat(minilm.getSpec().getSelector().getMatchLabels()).containsEntry("app.kubernetes.io/component", "consolidation-minilm");
+        assertThat(first.getSpec().getSelector().getMatchLabels()).containsEntry("app.kubernetes.io/component", "consolidation");
+        Map<String, String> env = env(minilm.getSpec().getTemplate().getSpec().getContainers().getFirst());
+        Map<String, String> firstEnv = env(first.getSpec().getTemplate().getSpec().getContainers().getFirst());
+        assertThat(env).containsEntry("DERIVATION", "minilm").containsEntry("EMBEDDING_MODEL", "all-minilm-l6-v2-q")
+                .containsEntry("SUMMARIZER", "llm").containsEntry("FACT_EXTRACTOR", "llm")
+                .containsEntry("CONSOLIDATION_ADVERTISED_SERVER", "$(POD_NAME).memlog-consolidation-minilm-headless.$(POD_NAMESPACE).svc:8082");
+        assertThat(firstEnv).doesNotContainKey("DERIVATION").doesNotContainEntry("EMBEDDING_MODEL", "all-minilm-l6-v2-q");
+        assertThat(chart.named(io.fabric8.kubernetes.api.model.Service.class, "memlog-consolidation-minilm-headless").getSpec()
+                .getPorts()).extracting(p -> p.getName()).containsExactly("http", "management");
+        assertThat(chart.named(NetworkPolicy.class, "memlog-consolidation-minilm").getSpec().getPodSelector().getMatchLabels())
+                .containsEntry("app.kubernetes.io/component", "consolidation-minilm");
+        Map<String, Map<String, Object>> topics = KafkaTopicsTest.kafkaTopics(chart);
+        assertThat(topics).containsKeys("memory.records.minilm", "memory.strength.minilm");
+    }
+
+    @Test
     void secretsComeFromExistingSecretsAndKafkaConnectsWithStrimzisCredentials() {
         Chart.Rendered chart = Chart.render("values.yaml");
         Container ingest = chart.named(Deployment.class, "memlog-ingest").getSpec().getTemplate().getSpec().getContainers().getFirst();

@@ -37,7 +37,11 @@ class ChartValidationTest {
                 Arguments.of(Map.of("ingest.replicas", "two"), "at '/ingest/replicas': got string, want integer"),
                 Arguments.of(Map.of("embeddingModel", "my-model"), "at '/embeddingModel'"),
                 Arguments.of(Map.of("kafka.topics.partitions", 0), "at '/kafka/topics/partitions': minimum"),
-                Arguments.of(Map.of("kafka.topics.derivations[0]", "Green.$"), "at '/kafka/topics/derivations/0'"),
+                Arguments.of(Map.of("consolidation.derivations[0].name", "Green.$"), "at '/consolidation/derivations/0/name'"),
+                Arguments.of(Map.of("consolidation.derivations[0].name", "green", "consolidation.derivations[1].name", "green"),
+                        "consolidation.derivations names green twice"),
+                Arguments.of(Map.of("consolidation.derivations[0].name", "green", "consolidation.derivations[0].replicas", 8),
+                        "derivation green may run 8 instances but kafka.topics.partitions is 6"),
                 Arguments.of(Map.of("ingest.env.bad-name", "x"), "'bad-name' does not match pattern"),
                 Arguments.of(Map.of("replicaCount", 3), "additional properties 'replicaCount' not allowed"));
     }

@@ -28,7 +28,7 @@ class KafkaTopicsTest {
 
     @Test
     void aDerivationListedGetsItsOwnOutputTopicsWithTheRegistrysSettings() {
-        assertMatchesRegistry(Chart.render(List.of("values.yaml"), Map.of("kafka.topics.derivations[0]", "green")),
+        assertMatchesRegistry(Chart.render(List.of("values.yaml"), Map.of("consolidation.derivations[0].name", "green")),
                 new TopicSettings(6, (short) 3, 2), dev.memlog.schemas.Derivation.of("green"));
     }
 
@@ -71,7 +71,7 @@ class KafkaTopicsTest {
     }
 
     @SuppressWarnings("unchecked")
-    private static Map<String, Map<String, Object>> kafkaTopics(Chart.Rendered chart) {
+    static Map<String, Map<String, Object>> kafkaTopics(Chart.Rendered chart) {
         return chart.ofKind("KafkaTopic").stream().map(GenericKubernetesResource.class::cast).collect(Collectors.toMap(
                 t -> (String) ((Map<String, Object>) t.getAdditionalProperties().get("spec")).get("topicName"),
                 t -> (Map<String, Object>) t.getAdditionalProperties().get("spec")));
