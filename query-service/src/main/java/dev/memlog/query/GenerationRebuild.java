@@ -249,11 +249,7 @@ public final class GenerationRebuild implements Runnable {
         return end;
     }
 
-    /**
-     * Copies every partition from where it is up to {@code end}. One reader, and up to {@link #workers} bulk requests
-     * in flight, never two of one partition: a memory's versions and use history are in one partition and must land
-     * in order, while different partitions keep every indexing thread of the engine busy.
-     */
+    /** Copies every partition from where it is up to {@code end}, {@link #workers} requests in flight. */
     private void copyUntil(Map<TopicPartition, Long> end, Map<TopicPartition, Long> position, Generation target,
                            boolean everyIndex) throws InterruptedException, java.util.concurrent.ExecutionException {
         List<TopicPartition> behind = end.keySet().stream().filter(p -> position.get(p) < end.get(p)).toList();
@@ -262,10 +258,7 @@ public final class GenerationRebuild implements Runnable {
         }
         var records = target.derivation().records().valueSerde(format);
         var strengths = target.derivation().strength().valueSerde(format);
-        var slots = new java.util.concurrent.Semaphore(workers);
-        Map<TopicPartition, List<BulkOperation>> pending = new HashMap<>();
-        Map<TopicPartition, java.util.concurrent.Future<?>> inFlight = new HashMap<>();
-        try (var consumer = consumer("copy"); var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+        try (var consumer = consumer("copy"); var bulks = new PartitionOrderedBulks(BULK, workers, this::flush)) {
             consumer.assign(behind);
             behind.forEach(p -> consumer.seek(p, position.get(p)));
             while (behind.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
@@ -278,83 +271,24 @@ public final class GenerationRebuild implements Runnable {
                     read.incrementAndGet();
                     boolean strength = r.topic().equals(target.derivation().strength().name());
                     SpecificRecord value = strength ? read(strengths, r.value()) : read(records, r.value());
-                    List<BulkOperation> batch = pending.computeIfAbsent(partition, p -> new ArrayList<>());
                     if (value instanceof MemoryRecord record && record.getChange() == RecordChange.ERASED) {
                         // everything of the erased owner copied so far goes first; it cannot come back, its keys are gone
-                        drain(pending, inFlight, slots, pool);
+                        bulks.drain();
                         IndexEraser.deleteAll(os, String.join(",", built(target, everyIndex)), IndexEraser.ownerQuery(record));
                     } else if (value instanceof MemoryRecord record) {
                         if (everyIndex) {
                             refuseAnotherModel(record, target);
                         }
-                        batch.addAll(everyIndex ? Materialization.of(target, record, r.topic(), r.partition(), r.offset())
+                        bulks.add(partition, everyIndex ? Materialization.of(target, record, r.topic(), r.partition(), r.offset())
                                 : List.of(MemoryIndex.liveOperation(target.live(), record)));
                     } else if (value instanceof MemoryStrength change) {
-                        batch.addAll(Materialization.of(target, change, r.topic(), r.partition(), r.offset()));
-                    }
-                    if (batch.size() >= BULK) {
-                        send(partition, pending, inFlight, slots, pool, batch.size() >= 4 * BULK);
+                        bulks.add(partition, Materialization.of(target, change, r.topic(), r.partition(), r.offset()));
                     }
                 }
             }
-            drain(pending, inFlight, slots, pool);
+            bulks.drain();
         }
         behind.forEach(p -> position.put(p, end.get(p)));
-    }
-
-    /**
-     * Sends a partition's pending operations unless its previous request is still in flight; with {@code mustSend}
-     * (too much pending) it waits for that request first. Each request holds one of the worker slots.
-     */
-    private void send(TopicPartition partition, Map<TopicPartition, List<BulkOperation>> pending,
-                      Map<TopicPartition, java.util.concurrent.Future<?>> inFlight, java.util.concurrent.Semaphore slots,
-                      java.util.concurrent.ExecutorService pool, boolean mustSend)
-            throws InterruptedException, java.util.concurrent.ExecutionException {
-        var previous = inFlight.get(partition);
-        if (previous != null) {
-            if (!previous.isDone() && !mustSend) {
-                return;
-            }
-            await(previous);
-        }
-        List<BulkOperation> batch = pending.remove(partition);
-        if (batch == null || batch.isEmpty()) {
-            return;
-        }
-        slots.acquire();
-        inFlight.put(partition, pool.submit(() -> {
-            try {
-                flush(batch);
-                return null;
-            } finally {
-                slots.release();
-            }
-        }));
-    }
-
-    /** Sends everything pending and waits for every request. */
-    private void drain(Map<TopicPartition, List<BulkOperation>> pending, Map<TopicPartition, java.util.concurrent.Future<?>> inFlight,
-                       java.util.concurrent.Semaphore slots, java.util.concurrent.ExecutorService pool)
-            throws InterruptedException, java.util.concurrent.ExecutionException {
-        for (TopicPartition partition : List.copyOf(pending.keySet())) {
-            send(partition, pending, inFlight, slots, pool, true);
-        }
-        for (var f : inFlight.values()) {
-            await(f);
-        }
-        inFlight.clear();
-    }
-
-    private static void await(java.util.concurrent.Future<?> request)
-            throws InterruptedException, java.util.concurrent.ExecutionException {
-        try {
-            request.get();
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof java.util.concurrent.CancellationException cancelled) {
-                throw cancelled;
-            }
-            throw e;
-        }
     }
 
     /** A record embedded with another model than the generation's would make its vector scores meaningless. */
@@ -380,9 +314,7 @@ public final class GenerationRebuild implements Runnable {
     }
 
     private void flush(List<BulkOperation> batch) throws IOException, InterruptedException {
-        if (!batch.isEmpty()) {
-            skipped.addAndGet(RetryingBulk.write(os, to.live(), new ArrayList<>(batch)));
-        }
+        skipped.addAndGet(RetryingBulk.write(os, to.live(), new ArrayList<>(batch)));
     }
 
     /** How far the derivation's consolidation is behind the log (memory.events and memory.access); the log's end if it has not begun. */
