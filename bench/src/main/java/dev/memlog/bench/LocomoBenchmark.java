@@ -368,10 +368,9 @@ public final class LocomoBenchmark {
                     t = System.nanoTime();
                     client.search(past);
                     asOf.add((System.nanoTime() - t) / 1e6);
-                    var parsed = SearchRequest.parse(request);
-                    String body = retriever.body(TENANT, parsed, HybridRetriever.poolSize(parsed)).toString(); // vector computed here
+                    var engineRequest = retriever.engineRequest(TENANT, SearchRequest.parse(request)); // vector computed here
                     t = System.nanoTime();
-                    os.call("POST", "/memlog-records/_search", body, retriever.params(SearchRequest.Mode.HYBRID));
+                    os.call("POST", engineRequest.path(), engineRequest.body(), engineRequest.params());
                     engine.add((System.nanoTime() - t) / 1e6);
                 }
             }

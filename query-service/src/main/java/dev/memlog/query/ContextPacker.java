@@ -114,10 +114,32 @@ public final class ContextPacker {
     public record Pack(String context, int tokens, int budgetTokens, String tokenizer, List<Item> items, String requestId) {
     }
 
+    private static final java.util.concurrent.Executor VIRTUAL = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+
+    private static <T> T join(java.util.concurrent.CompletableFuture<T> future) {
+        try {
+            return future.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw e;
+        }
+    }
+
     public Pack pack(String tenant, SearchRequest request, int budgetTokens, boolean neighbours) {
-        List<HybridRetriever.Hit> hits = retriever.search(tenant, request.withK(Math.max(CANDIDATES, request.k())));
-        List<Item> ranked = new ArrayList<>(instructions(tenant, request));
-        Map<String, List<Item>> around = neighbours ? neighbours(tenant, hits, request.asOf()) : Map.of();
+        return pack(tenant, request, budgetTokens, neighbours, Stages.NONE);
+    }
+
+    Pack pack(String tenant, SearchRequest request, int budgetTokens, boolean neighbours, Stages stages) {
+        // the standing instructions need nothing of the search: they are read while it runs
+        var standing = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> stages.time("instructions", () -> instructions(tenant, request)), VIRTUAL);
+        List<HybridRetriever.Hit> hits = retriever.search(tenant, request.withK(Math.max(CANDIDATES, request.k())), stages);
+        List<Item> ranked = new ArrayList<>(join(standing));
+        Map<String, List<Item>> around = neighbours ? stages.time("neighbours", () -> neighbours(tenant, hits, request.asOf()))
+                : Map.of();
+        long packing = System.nanoTime();
         for (var hit : hits) {
             ranked.add(item(hit.recordId(), hit.tier(), hit.sessionId(), hit.observedAt(), hit.metadata(), hit.role(),
                     hit.text(), hit.score(), hit.eventIds(), null, hit.userId(), hit.agentId()));
@@ -125,7 +147,9 @@ public final class ContextPacker {
         }
         List<Item> chosen = fit(ranked, budgetTokens, this::countTokens);
         String rendered = render(chosen);
-        return new Pack(rendered, countTokens(rendered), budgetTokens, tokenizer(), chosen, java.util.UUID.randomUUID().toString());
+        var pack = new Pack(rendered, countTokens(rendered), budgetTokens, tokenizer(), chosen, java.util.UUID.randomUUID().toString());
+        stages.add("pack", System.nanoTime() - packing);
+        return pack;
     }
 
     /**

@@ -20,10 +20,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * BM25 and k-NN run as one OpenSearch hybrid query, both restricted to the caller's tenant and scope inside the
- * query (so a small tenant still gets k results) and fused by the index's normalization pipeline; the candidate
- * pool is then shaped by the dialogue rules, recency, importance and strength, optionally reranked, and cut to k,
- * every hit carrying the components of its score.
+ * BM25 and the two k-NN queries run in one round trip, each restricted to the caller's tenant and scope inside the
+ * query (so a small tenant still gets k results), and are fused here as the engine's min-max normalization would
+ * ({@link HybridFusion}); the candidate pool is then shaped by the dialogue rules, recency, importance and strength,
+ * optionally reranked, and cut to k, every hit carrying the components of its score.
  */
 public final class HybridRetriever {
     private static final Logger log = LoggerFactory.getLogger(HybridRetriever.class);
@@ -34,7 +34,6 @@ public final class HybridRetriever {
     static final int POOL_FACTOR = 3;
     static final int MIN_POOL = 30;
     private static final Pattern TERM = Pattern.compile("weight\\(\\w+:(\\S+) in ");
-    private static final Pattern WITHIN_TOP = Pattern.compile("^within top (\\d+)");
 
     /** How the fused relevance weighs BM25, the turn's vector and the vector of the turn in its context; sums to 1. */
     public record FusionWeights(double bm25, double vector, double context) {
@@ -114,11 +113,16 @@ public final class HybridRetriever {
     }
 
     public List<Hit> search(String tenant, SearchRequest request) {
-        int pool = poolSize(request);
+        return search(tenant, request, Stages.NONE);
+    }
+
+    /** @param stages where the time of each stage is added */
+    List<Hit> search(String tenant, SearchRequest request, Stages stages) {
         // one generation for the whole query: its index, and the model its vectors come from for the query's vector
         Generation generation = index.generations().current();
-        JsonNode response = os.call("POST", "/" + target(request, generation) + "/_search",
-                body(tenant, request, pool, generation).toString(), params(request.mode()));
+        EngineRequest engine = engineRequest(tenant, request, generation, stages);
+        JsonNode response = stages.time("search", () -> os.call("POST", engine.path(), engine.body(), engine.params()));
+        long shaping = System.nanoTime();
         Instant reference = request.asOf() != null ? request.asOf() : Instant.now();
         boolean rerank = tuning.reranker() != null && !Boolean.FALSE.equals(request.rerank())
                 && request.mode() == SearchRequest.Mode.HYBRID;
@@ -133,15 +137,29 @@ public final class HybridRetriever {
                 }
                 yield single;
             }
-            case HYBRID -> shaped(tenant, request, response.path("hits").path("hits"), reference,
-                    rerank ? tuning.rerankWeight() : 0);
+            case HYBRID -> {
+                List<JsonNode> lists = new ArrayList<>(3);
+                for (JsonNode answer : response.path("responses")) {
+                    if (answer.has("error")) {
+                        throw new OpenSearchRest.OpenSearchException(answer.path("status").asInt(500),
+                                "POST /_msearch -> " + answer.path("status").asInt(500) + ": " + answer.path("error"));
+                    }
+                    lists.add(answer.path("hits").path("hits"));
+                }
+                FusionWeights w = tuning.fusion();
+                var candidates = HybridFusion.fuse(lists, new double[] {w.bm25(), w.vector(), w.context()}, poolSize(request));
+                yield shaped(tenant, request, candidates, reference, rerank ? tuning.rerankWeight() : 0, stages);
+            }
         };
         if (rerank && !hits.isEmpty()) {
-            hits = rerank(request.query(), hits);
+            List<Hit> shaped = hits;
+            hits = stages.time("rerank", () -> rerank(request.query(), shaped));
         }
         hits.sort(Comparator.comparingDouble(Hit::score).reversed());
         hits = onePerMemory(hits);
-        return hits.size() > request.k() ? List.copyOf(hits.subList(0, request.k())) : hits;
+        List<Hit> out = hits.size() > request.k() ? List.copyOf(hits.subList(0, request.k())) : hits;
+        stages.add("shape", System.nanoTime() - shaping - stages.nanos("strength") - stages.nanos("rerank"));
+        return out;
     }
 
     /**
@@ -168,45 +186,64 @@ public final class HybridRetriever {
         return out;
     }
 
-    /** The raw OpenSearch request for a query vector; exposed so the benchmark can time the engine alone. */
-    public ObjectNode body(String tenant, SearchRequest request, int size) {
-        return body(tenant, request, size, index.generations().current());
+    /** What is sent to the engine for one search: a path, its body and parameters. */
+    public record EngineRequest(String path, String body, Map<String, String> params) {
     }
 
-    private ObjectNode body(String tenant, SearchRequest request, int size, Generation generation) {
+    /**
+     * The engine's request for a search, the query embedded here: one search for BM25 or the vector alone; for a hybrid
+     * search, its three sub-queries in one {@code _msearch}, each with the candidate pool's size, fused here. Exposed so
+     * the benchmark can time the engine alone.
+     */
+    public EngineRequest engineRequest(String tenant, SearchRequest request) {
+        return engineRequest(tenant, request, index.generations().current(), Stages.NONE);
+    }
+
+    private EngineRequest engineRequest(String tenant, SearchRequest request, Generation generation, Stages stages) {
+        String target = target(request, generation);
+        int pool = poolSize(request);
         ArrayNode filters = filters(tenant, request);
-        ObjectNode body = Json.mapper().createObjectNode();
-        body.put("size", size);
-        body.putObject("_source").putArray("excludes").add("embedding").add("context_embedding");
-        ObjectNode query = body.putObject("query");
         int k = candidates(request);
-        switch (request.mode()) {
-            case BM25 -> lexical(query, request, filters);
-            case VECTOR -> knn(query, "embedding", vector(request, generation), k, filters);
+        // the engine's explanation is costly: only BM25's, and only when the caller asks which terms matched
+        Map<String, String> explain = request.explain() ? Map.of("explain", "true") : Map.of();
+        return switch (request.mode()) {
+            case BM25 -> new EngineRequest("/" + target + "/_search", search(pool, lexical(request, filters)).toString(), explain);
+            case VECTOR -> new EngineRequest("/" + target + "/_search", search(pool, knn("embedding",
+                    stages.time("embed", () -> vector(request, generation)), k, filters)).toString(), Map.of());
             case HYBRID -> {
-                ArrayNode queries = query.putObject("hybrid").putArray("queries");
-                float[] vector = vector(request, generation);
-                lexical(queries.addObject(), request, filters);
-                knn(queries.addObject(), "embedding", vector, k, filters);
-                // one more candidate than the turn side: the explanation tells the two k-NN sub-queries apart by k
-                knn(queries.addObject(), "context_embedding", vector, k + 1, filters);
+                float[] vector = stages.time("embed", () -> vector(request, generation));
+                ObjectNode lexical = search(pool, lexical(request, filters));
+                if (request.explain()) {
+                    lexical.put("explain", true);
+                }
+                String header = Json.mapper().createObjectNode().put("index", target).toString();
+                String body = header + "\n" + lexical + "\n"
+                        + header + "\n" + search(pool, knn("embedding", vector, k, filters)) + "\n"
+                        + header + "\n" + search(pool, knn("context_embedding", vector, k, filters)) + "\n";
+                yield new EngineRequest("/_msearch", body, Map.of());
             }
-        }
-        return body;
-    }
-
-    public Map<String, String> params(SearchRequest.Mode mode) {
-        return switch (mode) {
-            case HYBRID -> Map.of("search_pipeline", index.pipeline(), "explain", "true");
-            case BM25 -> Map.of("explain", "true");
-            case VECTOR -> Map.of();
         };
     }
 
-    private void lexical(ObjectNode query, SearchRequest request, ArrayNode filters) {
+    /** The fields a hit is read from: never the vectors. */
+    static final List<String> HIT_FIELDS = List.of("record_id", "tenant_id", "user_id", "agent_id", "session_id", "follows",
+            "tier", "role", "text", "speaker", "importance", "observed_at", "valid_from", "valid_to", "provenance", "metadata");
+
+    private static ObjectNode search(int size, ObjectNode query) {
+        ObjectNode body = Json.mapper().createObjectNode();
+        body.put("size", size);
+        ArrayNode fields = body.putObject("_source").putArray("includes");
+        HIT_FIELDS.forEach(fields::add);
+        body.set("query", query);
+        return body;
+    }
+
+    private static ObjectNode lexical(SearchRequest request, ArrayNode filters) {
+        ObjectNode query = Json.mapper().createObjectNode();
         ObjectNode bool = query.putObject("bool");
         bool.putArray("must").addObject().putObject("match").putObject("search_text").put("query", request.query());
         bool.set("filter", filters.deepCopy());
+        return query;
     }
 
     private float[] vector(SearchRequest request, Generation generation) {
@@ -217,7 +254,8 @@ public final class HybridRetriever {
         }
     }
 
-    private static void knn(ObjectNode query, String field, float[] vector, int k, ArrayNode filters) {
+    private static ObjectNode knn(String field, float[] vector, int k, ArrayNode filters) {
+        ObjectNode query = Json.mapper().createObjectNode();
         ObjectNode knn = query.putObject("knn").putObject(field);
         ArrayNode v = knn.putArray("vector");
         for (float f : vector) {
@@ -225,16 +263,12 @@ public final class HybridRetriever {
         }
         knn.put("k", k);
         knn.putObject("filter").putObject("bool").set("filter", filters.deepCopy());
+        return query;
     }
 
     /** How many candidates each k-NN sub-query gathers for a request. */
     private static int candidates(SearchRequest request) {
         return Math.max(MIN_CANDIDATES, request.k() * CANDIDATE_FACTOR);
-    }
-
-    /** The context sub-query asks for one more, which is how the explanation tells it apart. */
-    private static int contextK(SearchRequest request) {
-        return candidates(request) + 1;
     }
 
     private static Hit toHit(JsonNode hit, Explanation explanation) {
@@ -249,78 +283,45 @@ public final class HybridRetriever {
                 metadata, explanation);
     }
 
-    /** The normalised score of each sub-query for one hit, as the pipeline's explanation reports them. */
-    private record SubScores(double bm25, double vector, double context, Double bm25Raw, Double vectorRaw, Double contextRaw) {
-    }
-
     /**
-     * Reads the normalised score of each sub-query from the pipeline's explanation: the k-NN ones are the
-     * "within top k" details, the context one with one more candidate.
+     * Weighs the sub-query scores as the engine's normalization does, lets the dialogue rules move each candidate's
+     * relevance within the pool, then applies the shaping weights.
      */
-    private static SubScores subScores(JsonNode explanation, int contextK) {
-        double bm25 = 0;
-        double vector = 0;
-        double context = 0;
-        Double bm25Raw = null;
-        Double vectorRaw = null;
-        Double contextRaw = null;
-        for (JsonNode detail : explanation.path("details")) {
-            JsonNode inner = detail.path("details").path(0);
-            Matcher knn = WITHIN_TOP.matcher(inner.path("description").asText());
-            if (!knn.find()) {
-                bm25 = detail.path("value").asDouble();
-                bm25Raw = inner.path("value").asDouble();
-            } else if (Integer.parseInt(knn.group(1)) == contextK) {
-                context = detail.path("value").asDouble();
-                contextRaw = inner.path("value").asDouble();
-            } else {
-                vector = detail.path("value").asDouble();
-                vectorRaw = inner.path("value").asDouble();
-            }
-        }
-        return new SubScores(bm25, vector, context, bm25Raw, vectorRaw, contextRaw);
-    }
-
-    /**
-     * Weighs the sub-query scores as the pipeline did, lets the dialogue rules move each candidate's relevance
-     * within the pool, then applies the shaping weights.
-     */
-    private List<Hit> shaped(String tenant, SearchRequest request, JsonNode hits, Instant reference, double rerankWeight) {
+    private List<Hit> shaped(String tenant, SearchRequest request, List<HybridFusion.Candidate> candidates, Instant reference,
+                             double rerankWeight, Stages stages) {
         FusionWeights w = tuning.fusion();
         ScoreShaper shaper = tuning.shaper();
-        int contextK = contextK(request);
-        List<SubScores> scores = new ArrayList<>();
         List<DialogueShaper.Turn> turns = new ArrayList<>();
-        for (JsonNode hit : hits) {
-            SubScores s = subScores(hit.path("_explanation"), contextK);
-            scores.add(s);
-            JsonNode src = hit.path("_source");
-            turns.add(new DialogueShaper.Turn(recordId(hit), text(src, "follows"), text(src, "speaker"),
-                    src.path("text").asText(), w.bm25() * s.bm25() + w.vector() * s.vector() + w.context() * s.context()));
+        for (var c : candidates) {
+            JsonNode src = c.hit().path("_source");
+            turns.add(new DialogueShaper.Turn(recordId(c.hit()), text(src, "follows"), text(src, "speaker"),
+                    src.path("text").asText(), c.fused()));
         }
         List<DialogueShaper.Adjustment> moves = tuning.dialogue().adjust(request.query(), turns);
         List<String> ids = turns.stream().map(DialogueShaper.Turn::recordId).toList();
         Map<String, JsonNode> uses = shaper.strengthWeight() <= 0 || lifecycle == null ? Map.of()
-                : request.asOf() == null ? lifecycle.strengths(tenant, ids) : lifecycle.strengthsAt(tenant, ids, request.asOf());
+                : stages.time("strength", () -> request.asOf() == null ? lifecycle.strengths(tenant, ids)
+                : lifecycle.strengthsAt(tenant, ids, request.asOf()));
         double keep = 1 - rerankWeight;
         double share = shaper.relevanceShare() * keep;
         List<Hit> shaped = new ArrayList<>();
-        int i = 0;
-        for (JsonNode hit : hits) {
-            SubScores s = scores.get(i);
+        for (int i = 0; i < candidates.size(); i++) {
+            var c = candidates.get(i);
+            JsonNode hit = c.hit();
             DialogueShaper.Adjustment move = moves.get(i);
-            double fused = turns.get(i++).relevance();
+            double[] n = c.normalized();
             JsonNode src = hit.path("_source");
             double recency = keep * shaper.recencyWeight()
                     * shaper.recency(Instant.ofEpochMilli(src.path("observed_at").asLong()), reference);
             double importance = keep * shaper.importanceWeight() * src.path("importance").asDouble(0.5);
             double strength = keep * shaper.strengthWeight() * strength(hit, uses, reference, request.asOf() != null);
-            double bm25 = share * w.bm25() * s.bm25();
-            double vector = share * (w.vector() * s.vector() + w.context() * s.context());
+            double bm25 = share * w.bm25() * n[0];
+            double vector = share * (w.vector() * n[1] + w.context() * n[2]);
             double score = bm25 + vector + share * move.total() + recency + importance + strength;
+            List<String> terms = c.raw()[0] == null ? List.of() : matchedTerms(hit.path("_explanation"));
             shaped.add(toHit(hit, new Explanation(bm25, vector, share * move.neighbour(), share * move.question(),
-                    share * move.speaker(), fused, recency, importance, strength, 0, score, s.bm25Raw(), s.vectorRaw(),
-                    s.contextRaw(), matchedTerms(hit.path("_explanation")))));
+                    share * move.speaker(), c.fused(), recency, importance, strength, 0, score, c.raw()[0], c.raw()[1],
+                    c.raw()[2], terms)));
         }
         return shaped;
     }

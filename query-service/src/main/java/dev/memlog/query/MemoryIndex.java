@@ -17,21 +17,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Memory records live in a k-NN index with an explicit, strict mapping (lucene HNSW, cosine) behind an alias,
- * so a re-derivation can fill a new index and swap the alias; hybrid queries go through a named search pipeline.
+ * so a rebuild can fill a new generation and swap the alias.
  */
 public final class MemoryIndex {
     private static final Logger log = LoggerFactory.getLogger(MemoryIndex.class);
 
     private final OpenSearchRest os;
     private final String alias;
-    private final String pipeline;
     private final Generations generations;
 
     /** @param materializerGroup the consumer group of the first generation's materializer (MATERIALIZER_GROUP) */
     public MemoryIndex(OpenSearchRest os, String alias, String materializerGroup) {
         this.os = os;
         this.alias = alias;
-        this.pipeline = alias + "-hybrid";
         this.generations = new Generations(os, alias, materializerGroup);
     }
 
@@ -41,10 +39,6 @@ public final class MemoryIndex {
 
     public String alias() {
         return alias;
-    }
-
-    public String pipeline() {
-        return pipeline;
     }
 
     Generations generations() {
@@ -69,13 +63,12 @@ public final class MemoryIndex {
 
     /**
      * Creates the first generation and its alias if the alias does not exist, recording the embedding model it is built
-     * with; refuses a generation built with another model; adds fields added since to the generation's indexes;
-     * installs the hybrid search pipeline. Returns the generation the alias points to.
+     * with; refuses a generation built with another model; adds fields added since to the generation's indexes.
+     * Returns the generation the alias points to.
      *
      * @throws EmbeddingModelMismatch when the generation's vectors come from another model than {@code model}
      */
-    public Generation ensure(String model, int dimension, int shards, int replicas, double bm25Weight, double vectorWeight,
-                             double contextWeight) {
+    public Generation ensure(String model, int dimension, int shards, int replicas) {
         Generation current;
         if (!generations.exist()) {
             current = Generation.first(alias, model, dimension, generations.baseGroup());
@@ -107,15 +100,6 @@ public final class MemoryIndex {
         LifecycleIndexes.ensure(os, current.history(), "/history-index.json", shards, replicas);
         LifecycleIndexes.ensure(os, current.strength(), "/strength-index.json", shards, replicas);
         LifecycleIndexes.ensure(os, current.strengthLives(), "/strength-index.json", shards, replicas);
-        // min-max normalise each sub-query's scores, then a weighted mean: BM25, the turn's vector, the vector of
-        // the turn in its context; the explanation processor reports each sub-query's normalised score so every hit
-        // can explain itself
-        os.call("PUT", "/_search/pipeline/" + pipeline, """
-                {"description":"memlog hybrid retrieval","phase_results_processors":[{"normalization-processor":{
-                  "normalization":{"technique":"min_max"},
-                  "combination":{"technique":"arithmetic_mean","parameters":{"weights":[%s,%s,%s]}}}}],
-                 "response_processors":[{"hybrid_score_explanation":{}}]}"""
-                .formatted(bm25Weight, vectorWeight, contextWeight));
         return generations.refresh();
     }
 

@@ -40,7 +40,7 @@ public final class QueryService implements GracefulShutdown.Stoppable {
                          Duration materializerMaxPollInterval, long readyMaxLag, ServiceToken serviceToken,
                          JwtAuthenticator tokens, long maxRequestBytes,
                          long maxSearchRequestBytes, TenantLimits limits, Encryption encryption, ReplaySettings replay,
-                         int rebuildWorkers) {
+                         int rebuildWorkers, int retrievalConcurrency, Duration retrievalWait) {
         public static Config from(Env env) {
             var listen = ServiceServer.Listen.from(env, env.integer("QUERY_PORT", 8083));
             return new Config(listen.host(), listen.port(), listen.managementPort(),
@@ -59,7 +59,8 @@ public final class QueryService implements GracefulShutdown.Stoppable {
                     ServiceToken.from(env), JwtAuthenticator.from(env),
                     env.longValue("MAX_REQUEST_BYTES", 1 << 20), env.longValue("MAX_SEARCH_REQUEST_BYTES", 64 * 1024),
                     TenantLimits.from(env), Encryption.from(env::optional), ReplaySettings.from(env),
-                    env.integer("REBUILD_WORKERS", 2));
+                    env.integer("REBUILD_WORKERS", 2), env.integer("RETRIEVAL_CONCURRENCY", 8),
+                    env.duration("RETRIEVAL_WAIT_MS", Duration.ofMillis(500)));
         }
 
         /** Fusion, dialogue rules and shaping from HYBRID_*, NEIGHBOUR_WEIGHT and friends; the defaults are the measured ones. */
@@ -83,7 +84,8 @@ public final class QueryService implements GracefulShutdown.Stoppable {
                     RegistryConnection.of(schemaRegistryUrl, serviceToken.authorization()), OpenSearchConnection.of(openSearchUrl),
                     indexAlias, 1, 0, tuning(new Env(Map.of())), consumerGroup, embeddingModel, true, apiKeys, "cl100k_base",
                     RerankerChoice.none(), null, StrengthModel.defaults(), Duration.ofMinutes(5), -1, serviceToken,
-                    null, 1 << 20, 64 * 1024, TenantLimits.none(), encryption, ReplaySettings.defaults(), 2);
+                    null, 1 << 20, 64 * 1024, TenantLimits.none(), encryption, ReplaySettings.defaults(), 2, 8,
+                    Duration.ofMillis(500));
         }
 
         /** With a broker that needs no client settings (tests, the local stack). */
@@ -98,7 +100,8 @@ public final class QueryService implements GracefulShutdown.Stoppable {
                     RegistryConnection.of(schemaRegistryUrl, schemaRegistryAuthorization), OpenSearchConnection.of(openSearchUrl),
                     indexAlias, shards, replicas, tuning, consumerGroup, embeddingModel, queryInstruction, apiKeys, tokenizer,
                     reranker, consolidationUrl, strengthModel, materializerMaxPollInterval, readyMaxLag, serviceToken,
-                    tokens, maxRequestBytes, maxSearchRequestBytes, limits, encryption, ReplaySettings.defaults(), 2);
+                    tokens, maxRequestBytes, maxSearchRequestBytes, limits, encryption, ReplaySettings.defaults(), 2, 8,
+                    Duration.ofMillis(500));
         }
 
         /** These settings, with analyst replays starting from {@code newReplay}'s rules. */
@@ -106,7 +109,7 @@ public final class QueryService implements GracefulShutdown.Stoppable {
             return new Config(host, port, managementPort, kafka, registry, openSearch, indexAlias, shards, replicas, tuning,
                     consumerGroup, embeddingModel, queryInstruction, apiKeys, tokenizer, reranker, consolidationUrl,
                     strengthModel, materializerMaxPollInterval, readyMaxLag, serviceToken, tokens, maxRequestBytes,
-                    maxSearchRequestBytes, limits, encryption, newReplay, rebuildWorkers);
+                    maxSearchRequestBytes, limits, encryption, newReplay, rebuildWorkers, retrievalConcurrency, retrievalWait);
         }
 
         /** These settings, with rebuilds keeping {@code workers} bulk requests in flight. */
@@ -114,7 +117,15 @@ public final class QueryService implements GracefulShutdown.Stoppable {
             return new Config(host, port, managementPort, kafka, registry, openSearch, indexAlias, shards, replicas, tuning,
                     consumerGroup, embeddingModel, queryInstruction, apiKeys, tokenizer, reranker, consolidationUrl,
                     strengthModel, materializerMaxPollInterval, readyMaxLag, serviceToken, tokens, maxRequestBytes,
-                    maxSearchRequestBytes, limits, encryption, replay, workers);
+                    maxSearchRequestBytes, limits, encryption, replay, workers, retrievalConcurrency, retrievalWait);
+        }
+
+        /** These settings, with retrievals bounded as {@code concurrency} at once, each waiting at most {@code wait}. */
+        public Config withRetrieval(int concurrency, Duration wait) {
+            return new Config(host, port, managementPort, kafka, registry, openSearch, indexAlias, shards, replicas, tuning,
+                    consumerGroup, embeddingModel, queryInstruction, apiKeys, tokenizer, reranker, consolidationUrl,
+                    strengthModel, materializerMaxPollInterval, readyMaxLag, serviceToken, tokens, maxRequestBytes,
+                    maxSearchRequestBytes, limits, encryption, replay, rebuildWorkers, concurrency, wait);
         }
 
         public Config {
@@ -141,9 +152,7 @@ public final class QueryService implements GracefulShutdown.Stoppable {
         }
         this.os = new OpenSearchRest(config.openSearch());
         this.index = new MemoryIndex(os, config.indexAlias(), config.consumerGroup());
-        var fusion = config.tuning().fusion();
-        index.ensure(embeddings.modelId(), embeddings.dimension(), config.shards(), config.replicas(), fusion.bm25(),
-                fusion.vector(), fusion.context());
+        index.ensure(embeddings.modelId(), embeddings.dimension(), config.shards(), config.replicas());
         var generations = index.generations();
         var embedders = new Embedders(embeddings, id -> OnnxEmbeddingProvider.fromSetting(id, config.queryInstruction()));
         var metrics = Metrics.registry("query-service");
@@ -160,7 +169,7 @@ public final class QueryService implements GracefulShutdown.Stoppable {
         var retriever = new HybridRetriever(os, index, embedders, tuning, lifecycle, config.strengthModel());
         var routes = new SearchRoutes(retriever,
                 new ContextPacker(retriever, os, config.tokenizer()), access, lifecycle, metrics,
-                config.maxSearchRequestBytes());
+                config.maxSearchRequestBytes(), new RetrievalLimiter(config.retrievalConcurrency(), config.retrievalWait(), metrics));
         var workingMemory = new WorkingMemoryRoutes(config.consolidationUrl(), config.serviceToken());
         var feedback = new FeedbackRoutes(access);
         var history = new HistoryRoutes(lifecycle, config.strengthModel());

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  */
 public record SearchRequest(String query, int k, Mode mode, String userId, String agentId, String sessionId,
                             List<MemoryTier> tiers, Instant observedFrom, Instant observedTo, Map<String, String> metadata,
-                            Instant asOf, Boolean rerank) {
+                            Instant asOf, Boolean rerank, boolean explain) {
     static final int MAX_K = 100;
     static final int MAX_METADATA_FILTERS = 10;
     private static final Pattern METADATA_KEY = Pattern.compile("[A-Za-z0-9_-]{1,64}");
@@ -36,17 +36,17 @@ public record SearchRequest(String query, int k, Mode mode, String userId, Strin
 
     public SearchRequest withK(int newK) {
         return new SearchRequest(query, newK, mode, userId, agentId, sessionId, tiers, observedFrom, observedTo, metadata,
-                asOf, rerank);
+                asOf, rerank, explain);
     }
 
     public SearchRequest withTiers(List<MemoryTier> newTiers) {
         return new SearchRequest(query, k, mode, userId, agentId, sessionId, List.copyOf(newTiers), observedFrom, observedTo,
-                metadata, asOf, rerank);
+                metadata, asOf, rerank, explain);
     }
 
     public SearchRequest withAsOf(Instant newAsOf) {
         return new SearchRequest(query, k, mode, userId, agentId, sessionId, tiers, observedFrom, observedTo, metadata,
-                newAsOf, rerank);
+                newAsOf, rerank, explain);
     }
 
     public static SearchRequest parse(JsonNode body) {
@@ -93,7 +93,7 @@ public record SearchRequest(String query, int k, Mode mode, String userId, Strin
             throw ApiException.badRequest("time_range", "time_range.from must not be after time_range.to");
         }
         return new SearchRequest(q.asText(), k, mode, id(body, "user_id"), id(body, "agent_id"), id(body, "session_id"),
-                tiers(body), from, to, metadata(body), instant(body, "as_of", "as_of"), rerank(body));
+                tiers(body), from, to, metadata(body), instant(body, "as_of", "as_of"), rerank(body), explain(body));
     }
 
     /** A scope without a query, from query parameters, validated like the body fields. */
@@ -101,13 +101,13 @@ public record SearchRequest(String query, int k, Mode mode, String userId, Strin
         var body = Json.mapper().createObjectNode();
         body.put("user_id", userId).put("agent_id", agentId).put("session_id", sessionId);
         return new SearchRequest("", 1, Mode.HYBRID, id(body, "user_id"), id(body, "agent_id"), id(body, "session_id"),
-                List.of(), null, null, Map.of(), null, false);
+                List.of(), null, null, Map.of(), null, false, false);
     }
 
     /** The episodes of one session of an owner, whose ids come from the index and need no checking. */
     static SearchRequest episodesOf(String userId, String agentId, String sessionId) {
         return new SearchRequest("", 1, Mode.HYBRID, userId, agentId, sessionId, List.of(MemoryTier.EPISODIC), null, null,
-                Map.of(), null, false);
+                Map.of(), null, false, false);
     }
 
     private static List<MemoryTier> tiers(JsonNode body) {
@@ -126,6 +126,18 @@ public record SearchRequest(String query, int k, Mode mode, String userId, Strin
             }
         }
         return List.copyOf(tiers);
+    }
+
+    /** Whether each hit should also say which query terms its text matched: the engine's explanation, asked for. */
+    private static boolean explain(JsonNode body) {
+        JsonNode node = body.get("explain");
+        if (node == null || node.isNull()) {
+            return false;
+        }
+        if (!node.isBoolean()) {
+            throw ApiException.badRequest("explain", "explain must be true or false");
+        }
+        return node.asBoolean();
     }
 
     private static Boolean rerank(JsonNode body) {

@@ -28,16 +28,20 @@ final class SearchRoutes {
     private final LifecycleIndexes lifecycle;
     private final Timer searchTimer;
     private final Timer contextTimer;
+    private final MeterRegistry metrics;
+    private final RetrievalLimiter limiter;
     private final long maxBodyBytes;
 
     /** @param maxBodyBytes the body limit of a search or context request (MAX_SEARCH_REQUEST_BYTES) */
     SearchRoutes(HybridRetriever retriever, ContextPacker packer, AccessRecorder access,
-                 LifecycleIndexes lifecycle, MeterRegistry metrics, long maxBodyBytes) {
+                 LifecycleIndexes lifecycle, MeterRegistry metrics, long maxBodyBytes, RetrievalLimiter limiter) {
+        this.limiter = limiter;
         this.maxBodyBytes = maxBodyBytes;
         this.retriever = retriever;
         this.packer = packer;
         this.access = access;
         this.lifecycle = lifecycle;
+        this.metrics = metrics;
         this.contextTimer = Timer.builder("memlog_context_pack").serviceLevelObjectives(Metrics.LATENCY_BUCKETS).register(metrics);
         this.searchTimer = Timer.builder("memlog_search").serviceLevelObjectives(Metrics.LATENCY_BUCKETS).register(metrics);
     }
@@ -66,9 +70,12 @@ final class SearchRoutes {
             OwnerScope.require(Access.principal(ctx), request.userId(), request.agentId());
             boolean reinforce = reinforce(body, request);
             long started = System.nanoTime();
-            var hits = retriever.search(tenant, request);
+            var stages = new Stages();
+            var hits = limiter.run(() -> retriever.search(tenant, request, stages));
             long nanos = System.nanoTime() - started;
             searchTimer.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+            stages.record(metrics);
+            ctx.header("Server-Timing", stages.serverTiming());
             String requestId = UUID.randomUUID().toString();
             ctx.json(Map.of("hits", hits, "took_ms", nanos / 1_000_000, "request_id", requestId));
             if (reinforce) {
@@ -95,8 +102,12 @@ final class SearchRoutes {
             }
             boolean reinforce = reinforce(body, request);
             long started = System.nanoTime();
-            var pack = packer.pack(tenant, request, budget.asInt(), neighbours == null || neighbours.asBoolean());
+            var stages = new Stages();
+            boolean around = neighbours == null || neighbours.asBoolean();
+            var pack = limiter.run(() -> packer.pack(tenant, request, budget.asInt(), around, stages));
             contextTimer.record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+            stages.record(metrics);
+            ctx.header("Server-Timing", stages.serverTiming());
             ctx.json(pack);
             if (reinforce) {
                 List<AccessRecorder.Accessed> returned = new ArrayList<>();

@@ -157,11 +157,11 @@ class QueryServiceIT {
                 {"actions":[{"add":{"index":"memlog-legacy-v1","alias":"memlog-legacy","is_write_index":true}}]}""");
         os.call("PUT", "/" + alias + "/_doc/r1", "{\"record_id\":\"r1\",\"embedding_model\":\"an-older-model\"}", Map.of("refresh", "true"));
         var index = new MemoryIndex(os, alias);
-        assertThatThrownBy(() -> index.ensure(model.modelId(), model.dimension(), 1, 0, 0.5, 0.25, 0.25))
+        assertThatThrownBy(() -> index.ensure(model.modelId(), model.dimension(), 1, 0))
                 .isInstanceOf(MemoryIndex.EmbeddingModelMismatch.class).hasMessageContaining("an-older-model");
         os.call("PUT", "/" + alias + "/_doc/r1", "{\"record_id\":\"r1\",\"embedding_model\":\"" + model.modelId() + "\"}",
                 Map.of("refresh", "true"));
-        index.ensure(model.modelId(), model.dimension(), 1, 0, 0.5, 0.25, 0.25);
+        index.ensure(model.modelId(), model.dimension(), 1, 0);
         assertThat(index.mapping().path("_meta").path("embedding_model").asText()).isEqualTo(model.modelId());
     }
 
@@ -236,6 +236,61 @@ class QueryServiceIT {
                 .until(() -> count("{\"query\":{\"prefix\":{\"record_id\":\"" + prefix + "-\"}}}") == 3);
     }
 
+    /**
+     * The fusion done here is the engine's: the same three sub-queries sent as one hybrid query through a min-max and
+     * arithmetic-mean pipeline pick the same candidates in the same order with the same fused scores.
+     */
+    @Test
+    void theFusionHereChoosesAndScoresAsTheEnginesNormalizationPipelineDoes() throws Exception {
+        String[] subjects = {"tea", "coffee", "garden", "violin", "passport", "bicycle", "kitchen", "river", "chess", "marathon"};
+        String[] verbs = {"I like", "Ann talked about", "we argued over", "Bo forgot", "I bought a book on", "my sister loves"};
+        java.util.Random r = new java.util.Random(17);
+        for (int i = 0; i < 60; i++) {
+            send(record("tenant-a", "fusion", "fu-" + i, verbs[r.nextInt(verbs.length)] + " the " + subjects[r.nextInt(subjects.length)]
+                    + " on day " + i + " with " + subjects[r.nextInt(subjects.length)], 1));
+        }
+        await().atMost(Duration.ofSeconds(60)).until(() -> count("{\"query\":{\"prefix\":{\"record_id\":\"fu-\"}}}") == 60);
+        os.call("PUT", "/_search/pipeline/fusion-check", """
+                {"phase_results_processors":[{"normalization-processor":{"normalization":{"technique":"min_max"},
+                  "combination":{"technique":"arithmetic_mean","parameters":{"weights":[0.5,0.25,0.25]}}}}]}""");
+        var tuning = QueryService.Config.tuning(new dev.memlog.common.config.Env(Map.of()));
+        var retriever = new HybridRetriever(os, query.index(), model, tuning);
+        for (String question : List.of("which tea do I like?", "what did Ann say about the violin", "passport on day 12",
+                "my sister", "chess and marathon")) {
+            var request = SearchRequest.parse(JSON.createObjectNode().put("query", question).put("user_id", "fusion"));
+            var engine = retriever.engineRequest("tenant-a", request);
+            JsonNode lists = os.call("POST", engine.path(), engine.body(), engine.params()).path("responses");
+            List<JsonNode> hitLists = new java.util.ArrayList<>();
+            lists.forEach(l -> hitLists.add(l.path("hits").path("hits")));
+            int pool = HybridRetriever.poolSize(request);
+            // one more than the pool, to tell a tie at its edge
+            var ours = HybridFusion.fuse(hitLists, new double[] {0.5, 0.25, 0.25}, pool + 1);
+
+            var hybrid = JSON.createObjectNode().put("size", pool);
+            var queries = hybrid.putObject("query").putObject("hybrid").putArray("queries");
+            engine.body().lines().skip(1).filter(line -> line.contains("\"query\"")).forEach(line -> {
+                try {
+                    queries.add(JSON.readTree(line).path("query"));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            JsonNode theirs = os.call("POST", "/" + retriever.target(request) + "/_search", hybrid.toString(),
+                    Map.of("search_pipeline", "fusion-check")).path("hits").path("hits");
+            assertThat(Math.min(ours.size(), pool)).as(question).isEqualTo(theirs.size()).isPositive();
+            for (int i = 0; i < theirs.size(); i++) {
+                assertThat(ours.get(i).fused()).as(question + " #" + i).isCloseTo(theirs.get(i).path("_score").asDouble(),
+                        org.assertj.core.data.Offset.offset(1e-5));
+                boolean tiedWithNext = i + 1 < ours.size() && Math.abs(ours.get(i).fused() - ours.get(i + 1).fused()) <= 1e-5;
+                boolean tiedWithPrevious = i > 0 && Math.abs(ours.get(i).fused() - ours.get(i - 1).fused()) <= 1e-5;
+                if (!tiedWithNext && !tiedWithPrevious) {
+                    // the same memory where no tie makes the order arbitrary
+                    assertThat(ours.get(i).id()).as(question + " #" + i).isEqualTo(theirs.get(i).path("_id").asText());
+                }
+            }
+        }
+    }
+
     @Test
     void everyHitExplainsItsScoreAndTheComponentsAddUp() throws Exception {
         seedTeaCoffeeAndGarden("explain", "ex");
@@ -256,9 +311,14 @@ class QueryServiceIT {
             previous = hit.path("score").asDouble();
         }
         JsonNode top = hits.get(0).path("explanation");
-        assertThat(top.path("matched_terms")).extracting(JsonNode::asText).contains("tea");
         assertThat(top.path("bm25_raw").asDouble()).isPositive();
         assertThat(top.path("vector_raw").asDouble()).isPositive();
+        assertThat(top.path("matched_terms")).as("the engine's explanation is asked for, not paid for on every search").isEmpty();
+        JsonNode explained = JSON.readTree(search(KEY_A, "{\"query\":\"which tea do I like?\",\"user_id\":\"explain\",\"explain\":true}")
+                .body()).path("hits").path(0);
+        assertThat(explained.path("record_id").asText()).isEqualTo("ex-1");
+        assertThat(explained.path("explanation").path("matched_terms")).extracting(JsonNode::asText).contains("tea");
+        assertThat(explained.path("score").asDouble()).isEqualTo(hits.get(0).path("score").asDouble());
     }
 
     @Test

@@ -117,7 +117,8 @@ public final class LocalStack implements AutoCloseable {
                     "http://127.0.0.1:" + consolidation.port(), tuned.strengthModel(), tuned.materializerMaxPollInterval(),
                     tuned.readyMaxLag(), serviceToken, serviceToken.authorization(), tuned.tokens(),
                     tuned.maxRequestBytes(), tuned.maxSearchRequestBytes(), tuned.limits(), encryption)
-                    .withReplay(tuned.replay()).withRebuildWorkers(tuned.rebuildWorkers()), model);
+                    .withReplay(tuned.replay()).withRebuildWorkers(tuned.rebuildWorkers())
+                    .withRetrieval(tuned.retrievalConcurrency(), tuned.retrievalWait()), model);
             started.push(query);
             progress.accept(done(t, "query-service at http://127.0.0.1:" + query.port()));
         } catch (Exception | Error e) {
