@@ -75,12 +75,20 @@ public final class ConsolidationService implements GracefulShutdown.Stoppable {
      * @param serviceToken the only credential working memory answers (query-service's, and other instances')
      * @param derivation DERIVATION: the topics this consolidation writes, its own when it runs beside another with a new
      *                   model or changed rules (docs/time-travel.md#re-deriving-memory)
+     * @param streamThreads STREAMS_THREADS: stream threads, one per core by default: embedding is most of the work, and
+     *                      one caller of the model barely uses a second core
      */
     public record Config(Derivation derivation, String applicationId, KafkaConnection kafka, RegistryConnection registry, Path stateDir,
                          String host, int port, OptionalInt managementPort, String embeddingModel, TopicSettings topics, int streamsReplication,
                          int standbyReplicas, ConsolidationRules rules, String advertisedServer, Duration transactionTimeout,
                          int maxThreadReplacements, String groupInstanceId, Map<String, String> streamsOverrides,
-                         ServiceToken serviceToken, Encryption encryption) {
+                         ServiceToken serviceToken, Encryption encryption, int streamThreads) {
+        public Config {
+            if (streamThreads < 1) {
+                throw new IllegalArgumentException("STREAMS_THREADS must be at least 1");
+            }
+        }
+
         public static Config from(Env env) {
             var topics = TopicSettings.from(env::optional);
             var rules = ConsolidationRules.from(env, Clock.systemUTC());
@@ -96,7 +104,8 @@ public final class ConsolidationService implements GracefulShutdown.Stoppable {
                     env.integer("STREAMS_STANDBY_REPLICAS", 1), rules, env.optional("CONSOLIDATION_ADVERTISED_SERVER"),
                     env.duration("STREAMS_TRANSACTION_TIMEOUT_MS", defaultTransactionTimeout(rules.callsLlm())),
                     env.integer("MAX_STREAM_THREAD_REPLACEMENTS", 5), env.optional("STREAMS_GROUP_INSTANCE_ID"),
-                    env.passthrough("KAFKA_STREAMS_"), ServiceToken.from(env), Encryption.from(env::optional));
+                    env.passthrough("KAFKA_STREAMS_"), ServiceToken.from(env), Encryption.from(env::optional),
+                    env.integer("STREAMS_THREADS", Runtime.getRuntime().availableProcessors()));
         }
 
         /** IMPORTANCE_SCORER: signals (offline, the default) or llm (the LLM_* endpoint, signals when it fails). */
@@ -317,6 +326,7 @@ public final class ConsolidationService implements GracefulShutdown.Stoppable {
                 Integer.toString(Math.min(config.topics().minInsyncReplicas(), config.streamsReplication())));
         props.put(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, config.standbyReplicas());
         props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
         if (config.advertisedServer() != null) {
             // where other instances forward working-memory reads for the partitions this one owns
             props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, config.advertisedServer());

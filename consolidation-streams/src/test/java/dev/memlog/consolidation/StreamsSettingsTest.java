@@ -91,4 +91,12 @@ class StreamsSettingsTest {
         String first = ConsolidationService.topology(TopologyHarness.sealedFormat(), parts).describe().toString();
         assertThat(first).contains("topic: memory.records").doesNotContain("memory.records.minilm");
     }
+
+    @Test
+    void oneStreamThreadPerCoreUnlessSaidOtherwise() {
+        assertThat(props(Map.of()).get(StreamsConfig.NUM_STREAM_THREADS_CONFIG)).isEqualTo(Runtime.getRuntime().availableProcessors());
+        assertThat(props(Map.of("STREAMS_THREADS", "1")).get(StreamsConfig.NUM_STREAM_THREADS_CONFIG)).isEqualTo(1);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> props(Map.of("STREAMS_THREADS", "0")))
+                .hasMessageContaining("STREAMS_THREADS");
+    }
 }
