@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * {@code ./benchmark [options]}: LoCoMo retrieval; {@code ./benchmark lifecycle [options]}: the synthetic lifecycle
  * workload; {@code ./benchmark erasure}: erasure and encryption's cost; {@code ./benchmark replay}: rebuild and replay
- * throughput and as-of latency; {@code ./benchmark faults}: every fault scenario and the fuzz.
+ * throughput and as-of latency; {@code ./benchmark load}: the platform under load; {@code ./benchmark faults}: every
+ * fault scenario and the fuzz.
  */
 public final class BenchMain {
 
@@ -25,6 +26,10 @@ public final class BenchMain {
         }
         if (args.length > 0 && args[0].equals("replay")) {
             new ReplayBenchmark(ReplayBenchmark.Options.parse(Arrays.asList(args).subList(1, args.length))).run();
+            System.exit(0);
+        }
+        if (args.length > 0 && args[0].equals("load")) {
+            new LoadBenchmark(LoadBenchmark.Options.parse(Arrays.asList(args).subList(1, args.length))).run();
             System.exit(0);
         }
         if (args.length > 0 && args[0].equals("faults")) {
