@@ -16,7 +16,7 @@ import java.util.TreeSet;
  * @param sessionStateTtl how long per-session state outlives a session's last turn, in platform time
  * @param maxEventContentChars an event longer than this is a dead letter
  */
-public record ConsolidationRules(boolean embedPreviousTurn, SummaryChoice summaries, FactChoice facts,
+public record ConsolidationRules(boolean embedPreviousTurn, int contextMaxWords, SummaryChoice summaries, FactChoice facts,
                                  ImportanceScorer importance, int workingMemoryTokens, Lifecycle lifecycle,
                                  Duration sessionStateTtl, int maxEventContentChars) {
 
@@ -27,7 +27,7 @@ public record ConsolidationRules(boolean embedPreviousTurn, SummaryChoice summar
         var facts = FactChoice.from(env);
         choose("FACT_EXTRACTOR", facts.kind(), Set.of("rules", "llm", "none"), facts.llm() != null);
         return new ConsolidationRules(Boolean.parseBoolean(env.string("EMBED_PREVIOUS_TURN", "true")),
-                summaries, facts, ConsolidationService.Config.importance(env),
+                env.integer("CONTEXT_VECTOR_MAX_WORDS", Integer.MAX_VALUE), summaries, facts, ConsolidationService.Config.importance(env),
                 env.integer("WORKING_MEMORY_TOKENS", 2000), Lifecycle.from(env, clock),
                 ConsolidationService.sessionStateTtl(env), env.integer("MAX_EVENT_CONTENT_CHARS", 65_536));
     }
@@ -60,7 +60,7 @@ public record ConsolidationRules(boolean embedPreviousTurn, SummaryChoice summar
 
     /** The topology's parts for these rules, embedding with {@code embeddings}. */
     public ConsolidationService.Parts parts(EmbeddingProvider embeddings, Clock clock) {
-        var parts = ConsolidationService.Parts.turns(new EpisodeRecorder(embeddings, importance, clock), embedPreviousTurn)
+        var parts = ConsolidationService.Parts.turns(new EpisodeRecorder(embeddings, importance, clock, contextMaxWords), embedPreviousTurn)
                 .withLimits(sessionStateTtl, maxEventContentChars)
                 .withFacts(() -> facts.processor(embeddings, importance, clock))
                 .withWorkingMemory(() -> new WorkingMemory(workingMemoryTokens, sessionStateTtl))

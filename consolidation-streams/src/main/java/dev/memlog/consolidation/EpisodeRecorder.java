@@ -19,11 +19,38 @@ public final class EpisodeRecorder {
     private final EmbeddingProvider embeddings;
     private final ImportanceScorer importance;
     private final Clock clock;
+    private final int contextMaxWords;
 
     public EpisodeRecorder(EmbeddingProvider embeddings, ImportanceScorer importance, Clock clock) {
+        this(embeddings, importance, clock, Integer.MAX_VALUE);
+    }
+
+    /**
+     * @param contextMaxWords a turn of more words than this is embedded alone: it says enough by itself, and its
+     *                        context vector would cost the most (CONTEXT_VECTOR_MAX_WORDS)
+     */
+    public EpisodeRecorder(EmbeddingProvider embeddings, ImportanceScorer importance, Clock clock, int contextMaxWords) {
+        if (contextMaxWords < 0) {
+            throw new IllegalArgumentException("CONTEXT_VECTOR_MAX_WORDS must not be negative");
+        }
         this.embeddings = embeddings;
         this.importance = importance;
         this.clock = clock;
+        this.contextMaxWords = contextMaxWords;
+    }
+
+    /** Words as whitespace separates them, counted up to {@code limit + 1}. */
+    static int words(String text, int limit) {
+        int words = 0;
+        boolean inWord = false;
+        for (int i = 0; i < text.length() && words <= limit; i++) {
+            boolean space = Character.isWhitespace(text.charAt(i));
+            if (!space && !inWord) {
+                words++;
+            }
+            inWord = !space;
+        }
+        return words;
     }
 
     /**
@@ -49,7 +76,8 @@ public final class EpisodeRecorder {
         boolean explicit = event.getKind() == EventKind.EXPLICIT_MEMORY;
         MemoryTier tier = explicit ? MemoryTier.SEMANTIC : MemoryTier.EPISODIC;
         // the turn alone keeps its own meaning precise; with the previous turn it also carries what it answers
-        List<float[]> vectors = previous == null || !embedWithPrevious
+        boolean withContext = previous != null && embedWithPrevious && words(event.getContent(), contextMaxWords) <= contextMaxWords;
+        List<float[]> vectors = !withContext
                 ? embeddings.embedDocuments(List.of(embeddingText(event)))
                 : embeddings.embedDocuments(List.of(embeddingText(event), previous.text() + "\n" + embeddingText(event)));
         float[] vector = vectors.getFirst();

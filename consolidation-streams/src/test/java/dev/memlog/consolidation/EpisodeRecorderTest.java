@@ -116,4 +116,21 @@ class EpisodeRecorderTest {
         double unrelated = Vectors.cosine(Vectors.toArray(out.get(0).getEmbedding()), Vectors.toArray(out.get(2).getEmbedding()));
         assertThat(related).isGreaterThan(unrelated + 0.1);
     }
+
+    @Test
+    void aTurnLongerThanTheContextLimitIsEmbeddedAloneAndAShortOneWithTheTurnBeforeIt() {
+        var recorder = new EpisodeRecorder(model, new SignalImportanceScorer(), Clock.fixed(NOW, ZoneOffset.UTC), 5);
+        var previous = new PreviousTurn("rec-0", "Did you go anywhere last summer?");
+        var shortReply = recorder.record(event("acme", "s", EventKind.TURN, "Yes, to Lisbon!"), previous, true);
+        var longTurn = recorder.record(event("acme", "l", EventKind.TURN,
+                "We spent two weeks in Lisbon and ate custard tarts every single morning"), previous, true);
+        assertThat(shortReply.getContextEmbedding()).as("a short reply carries what it answers").hasSize(384);
+        assertThat(longTurn.getContextEmbedding()).as("a long turn says enough by itself").isEmpty();
+        assertThat(longTurn.getEmbedding()).hasSize(384);
+        assertThat(EpisodeRecorder.words("  one two\tthree\n", 10)).isEqualTo(3);
+        assertThat(EpisodeRecorder.words("a b c d e f g h", 3)).as("counted no further than needed").isEqualTo(4);
+        var unlimited = new EpisodeRecorder(model, new SignalImportanceScorer(), Clock.fixed(NOW, ZoneOffset.UTC));
+        assertThat(unlimited.record(event("acme", "l2", EventKind.TURN, "We spent two weeks in Lisbon and ate custard tarts"),
+                previous, true).getContextEmbedding()).hasSize(384);
+    }
 }
