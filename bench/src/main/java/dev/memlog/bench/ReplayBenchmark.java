@@ -245,65 +245,25 @@ public final class ReplayBenchmark {
         if (!vectors) {
             ((ObjectNode) definition.path("mappings").path("properties")).remove(List.of("embedding", "context_embedding"));
         }
-        put(stack, "PUT", "/" + index, definition.toString());
-        var pool = java.util.concurrent.Executors.newFixedThreadPool(2);
-        long t0 = System.nanoTime();
-        try {
-            List<java.util.concurrent.Future<?>> requests = new ArrayList<>();
-            for (int start = 0; start < records.size(); start += 500) {
-                var slice = records.subList(start, Math.min(records.size(), start + 500));
-                requests.add(pool.submit(() -> {
-                    StringBuilder body = new StringBuilder();
-                    for (MemoryRecord record : slice) {
-                        var doc = new LinkedHashMap<>(dev.memlog.query.MemoryIndex.document(record));
-                        if (!vectors) {
-                            doc.remove("embedding");
-                            doc.remove("context_embedding");
-                        }
-                        body.append("{\"index\":{\"_index\":\"").append(index).append("\",\"_id\":\"")
-                                .append(record.getRecordId()).append("\"}}\n").append(Json.mapper().writeValueAsString(doc)).append('\n');
-                    }
-                    // sent again while the node is too busy for it (429), as the rebuild does
-                    for (int attempt = 1; ; attempt++) {
-                        var response = http.send(HttpRequest.newBuilder(URI.create(stack.openSearchUrl() + "/_bulk"))
-                                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.toString()))
-                                .build(), HttpResponse.BodyHandlers.ofString());
-                        JsonNode answer = Json.mapper().readTree(response.body());
-                        boolean busy = response.statusCode() == 429 || answer.path("items").findValues("status").stream()
-                                .anyMatch(status -> status.asInt() == 429);
-                        if (busy && attempt < 10) {
-                            Thread.sleep(Math.min(5000, 100L << attempt));
-                            continue;
-                        }
-                        if (response.statusCode() >= 300 || answer.path("errors").asBoolean()) {
-                            throw new IllegalStateException("bulk refused: " + response.body().substring(0,
-                                    Math.min(500, response.body().length())));
-                        }
-                        return null;
-                    }
-                }));
+        var engine = new EngineBulk(stack.openSearchUrl());
+        engine.call("PUT", "/" + index, definition.toString());
+        List<Map.Entry<String, Map<String, Object>>> docs = new ArrayList<>();
+        for (MemoryRecord record : records) {
+            Map<String, Object> doc = new LinkedHashMap<>(dev.memlog.query.MemoryIndex.document(record));
+            if (!vectors) {
+                doc.remove("embedding");
+                doc.remove("context_embedding");
             }
-            for (var request : requests) {
-                request.get();
-            }
-            put(stack, "POST", "/" + index + "/_refresh", "");
-        } finally {
-            pool.shutdown();
+            docs.add(Map.entry(record.getRecordId(), doc));
         }
+        long t0 = System.nanoTime();
+        // two requests in flight, as the rebuild keeps; sent again while the node is too busy for one (429), as it does
+        engine.index(index, docs, 500, 2);
+        engine.call("POST", "/" + index + "/_refresh", null);
         double seconds = (System.nanoTime() - t0) / 1e9;
-        put(stack, "DELETE", "/" + index, "");
+        engine.call("DELETE", "/" + index, null);
         out.printf("   engine alone%s: %,d documents in %.2f s%n", vectors ? "" : " (without vectors)", records.size(), seconds);
         return records.size() / seconds;
-    }
-
-    private String put(LocalStack stack, String method, String path, String body) throws Exception {
-        var response = http.send(HttpRequest.newBuilder(URI.create(stack.openSearchUrl() + path))
-                .header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() >= 300) {
-            throw new IllegalStateException(method + " " + path + ": " + response.statusCode() + " " + response.body());
-        }
-        return response.body();
     }
 
     /** More owners' turns through ingest and the first consolidation, for the re-derivation to derive again. */
