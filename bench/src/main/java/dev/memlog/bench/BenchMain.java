@@ -28,6 +28,10 @@ public final class BenchMain {
             new ReplayBenchmark(ReplayBenchmark.Options.parse(Arrays.asList(args).subList(1, args.length))).run();
             System.exit(0);
         }
+        if (args.length > 0 && args[0].equals("index")) {
+            new IndexBenchmark(IndexBenchmark.Options.parse(Arrays.asList(args).subList(1, args.length))).run();
+            System.exit(0);
+        }
         if (args.length > 0 && args[0].equals("load")) {
             new LoadBenchmark(LoadBenchmark.Options.parse(Arrays.asList(args).subList(1, args.length))).run();
             System.exit(0);

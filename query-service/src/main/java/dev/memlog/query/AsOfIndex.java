@@ -58,7 +58,7 @@ public final class AsOfIndex {
         if (!built.isEmpty() && !built.equals(model)) {
             throw new MemoryIndex.EmbeddingModelMismatch(name, built, model);
         }
-        os.call("PUT", "/" + name + "/_mapping", "{\"properties\":" + properties + ",\"_meta\":" + meta + "}");
+        os.call("PUT", "/" + name + "/_mapping", "{\"properties\":" + MemoryIndex.addable(properties) + ",\"_meta\":" + meta + "}");
     }
 
     static String id(String recordId, int version) {

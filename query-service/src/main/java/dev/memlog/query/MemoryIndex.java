@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -94,13 +95,24 @@ public final class MemoryIndex {
                     current.strength(), current.strengthLives(), model, dimension, current.derivation(), current.group());
         }
         // fields added since the index was created are added to it; a changed field fails here, loudly
-        JsonNode properties = parse(definition(dimension, shards, replicas)).path("mappings").path("properties");
+        JsonNode properties = addable(parse(definition(dimension, shards, replicas)).path("mappings").path("properties"));
         generations.describe(current, properties);
         AsOfIndex.ensure(os, current.asOf(), model, dimension, shards, replicas);
         LifecycleIndexes.ensure(os, current.history(), "/history-index.json", shards, replicas);
         LifecycleIndexes.ensure(os, current.strength(), "/strength-index.json", shards, replicas);
         LifecycleIndexes.ensure(os, current.strengthLives(), "/strength-index.json", shards, replicas);
         return generations.refresh();
+    }
+
+    /**
+     * The fields of a mapping that may be put on an existing index: all but the vectors, whose graph settings are fixed
+     * when an index is made (a change of them reaches an index by a rebuild into a new generation).
+     */
+    static JsonNode addable(JsonNode properties) {
+        var copy = (com.fasterxml.jackson.databind.node.ObjectNode) properties.deepCopy();
+        List.copyOf(copy.propertyStream().filter(e -> "knn_vector".equals(e.getValue().path("type").asText()))
+                .map(Map.Entry::getKey).toList()).forEach(copy::remove);
+        return copy;
     }
 
     /** Creates an index with the live mapping outside the generations (an analyst replay's scratch index). */

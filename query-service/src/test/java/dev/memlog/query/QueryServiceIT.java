@@ -166,6 +166,25 @@ class QueryServiceIT {
     }
 
     @Test
+    void anIndexMadeWithOtherGraphSettingsKeepsThemAndStillStarts() {
+        // the graph settings of an index made before they changed: a mapping update may not touch them
+        String alias = "memlog-graph";
+        os.call("PUT", "/" + alias + "-v1", MemoryIndex.definition(model.dimension(), 1, 0).replace("\"ef_construction\": 64",
+                "\"ef_construction\": 128"));
+        os.call("POST", "/_aliases", """
+                {"actions":[{"add":{"index":"memlog-graph-v1","alias":"memlog-graph","is_write_index":true}}]}""");
+        var index = new MemoryIndex(os, alias);
+        index.ensure(model.modelId(), model.dimension(), 1, 0);
+        index.ensure(model.modelId(), model.dimension(), 1, 0);
+        JsonNode embedding = index.mapping().path("properties").path("embedding");
+        assertThat(embedding.path("method").path("parameters").path("ef_construction").asInt()).isEqualTo(128);
+        assertThat(index.mapping().path("_meta").path("embedding_model").asText()).isEqualTo(model.modelId());
+        assertThat(os.call("GET", "/" + alias + "-asof/_mapping", null).path(alias + "-asof").path("mappings").path("properties")
+                .path("embedding").path("method").path("parameters").path("ef_construction").asInt())
+                .as("a new index takes the current settings").isEqualTo(64);
+    }
+
+    @Test
     void mappingIsExplicitWithTheLuceneEngine() {
         JsonNode mapping = query.index().mapping();
         JsonNode embedding = mapping.path("properties").path("embedding");
