@@ -34,8 +34,10 @@ final class LoadReport {
         Map<String, Object> raw = (Map<String, Object>) a.get("raw_producer_single");
         Map<String, Object> batch = (Map<String, Object>) a.get("batch");
         md.append("\n## Writes\n\n| measure | value | baseline (same run) | ratio |\n|---|---|---|---|\n");
-        md.append("| consolidation, turns/s | ").append(c.get("records_per_s")).append(" | model alone ")
-                .append(c.get("model_alone_per_s")).append(" | ").append(c.get("vs_model_alone")).append(" |\n");
+        md.append("| consolidation, vectors/s (").append(c.get("vectors_per_turn")).append(" a turn) | ").append(c.get("records_per_s"))
+                .append(" | model alone ").append(c.get("model_alone_per_s")).append(" | ").append(c.get("vs_model_alone")).append(" |\n");
+        md.append("| consolidation, turns/s | ").append(c.get("turns_per_s")).append(" | model alone, two vectors a turn ")
+                .append(c.get("model_alone_turns_per_s")).append(" | | \n");
         md.append("| single append at ").append(single.get("rate_per_s")).append("/s, ack p50 / p99 / p99.9 ms | ")
                 .append(single.get("p50_ms")).append(" / ").append(single.get("p99_ms")).append(" / ").append(single.get("p999_ms"))
                 .append(" | raw producer ").append(raw.get("p50_ms")).append(" / ").append(raw.get("p99_ms")).append(" / ")
@@ -43,7 +45,8 @@ final class LoadReport {
         md.append("| batches of 100, events/s | ").append(batch.get("events_per_s")).append(" | raw producer ")
                 .append(a.get("raw_producer_batch_events_per_s")).append(" | ").append(a.get("batch_vs_raw")).append(" |\n");
         md.append("| append to searchable at ").append(s.get("rate_per_s")).append(" turns/s, p50 / p95 ms | ")
-                .append(s.get("p50_ms")).append(" / ").append(s.get("p95_ms")).append(" | | |\n");
+                .append(s.get("p50_ms")).append(" / ").append(s.get("p95_ms")).append(" | | ")
+                .append(s.get("never_seen")).append(" never seen |\n");
         md.append("\nMemory (MB): ").append(r.get("memory_mb")).append(". Workload: ").append(r.get("workload"))
                 .append(". Machine: ").append(r.get("machine")).append("; ").append(r.get("date")).append(".\n");
         return md.toString();

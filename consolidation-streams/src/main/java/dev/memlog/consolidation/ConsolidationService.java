@@ -6,6 +6,7 @@ import dev.memlog.common.auth.ServiceToken;
 import dev.memlog.common.config.Env;
 import dev.memlog.common.tracing.Tracing;
 import dev.memlog.common.embedding.EmbeddingProvider;
+import dev.memlog.common.embedding.MeteredEmbeddings;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
 import dev.memlog.common.http.Health;
 import dev.memlog.common.http.Metrics;
@@ -25,6 +26,7 @@ import dev.memlog.schemas.registry.SchemaRegistry;
 import dev.memlog.schemas.registry.RegistryConnection;
 import dev.memlog.schemas.sealing.Encryption;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.file.Path;
@@ -77,12 +79,14 @@ public final class ConsolidationService implements GracefulShutdown.Stoppable {
      *                   model or changed rules (docs/time-travel.md#re-deriving-memory)
      * @param streamThreads STREAMS_THREADS: stream threads, one per core by default: embedding is most of the work, and
      *                      one caller of the model barely uses a second core
+     * @param readyMaxLag READY_MAX_LAG: input records not yet consolidated past which readiness is DOWN; -1 (the
+     *                    default) for never, since a backlog is what Kafka is there to absorb
      */
     public record Config(Derivation derivation, String applicationId, KafkaConnection kafka, RegistryConnection registry, Path stateDir,
                          String host, int port, OptionalInt managementPort, String embeddingModel, TopicSettings topics, int streamsReplication,
                          int standbyReplicas, ConsolidationRules rules, String advertisedServer, Duration transactionTimeout,
                          int maxThreadReplacements, String groupInstanceId, Map<String, String> streamsOverrides,
-                         ServiceToken serviceToken, Encryption encryption, int streamThreads) {
+                         ServiceToken serviceToken, Encryption encryption, int streamThreads, long readyMaxLag) {
         public Config {
             if (streamThreads < 1) {
                 throw new IllegalArgumentException("STREAMS_THREADS must be at least 1");
@@ -105,7 +109,7 @@ public final class ConsolidationService implements GracefulShutdown.Stoppable {
                     env.duration("STREAMS_TRANSACTION_TIMEOUT_MS", defaultTransactionTimeout(rules.callsLlm())),
                     env.integer("MAX_STREAM_THREAD_REPLACEMENTS", 5), env.optional("STREAMS_GROUP_INSTANCE_ID"),
                     env.passthrough("KAFKA_STREAMS_"), ServiceToken.from(env), Encryption.from(env::optional),
-                    env.integer("STREAMS_THREADS", Runtime.getRuntime().availableProcessors()));
+                    env.integer("STREAMS_THREADS", Runtime.getRuntime().availableProcessors()), env.longValue("READY_MAX_LAG", -1));
         }
 
         /** IMPORTANCE_SCORER: signals (offline, the default) or llm (the LLM_* endpoint, signals when it fails). */
@@ -162,12 +166,15 @@ public final class ConsolidationService implements GracefulShutdown.Stoppable {
         }
         var registry = config.registry().client();
         this.sealing = config.encryption().open(config.kafka(), registry, config.applicationId());
-        var topology = topology(sealing.format(), config.rules().parts(embeddings, Clock.systemUTC()), config.derivation());
         PrometheusMeterRegistry metrics = Metrics.registry("consolidation-streams");
+        var metered = new MeteredEmbeddings(embeddings, metrics);
+        var topology = topology(sealing.format(), config.rules().parts(metered, Clock.systemUTC()), config.derivation());
         this.streams = new KafkaStreams(topology, streamsConfig(config, metrics));
         this.streamsMetrics = new KafkaStreamsMetrics(streams);
         streamsMetrics.bindTo(metrics);
-        this.health = new StreamsHealth(streams, config.maxThreadReplacements(), Duration.ofMinutes(10));
+        this.health = new StreamsHealth(streams, config.maxThreadReplacements(), Duration.ofMinutes(10), config.readyMaxLag());
+        Gauge.builder("memlog_consolidation_lag_records", health, StreamsHealth::lag)
+                .description("records of the input topics this instance has yet to consolidate").register(metrics);
         this.staticMember = config.groupInstanceId() != null;
         Counter replaced = Counter.builder("memlog_stream_threads_replaced")
                 .description("stream threads that died of an error and were replaced").register(metrics);
@@ -335,6 +342,10 @@ public final class ConsolidationService implements GracefulShutdown.Stoppable {
             props.put(StreamsConfig.consumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG), config.groupInstanceId());
         }
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        // a stream thread with nothing new to fetch waits this long in each poll between rounds of processing: at
+        // Kafka's 100 ms, half its time while a backlog is worked through (measured: 0.41 of the model's throughput
+        // against 0.52 at 10 ms, bench/results/load-latest.md); 10 ms costs an idle thread about 1% of a core
+        props.put(StreamsConfig.POLL_MS_CONFIG, 10L);
         props.put(StreamsConfig.producerPrefix(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG), (int) config.transactionTimeout().toMillis());
         // a record that cannot be read, processed or written goes to the dead-letter topic; the partition goes on
         props.put(StreamsConfig.ERRORS_DEAD_LETTER_QUEUE_TOPIC_NAME_CONFIG, Topics.CONSOLIDATION_DEAD_LETTERS.name());

@@ -13,29 +13,33 @@ import org.apache.kafka.streams.KafkaStreams;
 /**
  * What the probes of consolidation-streams say. Dead: the Streams client is in error, or stream threads keep dying
  * (more than a bound replaced within a window), or a stream thread has not polled for longer than Kafka lets a member
- * stay silent (stuck in a punctuation or a call). Ready: running (a rebalance included) once it has first run. Started:
- * it has reached running once, its state restored.
+ * stay silent (stuck in a punctuation or a call). Ready: running (a rebalance included) once it has first run, and
+ * no further behind its input than an operator's bound, when one is set. Started: it has reached running once, its
+ * state restored.
  */
 final class StreamsHealth {
     private final Supplier<KafkaStreams.State> state;
     private final Supplier<Map<MetricName, ? extends Metric>> metrics;
     private final int maxReplacements;
     private final Duration window;
+    private final long readyMaxLag;
     private final Deque<Long> replacements = new ArrayDeque<>();
     private volatile boolean started;
     private volatile boolean closing;
 
-    StreamsHealth(KafkaStreams streams, int maxReplacements, Duration window) {
-        this(streams::state, streams::metrics, maxReplacements, window);
+    /** @param readyMaxLag READY_MAX_LAG: input records behind past which it is not ready; negative for no bound */
+    StreamsHealth(KafkaStreams streams, int maxReplacements, Duration window, long readyMaxLag) {
+        this(streams::state, streams::metrics, maxReplacements, window, readyMaxLag);
     }
 
     /** @param state and {@code metrics} read from the Kafka Streams client (or a test's stand-in for them) */
     StreamsHealth(Supplier<KafkaStreams.State> state, Supplier<Map<MetricName, ? extends Metric>> metrics, int maxReplacements,
-                  Duration window) {
+                  Duration window, long readyMaxLag) {
         this.state = state;
         this.metrics = metrics;
         this.maxReplacements = maxReplacements;
         this.window = window;
+        this.readyMaxLag = readyMaxLag;
     }
 
     void transition(KafkaStreams.State newState, KafkaStreams.State oldState) {
@@ -88,7 +92,11 @@ final class StreamsHealth {
     Check readiness() {
         KafkaStreams.State state = this.state.get();
         boolean ready = started && (state == KafkaStreams.State.RUNNING || state == KafkaStreams.State.REBALANCING);
-        String detail = state + ", lag " + lag() + " records";
+        long lag = lag();
+        String detail = state + ", lag " + lag + " records";
+        if (ready && readyMaxLag >= 0 && lag > readyMaxLag) {
+            return Check.down(detail + " (READY_MAX_LAG " + readyMaxLag + ")");
+        }
         return ready ? Check.up(detail) : Check.down(detail);
     }
 

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class StreamsHealthTest {
     final AtomicReference<KafkaStreams.State> state = new AtomicReference<>(KafkaStreams.State.CREATED);
     final Map<MetricName, Metric> metrics = new HashMap<>();
-    final StreamsHealth health = new StreamsHealth(state::get, () -> metrics, 5, Duration.ofMinutes(10));
+    final StreamsHealth health = new StreamsHealth(state::get, () -> metrics, 5, Duration.ofMinutes(10), -1);
 
     void metric(String name, String group, String clientId, double value) {
         MetricName metricName = new MetricName(name, group, "", Map.of("client-id", clientId));
@@ -79,5 +79,35 @@ class StreamsHealthTest {
         metric("last-poll-seconds-ago", "consumer-metrics", "app-1-StreamThread-2-consumer", 301);
         assertThat(health.liveness().up()).isFalse();
         assertThat(health.liveness().detail()).contains("has not polled for 301 s");
+    }
+
+    @Test
+    void readinessGoesDownPastTheOperatorsLagBoundAndOnlyThen() {
+        var bounded = new StreamsHealth(state::get, () -> metrics, 5, Duration.ofMinutes(10), 100);
+        state.set(KafkaStreams.State.RUNNING);
+        bounded.transition(KafkaStreams.State.RUNNING, KafkaStreams.State.REBALANCING);
+        running();
+        partitionLag("app-1-StreamThread-1-consumer", 0, 60);
+        partitionLag("app-1-StreamThread-2-consumer", 1, 40);
+        assertThat(bounded.lag()).isEqualTo(100);
+        assertThat(bounded.readiness().up()).as("at the bound").isTrue();
+        partitionLag("app-1-StreamThread-2-consumer", 1, 41);
+        assertThat(bounded.readiness().up()).isFalse();
+        assertThat(bounded.readiness().detail()).contains("lag 101 records", "READY_MAX_LAG 100");
+        assertThat(health.readiness().up()).as("no bound: a backlog is what Kafka absorbs").isTrue();
+    }
+
+    void partitionLag(String clientId, int partition, double value) {
+        MetricName metricName = new MetricName("records-lag", "consumer-fetch-manager-metrics", "",
+                Map.of("client-id", clientId, "topic", "memory.events", "partition", Integer.toString(partition)));
+        metrics.put(metricName, new Metric() {
+            public MetricName metricName() {
+                return metricName;
+            }
+
+            public Object metricValue() {
+                return value;
+            }
+        });
     }
 }

@@ -68,6 +68,13 @@ class StreamsSettingsTest {
     }
 
     @Test
+    void aStreamThreadWaitsLittleForInputBetweenRoundsUnlessAnOperatorSaysOtherwise() {
+        assertThat(props(Map.of())).containsEntry(StreamsConfig.POLL_MS_CONFIG, 10L)
+                .containsEntry(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        assertThat(props(Map.of("KAFKA_STREAMS_POLL_MS", "100"))).containsEntry(StreamsConfig.POLL_MS_CONFIG, "100");
+    }
+
+    @Test
     void aNamedDerivationIsItsOwnApplicationAndWritesItsOwnTopics() {
         assertThat(props(Map.of()).get(StreamsConfig.APPLICATION_ID_CONFIG)).isEqualTo("memlog-consolidation");
         assertThat(props(Map.of("DERIVATION", "minilm")).get(StreamsConfig.APPLICATION_ID_CONFIG)).isEqualTo("memlog-consolidation-minilm");

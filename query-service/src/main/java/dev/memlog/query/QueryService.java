@@ -40,7 +40,7 @@ public final class QueryService implements GracefulShutdown.Stoppable {
                          Duration materializerMaxPollInterval, long readyMaxLag, ServiceToken serviceToken,
                          JwtAuthenticator tokens, long maxRequestBytes,
                          long maxSearchRequestBytes, TenantLimits limits, Encryption encryption, ReplaySettings replay,
-                         int rebuildWorkers, int retrievalConcurrency, Duration retrievalWait) {
+                         int rebuildWorkers, int retrievalConcurrency, Duration retrievalWait, long queryEmbeddingCacheBytes) {
         public static Config from(Env env) {
             var listen = ServiceServer.Listen.from(env, env.integer("QUERY_PORT", 8083));
             return new Config(listen.host(), listen.port(), listen.managementPort(),
@@ -60,7 +60,8 @@ public final class QueryService implements GracefulShutdown.Stoppable {
                     env.longValue("MAX_REQUEST_BYTES", 1 << 20), env.longValue("MAX_SEARCH_REQUEST_BYTES", 64 * 1024),
                     TenantLimits.from(env), Encryption.from(env::optional), ReplaySettings.from(env),
                     env.integer("REBUILD_WORKERS", 2), env.integer("RETRIEVAL_CONCURRENCY", 8),
-                    env.duration("RETRIEVAL_WAIT_MS", Duration.ofMillis(500)));
+                    env.duration("RETRIEVAL_WAIT_MS", Duration.ofMillis(500)),
+                    env.longValue("QUERY_EMBEDDING_CACHE_MB", 32) << 20);
         }
 
         /** Fusion, dialogue rules and shaping from HYBRID_*, NEIGHBOUR_WEIGHT and friends; the defaults are the measured ones. */
@@ -85,7 +86,7 @@ public final class QueryService implements GracefulShutdown.Stoppable {
                     indexAlias, 1, 0, tuning(new Env(Map.of())), consumerGroup, embeddingModel, true, apiKeys, "cl100k_base",
                     RerankerChoice.none(), null, StrengthModel.defaults(), Duration.ofMinutes(5), -1, serviceToken,
                     null, 1 << 20, 64 * 1024, TenantLimits.none(), encryption, ReplaySettings.defaults(), 2, 8,
-                    Duration.ofMillis(500));
+                    Duration.ofMillis(500), 32L << 20);
         }
 
         /** With a broker that needs no client settings (tests, the local stack). */
@@ -101,7 +102,7 @@ public final class QueryService implements GracefulShutdown.Stoppable {
                     indexAlias, shards, replicas, tuning, consumerGroup, embeddingModel, queryInstruction, apiKeys, tokenizer,
                     reranker, consolidationUrl, strengthModel, materializerMaxPollInterval, readyMaxLag, serviceToken,
                     tokens, maxRequestBytes, maxSearchRequestBytes, limits, encryption, ReplaySettings.defaults(), 2, 8,
-                    Duration.ofMillis(500));
+                    Duration.ofMillis(500), 32L << 20);
         }
 
         /** These settings, with analyst replays starting from {@code newReplay}'s rules. */
@@ -109,7 +110,8 @@ public final class QueryService implements GracefulShutdown.Stoppable {
             return new Config(host, port, managementPort, kafka, registry, openSearch, indexAlias, shards, replicas, tuning,
                     consumerGroup, embeddingModel, queryInstruction, apiKeys, tokenizer, reranker, consolidationUrl,
                     strengthModel, materializerMaxPollInterval, readyMaxLag, serviceToken, tokens, maxRequestBytes,
-                    maxSearchRequestBytes, limits, encryption, newReplay, rebuildWorkers, retrievalConcurrency, retrievalWait);
+                    maxSearchRequestBytes, limits, encryption, newReplay, rebuildWorkers, retrievalConcurrency, retrievalWait,
+                    queryEmbeddingCacheBytes);
         }
 
         /** These settings, with rebuilds keeping {@code workers} bulk requests in flight. */
@@ -117,7 +119,8 @@ public final class QueryService implements GracefulShutdown.Stoppable {
             return new Config(host, port, managementPort, kafka, registry, openSearch, indexAlias, shards, replicas, tuning,
                     consumerGroup, embeddingModel, queryInstruction, apiKeys, tokenizer, reranker, consolidationUrl,
                     strengthModel, materializerMaxPollInterval, readyMaxLag, serviceToken, tokens, maxRequestBytes,
-                    maxSearchRequestBytes, limits, encryption, replay, workers, retrievalConcurrency, retrievalWait);
+                    maxSearchRequestBytes, limits, encryption, replay, workers, retrievalConcurrency, retrievalWait,
+                    queryEmbeddingCacheBytes);
         }
 
         /** These settings, with retrievals bounded as {@code concurrency} at once, each waiting at most {@code wait}. */
@@ -125,7 +128,7 @@ public final class QueryService implements GracefulShutdown.Stoppable {
             return new Config(host, port, managementPort, kafka, registry, openSearch, indexAlias, shards, replicas, tuning,
                     consumerGroup, embeddingModel, queryInstruction, apiKeys, tokenizer, reranker, consolidationUrl,
                     strengthModel, materializerMaxPollInterval, readyMaxLag, serviceToken, tokens, maxRequestBytes,
-                    maxSearchRequestBytes, limits, encryption, replay, rebuildWorkers, concurrency, wait);
+                    maxSearchRequestBytes, limits, encryption, replay, rebuildWorkers, concurrency, wait, queryEmbeddingCacheBytes);
         }
 
         public Config {
@@ -154,8 +157,10 @@ public final class QueryService implements GracefulShutdown.Stoppable {
         this.index = new MemoryIndex(os, config.indexAlias(), config.consumerGroup());
         index.ensure(embeddings.modelId(), embeddings.dimension(), config.shards(), config.replicas());
         var generations = index.generations();
-        var embedders = new Embedders(embeddings, id -> OnnxEmbeddingProvider.fromSetting(id, config.queryInstruction()));
         var metrics = Metrics.registry("query-service");
+        long cacheBytes = config.queryEmbeddingCacheBytes();
+        var embedders = new Embedders(QueryEmbeddingCache.of(embeddings, cacheBytes, metrics),
+                id -> QueryEmbeddingCache.of(OnnxEmbeddingProvider.fromSetting(id, config.queryInstruction()), cacheBytes, metrics));
         var registry = config.registry().client();
         var lifecycle = new LifecycleIndexes(os, generations);
         var receipts = new ErasureReceipts(os, config.indexAlias());
