@@ -131,6 +131,7 @@ public final class LoadBenchmark {
             result.put("consolidation", consolidation(stack, client, model));
             result.put("append_to_searchable", appendToSearchable(stack, client));
             result.put("append", appends(stack));
+            awaitConsolidationIdle(stack); // the appends are tens of thousands of turns to consolidate
             result.put("retrieval", retrieval(stack, os, model, conversations));
             result.put("memory_mb", memory(stack));
         }
@@ -369,6 +370,23 @@ public final class LoadBenchmark {
         while (countTier(stack, ownerPrefix, "EPISODIC") < turns && System.nanoTime() < deadline) {
             Thread.sleep(250);
         }
+    }
+
+    /** Until consolidation has embedded nothing for five seconds: its backlog is done and the cores are free again. */
+    private void awaitConsolidationIdle(LocalStack stack) throws Exception {
+        long t0 = System.nanoTime();
+        long deadline = t0 + Duration.ofMinutes(30).toNanos();
+        double last = embeddedTexts(stack);
+        long quietSince = System.nanoTime();
+        while (System.nanoTime() - quietSince < Duration.ofSeconds(5).toNanos() && System.nanoTime() < deadline) {
+            Thread.sleep(1000);
+            double now = embeddedTexts(stack);
+            if (now != last) {
+                last = now;
+                quietSince = System.nanoTime();
+            }
+        }
+        out.printf(Locale.ROOT, "== consolidation idle after %.0f s more%n", (System.nanoTime() - t0) / 1e9);
     }
 
     /** Texts consolidation has embedded so far, from its Prometheus counter. */

@@ -123,12 +123,15 @@ public final class QueryService implements GracefulShutdown.Stoppable {
                     queryEmbeddingCacheBytes);
         }
 
-        /** These settings, with retrievals bounded as {@code concurrency} at once, each waiting at most {@code wait}. */
-        public Config withRetrieval(int concurrency, Duration wait) {
+        /**
+         * These settings, with retrievals bounded as {@code concurrency} at once, each waiting at most {@code wait}, and
+         * query vectors cached in {@code cacheBytes}.
+         */
+        public Config withRetrieval(int concurrency, Duration wait, long cacheBytes) {
             return new Config(host, port, managementPort, kafka, registry, openSearch, indexAlias, shards, replicas, tuning,
                     consumerGroup, embeddingModel, queryInstruction, apiKeys, tokenizer, reranker, consolidationUrl,
                     strengthModel, materializerMaxPollInterval, readyMaxLag, serviceToken, tokens, maxRequestBytes,
-                    maxSearchRequestBytes, limits, encryption, replay, rebuildWorkers, concurrency, wait, queryEmbeddingCacheBytes);
+                    maxSearchRequestBytes, limits, encryption, replay, rebuildWorkers, concurrency, wait, cacheBytes);
         }
 
         public Config {

@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.memlog.common.embedding.EmbeddingProvider;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.memlog.common.config.Env;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class QueryEmbeddingCacheTest {
@@ -82,5 +85,15 @@ class QueryEmbeddingCacheTest {
         assertThat(cached.modelId()).isEqualTo("recording");
         assertThat(cached.dimension()).isEqualTo(4);
         assertThat(model.queries).isEmpty();
+    }
+
+    @Test
+    void theBoundIsAnOperatorsSettingThatTheLocalStacksOverridesKeep() {
+        String token = "a-service-token-of-at-least-32-characters";
+        assertThat(QueryService.Config.from(new Env(Map.of("SERVICE_TOKEN", token))).queryEmbeddingCacheBytes()).isEqualTo(32L << 20);
+        var off = QueryService.Config.from(new Env(Map.of("SERVICE_TOKEN", token, "QUERY_EMBEDDING_CACHE_MB", "0")));
+        assertThat(off.queryEmbeddingCacheBytes()).isZero();
+        assertThat(off.withRetrieval(4, Duration.ofMillis(10), off.queryEmbeddingCacheBytes()).queryEmbeddingCacheBytes()).isZero();
+        assertThat(off.withReplay(off.replay()).queryEmbeddingCacheBytes()).isZero();
     }
 }

@@ -118,7 +118,7 @@ public final class LocalStack implements AutoCloseable {
                     tuned.readyMaxLag(), serviceToken, serviceToken.authorization(), tuned.tokens(),
                     tuned.maxRequestBytes(), tuned.maxSearchRequestBytes(), tuned.limits(), encryption)
                     .withReplay(tuned.replay()).withRebuildWorkers(tuned.rebuildWorkers())
-                    .withRetrieval(tuned.retrievalConcurrency(), tuned.retrievalWait()), model);
+                    .withRetrieval(tuned.retrievalConcurrency(), tuned.retrievalWait(), tuned.queryEmbeddingCacheBytes()), model);
             started.push(query);
             progress.accept(done(t, "query-service at http://127.0.0.1:" + query.port()));
         } catch (Exception | Error e) {
