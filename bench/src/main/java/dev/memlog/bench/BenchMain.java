@@ -15,30 +15,19 @@ public final class BenchMain {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length > 0 && args[0].equals("lifecycle")) {
-            List<String> rest = Arrays.asList(args).subList(1, args.length);
-            new LifecycleBenchmark(LifecycleBenchmark.Options.parse(rest)).run();
-            System.exit(0);
+        List<String> rest = args.length > 0 ? Arrays.asList(args).subList(1, args.length) : List.of();
+        switch (args.length > 0 ? args[0] : "") {
+            case "lifecycle" -> new LifecycleBenchmark(LifecycleBenchmark.Options.parse(rest)).run();
+            case "erasure" -> new ErasureBenchmark(ErasureBenchmark.Options.parse(rest)).run();
+            case "replay" -> new ReplayBenchmark(ReplayBenchmark.Options.parse(rest)).run();
+            case "index" -> new IndexBenchmark(IndexBenchmark.Options.parse(rest)).run();
+            case "load" -> new LoadBenchmark(LoadBenchmark.Options.parse(rest)).run();
+            case "faults" -> dev.memlog.faults.FaultSuite.main(new String[] {"bench/results"}); // exits with its verdict
+            default -> {
+                LocomoBenchmark.main(args);
+                return;
+            }
         }
-        if (args.length > 0 && args[0].equals("erasure")) {
-            new ErasureBenchmark(ErasureBenchmark.Options.parse(Arrays.asList(args).subList(1, args.length))).run();
-            System.exit(0);
-        }
-        if (args.length > 0 && args[0].equals("replay")) {
-            new ReplayBenchmark(ReplayBenchmark.Options.parse(Arrays.asList(args).subList(1, args.length))).run();
-            System.exit(0);
-        }
-        if (args.length > 0 && args[0].equals("index")) {
-            new IndexBenchmark(IndexBenchmark.Options.parse(Arrays.asList(args).subList(1, args.length))).run();
-            System.exit(0);
-        }
-        if (args.length > 0 && args[0].equals("load")) {
-            new LoadBenchmark(LoadBenchmark.Options.parse(Arrays.asList(args).subList(1, args.length))).run();
-            System.exit(0);
-        }
-        if (args.length > 0 && args[0].equals("faults")) {
-            dev.memlog.faults.FaultSuite.main(new String[] {"bench/results"});
-        }
-        LocomoBenchmark.main(args);
+        System.exit(0);
     }
 }

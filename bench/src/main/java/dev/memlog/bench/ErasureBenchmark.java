@@ -1,7 +1,6 @@
 package dev.memlog.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memlog.common.auth.ApiKeys;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
@@ -93,15 +92,8 @@ public final class ErasureBenchmark {
         }
         result.put("workload", Map.of("subjects", options.subjects(), "kept_owners", options.kept(),
                 "turns_per_owner", options.turns(), "queries", options.queries()));
-        result.put("machine", Runtime.getRuntime().availableProcessors() + " cores, JDK " + Runtime.version());
-        Files.createDirectories(options.outDir());
-        Path json = options.outDir().resolve("erasure-latest.json");
-        Json.mapper().copy().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), result);
-        String table = report(result);
-        Files.writeString(options.outDir().resolve("erasure-latest.md"), table);
-        out.println();
-        out.println(table);
-        out.println("Results written to " + json.toAbsolutePath() + " and .md beside it.");
+        result.put("machine", ResultFiles.machine());
+        ResultFiles.write(options.outDir(), "erasure-latest", result, report(result), out);
     }
 
     private List<String> subjects() {

@@ -1,7 +1,6 @@
 package dev.memlog.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memlog.common.embedding.EmbeddingProvider;
@@ -101,16 +100,9 @@ public final class IndexBenchmark {
         }
         result.put("workload", Map.of("memories", options.memories(), "queries", options.queries(), "dimension", 384,
                 "corpus", "synthetic conversations (pairs of template sentences, vectors composed from bge-small-en-v1.5-q's)"));
-        result.put("machine", Runtime.getRuntime().availableProcessors() + " cores, JDK " + Runtime.version());
+        result.put("machine", ResultFiles.machine());
         result.put("date", Instant.now().toString());
-        Files.createDirectories(options.outDir());
-        Path json = options.outDir().resolve("index-latest.json");
-        Json.mapper().copy().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), result);
-        String table = report(result);
-        Files.writeString(options.outDir().resolve("index-latest.md"), table);
-        out.println();
-        out.println(table);
-        out.println("Results written to " + json.toAbsolutePath() + " and .md beside it.");
+        ResultFiles.write(options.outDir(), "index-latest", result, report(result), out);
     }
 
     /** The ten nearest by cosine (the vectors are normalized: the dot product), by brute force. */

@@ -1,7 +1,6 @@
 package dev.memlog.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memlog.common.auth.ApiKeys;
@@ -76,14 +75,7 @@ final class LifecycleBenchmark {
                 "changing_facts", LifecycleWorkload.CHANGING.size(), "uses_every_days", LifecycleWorkload.USE_EVERY.toDays()));
         result.put("date", Instant.now().toString());
         result.put("runs", runs);
-        Files.createDirectories(options.outDir());
-        Path json = options.outDir().resolve(options.name() + ".json");
-        Json.mapper().copy().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), result);
-        String table = report(result);
-        Files.writeString(options.outDir().resolve(options.name() + ".md"), table);
-        out.println();
-        out.println(table);
-        out.println("Results written to " + json.toAbsolutePath() + " and .md beside it.");
+        ResultFiles.write(options.outDir(), options.name(), result, report(result), out);
     }
 
     private Map<String, Object> run(Setting setting) throws Exception {

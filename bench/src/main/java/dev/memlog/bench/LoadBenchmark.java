@@ -1,7 +1,6 @@
 package dev.memlog.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memlog.common.auth.ApiKeys;
 import dev.memlog.common.embedding.EmbeddingProvider;
@@ -102,6 +101,8 @@ public final class LoadBenchmark {
     private final Options options;
     private final PrintStream out = System.out;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    /** The node's own API, for what the harness reads or writes around the platform: one client for the run. */
+    private EngineBulk node;
 
     LoadBenchmark(Options options) {
         this.options = options;
@@ -122,6 +123,7 @@ public final class LoadBenchmark {
         out.println("== starting the stack");
         try (var stack = new LocalStack(config, line -> out.println("   " + line.strip()));
              var os = new OpenSearchRest(stack.openSearchUrl())) {
+            node = new EngineBulk(stack.openSearchUrl());
             EmbeddingProvider model = OnnxEmbeddingProvider.fromSetting("bge-small-en-v1.5-q");
             var client = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), KEY);
             out.println("== synthetic conversations (the model embeds 3,000 sentences)");
@@ -133,22 +135,15 @@ public final class LoadBenchmark {
             result.put("append", appends(stack));
             awaitConsolidationIdle(stack); // the appends are tens of thousands of turns to consolidate
             result.put("retrieval", retrieval(stack, os, model, conversations));
-            result.put("memory_mb", memory(stack));
+            result.put("memory_mb", memory());
         }
         result.put("workload", Map.of("sizes", options.sizes(), "owners_per_tenant", OWNERS, "queries", options.queries(),
                 "append_rate", options.appendRate(), "append_seconds", options.appendSeconds(), "batch_events", options.batchEvents(),
                 "consolidation_turns", options.consolidationTurns(), "searchable_rate", options.searchableRate(),
                 "searchable_seconds", options.searchableSeconds(), "opensearch_heap", options.openSearchHeap()));
-        result.put("machine", Runtime.getRuntime().availableProcessors() + " cores, JDK " + Runtime.version());
+        result.put("machine", ResultFiles.machine());
         result.put("date", Instant.now().toString());
-        Files.createDirectories(options.outDir());
-        Path json = options.outDir().resolve("load-latest.json");
-        Json.mapper().copy().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), result);
-        String table = LoadReport.markdown(result);
-        Files.writeString(options.outDir().resolve("load-latest.md"), table);
-        out.println();
-        out.println(table);
-        out.println("Results written to " + json.toAbsolutePath() + " and .md beside it.");
+        ResultFiles.write(options.outDir(), "load-latest", result, LoadReport.markdown(result), out);
     }
 
     // ---------------------------------------------------------------------------------------------- retrieval
@@ -160,7 +155,6 @@ public final class LoadBenchmark {
      */
     private Map<String, Object> retrieval(LocalStack stack, OpenSearchRest os, EmbeddingProvider model,
                                           SyntheticConversations conversations) throws Exception {
-        var bulk = new EngineBulk(stack.openSearchUrl());
         String live = os.call("GET", "/_alias/memlog-records", null).fieldNames().next();
         var tuned = QueryService.Config.from(stack.env());
         var retriever = new HybridRetriever(os, new MemoryIndex(os, "memlog-records"), model, tuned.tuning());
@@ -177,11 +171,11 @@ public final class LoadBenchmark {
                     var record = conversations.turn(tenant, OWNERS, i % 100_000);
                     docs.add(new AbstractMap.SimpleEntry<>(record.getRecordId(), MemoryIndex.document(record)));
                 }
-                bulk.index(live, docs, 500, 2);
+                node.index(live, docs, 500, 2);
                 indexed = until;
                 out.printf(Locale.ROOT, "   %,d memories indexed%n", indexed);
             }
-            bulk.call("POST", "/" + live + "/_refresh", null);
+            node.call("POST", "/" + live + "/_refresh", null);
             double indexSeconds = (System.nanoTime() - t0) / 1e9;
             String label = size >= 1_000_000 && size % 1_000_000 == 0 ? size / 1_000_000 + "m"
                     : size >= 1_000 && size % 1_000 == 0 ? size / 1_000 + "k" : Integer.toString(size);
@@ -320,13 +314,13 @@ public final class LoadBenchmark {
     private Map<String, Object> consolidation(LocalStack stack, MemoryClient client, EmbeddingProvider model) throws Exception {
         out.printf(Locale.ROOT, "== consolidation of %,d turns, after %,d to warm up%n", options.consolidationTurns(), WARM_UP_TURNS);
         appendTurns(client, "warm-", WARM_UP_TURNS, new Random(7), new ArrayList<>());
-        awaitSearchable(stack, "warm-", WARM_UP_TURNS);
+        awaitSearchable("warm-", WARM_UP_TURNS);
         double embeddedBefore = embeddedTexts(stack);
         List<String> texts = new ArrayList<>();
         long t0 = System.nanoTime();
         appendTurns(client, "cons-", options.consolidationTurns(), new Random(11), texts);
         double appendSeconds = (System.nanoTime() - t0) / 1e9;
-        awaitSearchable(stack, "cons-", options.consolidationTurns());
+        awaitSearchable("cons-", options.consolidationTurns());
         double seconds = (System.nanoTime() - t0) / 1e9;
         double vectors = embeddedTexts(stack) - embeddedBefore;
         double modelAlone = modelAlone(model, texts);
@@ -365,9 +359,9 @@ public final class LoadBenchmark {
         }
     }
 
-    private void awaitSearchable(LocalStack stack, String ownerPrefix, int turns) throws Exception {
+    private void awaitSearchable(String ownerPrefix, int turns) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos();
-        while (countTier(stack, ownerPrefix, "EPISODIC") < turns && System.nanoTime() < deadline) {
+        while (countTier(ownerPrefix, "EPISODIC") < turns && System.nanoTime() < deadline) {
             Thread.sleep(250);
         }
     }
@@ -397,10 +391,9 @@ public final class LoadBenchmark {
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
-    private long countTier(LocalStack stack, String ownerPrefix, String tier) throws Exception {
+    private long countTier(String ownerPrefix, String tier) throws Exception {
         // no refresh forced: searchable is what the index's own refresh makes searchable
-        var bulk = new EngineBulk(stack.openSearchUrl());
-        return bulk.call("POST", "/memlog-records/_count", """
+        return node.call("POST", "/memlog-records/_count", """
                 {"query":{"bool":{"filter":[{"prefix":{"user_id":"%s"}},{"term":{"tier":"%s"}}]}}}""".formatted(ownerPrefix, tier))
                 .path("count").asLong();
     }
@@ -438,7 +431,6 @@ public final class LoadBenchmark {
         Map<String, Long> ackedAt = new ConcurrentHashMap<>();
         Recorder visible = new Recorder(3);
         AtomicBoolean appending = new AtomicBoolean(true);
-        var bulk = new EngineBulk(stack.openSearchUrl());
         Thread watcher = Thread.ofVirtual().start(() -> {
             while (appending.get() || !ackedAt.isEmpty()) {
                 try {
@@ -450,7 +442,7 @@ public final class LoadBenchmark {
                         query.putObject("query").putObject("terms").set("search_text", terms);
                         query.putArray("_source").add("text");
                         long now = System.nanoTime();
-                        for (JsonNode hit : bulk.call("POST", "/memlog-records/_search", query.toString()).path("hits").path("hits")) {
+                        for (JsonNode hit : node.call("POST", "/memlog-records/_search", query.toString()).path("hits").path("hits")) {
                             String word = hit.path("_source").path("text").asText().replaceAll(".*\\b(zq[0-9]+)\\b.*", "$1");
                             Long acked = ackedAt.remove(word);
                             if (acked != null) {
@@ -620,18 +612,17 @@ public final class LoadBenchmark {
     // ---------------------------------------------------------------------------------------------------- memory
 
     /** Resident memory of this process (the services and the broker) and of the node, the index on disk, the node's heap. */
-    private Map<String, Object> memory(LocalStack stack) throws Exception {
+    private Map<String, Object> memory() throws Exception {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("services_and_broker_rss", rssMb(ProcessHandle.current().pid()));
         ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains("OpenSearchNodeMain")).findFirst()
                 .ifPresent(p -> m.put("opensearch_rss", rssMb(p.pid())));
-        var bulk = new EngineBulk(stack.openSearchUrl());
         long bytes = 0;
-        for (JsonNode index : bulk.call("GET", "/_cat/indices/memlog-records*?format=json&bytes=b", null)) {
+        for (JsonNode index : node.call("GET", "/_cat/indices/memlog-records*?format=json&bytes=b", null)) {
             bytes += index.path("store.size").asLong();
         }
         m.put("index_on_disk", round(bytes / 1048576.0));
-        JsonNode jvm = bulk.call("GET", "/_nodes/stats/jvm", null).path("nodes").elements().next().path("jvm").path("mem");
+        JsonNode jvm = node.call("GET", "/_nodes/stats/jvm", null).path("nodes").elements().next().path("jvm").path("mem");
         m.put("opensearch_heap_used", round(jvm.path("heap_used_in_bytes").asLong() / 1048576.0));
         m.put("opensearch_heap_max", round(jvm.path("heap_max_in_bytes").asLong() / 1048576.0));
         out.println("   memory (MB): " + m);

@@ -1,7 +1,6 @@
 package dev.memlog.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memlog.common.auth.ApiKeys;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
@@ -163,14 +162,7 @@ public final class LocomoBenchmark {
         result.put("held_out_spread", first.get("held_out_spread"));
         result.put("models", models);
         result.put("unresolved_evidence", unresolved);
-        Files.createDirectories(options.outDir());
-        Path json = options.outDir().resolve(options.name() + ".json");
-        Json.mapper().copy().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), result);
-        String table = MarkdownReport.render(result);
-        Files.writeString(options.outDir().resolve(options.name() + ".md"), table);
-        out.println();
-        out.println(table);
-        out.println("Results written to " + json.toAbsolutePath() + " and .md beside it.");
+        ResultFiles.write(options.outDir(), options.name(), result, MarkdownReport.render(result), out);
     }
 
     private Map<String, Object> evaluate(String model, Consolidation setting, List<LocomoFile.Conversation> conversations)

@@ -1,7 +1,6 @@
 package dev.memlog.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memlog.common.auth.ApiKeys;
 import dev.memlog.common.config.Env;
@@ -173,16 +172,9 @@ public final class ReplayBenchmark {
         }
         result.put("workload", Map.of("records", options.records(), "turns", options.turns(), "queries", options.queries(),
                 "rederive_turns", options.turns() + options.rederiveTurns()));
-        result.put("machine", Runtime.getRuntime().availableProcessors() + " cores, JDK " + Runtime.version());
+        result.put("machine", ResultFiles.machine());
         result.put("date", Instant.now().toString());
-        Files.createDirectories(options.outDir());
-        Path json = options.outDir().resolve("replay-latest.json");
-        Json.mapper().copy().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), result);
-        String table = report(result);
-        Files.writeString(options.outDir().resolve("replay-latest.md"), table);
-        out.println();
-        out.println(table);
-        out.println("Results written to " + json.toAbsolutePath() + " and .md beside it.");
+        ResultFiles.write(options.outDir(), "replay-latest", result, report(result), out);
     }
 
     private List<String> appendTurns(MemoryClient client, String owner) throws Exception {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
+import dev.memlog.common.concurrent.Futures;
 import dev.memlog.common.http.Json;
 import dev.memlog.schemas.RecordKinds;
 import dev.memlog.schemas.avro.MemoryTier;
@@ -20,6 +21,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.TreeMap;
 import java.util.function.ToIntFunction;
 
@@ -114,18 +118,7 @@ public final class ContextPacker {
     public record Pack(String context, int tokens, int budgetTokens, String tokenizer, List<Item> items, String requestId) {
     }
 
-    private static final java.util.concurrent.Executor VIRTUAL = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
-
-    private static <T> T join(java.util.concurrent.CompletableFuture<T> future) {
-        try {
-            return future.join();
-        } catch (java.util.concurrent.CompletionException e) {
-            if (e.getCause() instanceof RuntimeException cause) {
-                throw cause;
-            }
-            throw e;
-        }
-    }
+    private static final Executor VIRTUAL = Executors.newVirtualThreadPerTaskExecutor();
 
     public Pack pack(String tenant, SearchRequest request, int budgetTokens, boolean neighbours) {
         return pack(tenant, request, budgetTokens, neighbours, Stages.NONE);
@@ -133,10 +126,10 @@ public final class ContextPacker {
 
     Pack pack(String tenant, SearchRequest request, int budgetTokens, boolean neighbours, Stages stages) {
         // the standing instructions need nothing of the search: they are read while it runs
-        var standing = java.util.concurrent.CompletableFuture.supplyAsync(
+        var standing = CompletableFuture.supplyAsync(
                 () -> stages.time("instructions", () -> instructions(tenant, request)), VIRTUAL);
         List<HybridRetriever.Hit> hits = retriever.search(tenant, request.withK(Math.max(CANDIDATES, request.k())), stages);
-        List<Item> ranked = new ArrayList<>(join(standing));
+        List<Item> ranked = new ArrayList<>(Futures.join(standing));
         Map<String, List<Item>> around = neighbours ? stages.time("neighbours", () -> neighbours(tenant, hits, request.asOf()))
                 : Map.of();
         long packing = System.nanoTime();

@@ -130,23 +130,21 @@ public record SearchRequest(String query, int k, Mode mode, String userId, Strin
 
     /** Whether each hit should also say which query terms its text matched: the engine's explanation, asked for. */
     private static boolean explain(JsonNode body) {
-        JsonNode node = body.get("explain");
-        if (node == null || node.isNull()) {
-            return false;
-        }
-        if (!node.isBoolean()) {
-            throw ApiException.badRequest("explain", "explain must be true or false");
-        }
-        return node.asBoolean();
+        return Boolean.TRUE.equals(optionalBoolean(body, "explain"));
     }
 
     private static Boolean rerank(JsonNode body) {
-        JsonNode node = body.get("rerank");
+        return optionalBoolean(body, "rerank");
+    }
+
+    /** {@code body.field} as true or false, null when absent; a 400 naming the field when it is anything else. */
+    private static Boolean optionalBoolean(JsonNode body, String field) {
+        JsonNode node = body.get(field);
         if (node == null || node.isNull()) {
             return null;
         }
         if (!node.isBoolean()) {
-            throw ApiException.badRequest("rerank", "rerank must be true or false");
+            throw ApiException.badRequest(field, field + " must be true or false");
         }
         return node.asBoolean();
     }
