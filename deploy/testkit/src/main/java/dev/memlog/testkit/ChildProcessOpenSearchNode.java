@@ -8,12 +8,16 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.PrimitiveIterator;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,8 +48,31 @@ public final class ChildProcessOpenSearchNode implements OpenSearchNode {
 
     /** As {@link #start(Path, int)}, reached as {@code access} says; a secured home must hold the plugin's config. */
     static ChildProcessOpenSearchNode start(Path home, int port, Access access) {
+        return port == 0 ? start(home, IntStream.generate(FreePorts::next).iterator(), access) : startOnce(home, port, access);
+    }
+
+    /**
+     * On the first of {@code ports} it can bind, within two tries: a port found free can be taken before the node binds
+     * it (by any process's outgoing connection); a node that cannot start for a reason of its own fails twice alike.
+     */
+    static ChildProcessOpenSearchNode start(Path home, PrimitiveIterator.OfInt ports, Access access) {
+        try {
+            return startOnce(home, ports.nextInt(), access);
+        } catch (ExitedDuringStart e) {
+            log.warn("{}; starting it once more on another port", e.getMessage());
+            return startOnce(home, ports.nextInt(), access);
+        }
+    }
+
+    /** The node's process ended before it was green. */
+    static final class ExitedDuringStart extends IllegalStateException {
+        ExitedDuringStart(String message) {
+            super(message);
+        }
+    }
+
+    private static ChildProcessOpenSearchNode startOnce(Path home, int httpPort, Access access) {
         long started = System.nanoTime();
-        int httpPort = port == 0 ? FreePorts.next() : port;
         try {
             Files.createDirectories(home.resolve("config"));
             Files.createDirectories(home.resolve("logs"));
@@ -81,7 +108,8 @@ public final class ChildProcessOpenSearchNode implements OpenSearchNode {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("OpenSearch node exited with " + process.exitValue() + "; see " + logFile);
+                throw new ExitedDuringStart("OpenSearch node exited with " + process.exitValue() + "; see " + logFile
+                        + ", which ends:\n" + tail(logFile, 60));
             }
             try {
                 var request = HttpRequest.newBuilder(URI.create(url + "/_cluster/health?wait_for_status=green&timeout=2s"))
@@ -103,7 +131,24 @@ public final class ChildProcessOpenSearchNode implements OpenSearchNode {
             sleep(250);
         }
         close();
-        throw new IllegalStateException("OpenSearch node not green within " + START_TIMEOUT + "; see " + logFile);
+        throw new IllegalStateException("OpenSearch node not green within " + START_TIMEOUT + "; see " + logFile
+                + ", which ends:\n" + tail(logFile, 60));
+    }
+
+    /** The last lines of a node's log: a failed start on a CI machine leaves nothing else to read. */
+    static String tail(Path logFile, int lines) {
+        var kept = new ArrayDeque<String>(lines);
+        try (var all = Files.lines(logFile, StandardCharsets.UTF_8)) {
+            all.forEach(line -> {
+                if (kept.size() == lines) {
+                    kept.removeFirst();
+                }
+                kept.addLast(line);
+            });
+            return String.join("\n", kept);
+        } catch (IOException | UncheckedIOException e) {
+            return "(unreadable: " + e.getMessage() + ")";
+        }
     }
 
     private static void sleep(long ms) {
