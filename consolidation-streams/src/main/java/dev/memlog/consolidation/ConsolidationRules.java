@@ -16,7 +16,8 @@ import java.util.TreeSet;
  * @param sessionStateTtl how long per-session state outlives a session's last turn, in platform time
  * @param maxEventContentChars an event longer than this is a dead letter
  */
-public record ConsolidationRules(boolean embedPreviousTurn, int contextMaxWords, SummaryChoice summaries, FactChoice facts,
+public record ConsolidationRules(boolean embedPreviousTurn, int contextMaxWords, EpisodeRecorder.ContextVector contextVector,
+                                 SummaryChoice summaries, FactChoice facts,
                                  ImportanceScorer importance, int workingMemoryTokens, Lifecycle lifecycle,
                                  Duration sessionStateTtl, int maxEventContentChars) {
 
@@ -26,8 +27,11 @@ public record ConsolidationRules(boolean embedPreviousTurn, int contextMaxWords,
         choose("SUMMARIZER", summaries.kind(), Set.of("centrality", "llm", "none"), summaries.llm() != null);
         var facts = FactChoice.from(env);
         choose("FACT_EXTRACTOR", facts.kind(), Set.of("rules", "llm", "none"), facts.llm() != null);
+        String contextVector = env.string("CONTEXT_VECTOR", "joint").toLowerCase(Locale.ROOT);
+        choose("CONTEXT_VECTOR", contextVector, Set.of("joint", "mean"), false);
         return new ConsolidationRules(Boolean.parseBoolean(env.string("EMBED_PREVIOUS_TURN", "true")),
-                env.integer("CONTEXT_VECTOR_MAX_WORDS", Integer.MAX_VALUE), summaries, facts, ConsolidationService.Config.importance(env),
+                env.integer("CONTEXT_VECTOR_MAX_WORDS", Integer.MAX_VALUE),
+                EpisodeRecorder.ContextVector.valueOf(contextVector.toUpperCase(Locale.ROOT)), summaries, facts, ConsolidationService.Config.importance(env),
                 env.integer("WORKING_MEMORY_TOKENS", 2000), Lifecycle.from(env, clock),
                 ConsolidationService.sessionStateTtl(env), env.integer("MAX_EVENT_CONTENT_CHARS", 65_536));
     }
@@ -60,7 +64,7 @@ public record ConsolidationRules(boolean embedPreviousTurn, int contextMaxWords,
 
     /** The topology's parts for these rules, embedding with {@code embeddings}. */
     public ConsolidationService.Parts parts(EmbeddingProvider embeddings, Clock clock) {
-        var parts = ConsolidationService.Parts.turns(new EpisodeRecorder(embeddings, importance, clock, contextMaxWords), embedPreviousTurn)
+        var parts = ConsolidationService.Parts.turns(new EpisodeRecorder(embeddings, importance, clock, contextMaxWords, contextVector), embedPreviousTurn)
                 .withLimits(sessionStateTtl, maxEventContentChars)
                 .withFacts(() -> facts.processor(embeddings, importance, clock))
                 .withWorkingMemory(() -> new WorkingMemory(workingMemoryTokens, sessionStateTtl))

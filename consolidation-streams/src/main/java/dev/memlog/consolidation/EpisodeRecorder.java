@@ -20,16 +20,26 @@ public final class EpisodeRecorder {
     private final ImportanceScorer importance;
     private final Clock clock;
     private final int contextMaxWords;
+    private final ContextVector contextVector;
+
+    /** How a turn's context vector is made (CONTEXT_VECTOR). */
+    public enum ContextVector {
+        /** The model reads the previous turn and this one together: a second inference, over both texts. */
+        JOINT,
+        /** The mean of the two turns' own vectors, each embedded once anyway: no inference of its own. */
+        MEAN
+    }
 
     public EpisodeRecorder(EmbeddingProvider embeddings, ImportanceScorer importance, Clock clock) {
-        this(embeddings, importance, clock, Integer.MAX_VALUE);
+        this(embeddings, importance, clock, Integer.MAX_VALUE, ContextVector.JOINT);
     }
 
     /**
      * @param contextMaxWords a turn of more words than this is embedded alone: it says enough by itself, and its
      *                        context vector would cost the most (CONTEXT_VECTOR_MAX_WORDS)
      */
-    public EpisodeRecorder(EmbeddingProvider embeddings, ImportanceScorer importance, Clock clock, int contextMaxWords) {
+    public EpisodeRecorder(EmbeddingProvider embeddings, ImportanceScorer importance, Clock clock, int contextMaxWords,
+                           ContextVector contextVector) {
         if (contextMaxWords < 0) {
             throw new IllegalArgumentException("CONTEXT_VECTOR_MAX_WORDS must not be negative");
         }
@@ -37,6 +47,12 @@ public final class EpisodeRecorder {
         this.importance = importance;
         this.clock = clock;
         this.contextMaxWords = contextMaxWords;
+        this.contextVector = contextVector;
+    }
+
+    /** Whether the next turn needs this turn's own vector: a session's state then keeps it. */
+    public boolean keepsTurnVectors() {
+        return contextVector == ContextVector.MEAN;
     }
 
     /** Words as whitespace separates them, counted up to {@code limit + 1}. */
@@ -77,11 +93,13 @@ public final class EpisodeRecorder {
         MemoryTier tier = explicit ? MemoryTier.SEMANTIC : MemoryTier.EPISODIC;
         // the turn alone keeps its own meaning precise; with the previous turn it also carries what it answers
         boolean withContext = previous != null && embedWithPrevious && words(event.getContent(), contextMaxWords) <= contextMaxWords;
-        List<float[]> vectors = !withContext
+        List<float[]> vectors = !withContext || meanOf(previous)
                 ? embeddings.embedDocuments(List.of(embeddingText(event)))
                 : embeddings.embedDocuments(List.of(embeddingText(event), previous.text() + "\n" + embeddingText(event)));
         float[] vector = vectors.getFirst();
-        List<Float> contextVector = vectors.size() > 1 ? Vectors.toList(vectors.get(1)) : List.of();
+        List<Float> contextVector = !withContext ? List.of()
+                : vectors.size() > 1 ? Vectors.toList(vectors.get(1))
+                : Vectors.toList(Vectors.normalizedSum(previous.vector(), vector));
         Instant observed = event.getOccurredAt();
         return MemoryRecord.newBuilder()
                 .setRecordId(recordId(event.getTenantId(), event.getEventId(), tier))
@@ -106,6 +124,11 @@ public final class EpisodeRecorder {
                 .setMetadata(RecordKinds.clientMetadata(event.getMetadata()))
                 .setFollows(previous == null ? null : previous.recordId())
                 .build();
+    }
+
+    // state written without the previous turn's vector (before CONTEXT_VECTOR=mean) is read jointly instead
+    private boolean meanOf(PreviousTurn previous) {
+        return contextVector == ContextVector.MEAN && previous.vector().length == embeddings.dimension();
     }
 
     /** The speaker's name, when the caller gave one, is part of what a turn is about ("What did Ann research?"). */

@@ -1,5 +1,6 @@
 package dev.memlog.consolidation;
 
+import dev.memlog.common.embedding.Vectors;
 import dev.memlog.schemas.MemoryOwner;
 import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.serde.AvroFormat;
@@ -79,13 +80,15 @@ public final class TurnContext implements FixedKeyProcessor<String, MemoryEvent,
         String session = MemoryOwner.of(event.getTenantId(), event.getUserId(), event.getAgentId()).key()
                 + '\u001f' + event.getSessionId();
         var stored = previous.get(session);
-        PreviousTurn before = stored == null ? null : new PreviousTurn(stored.getRecordId(), stored.getText());
+        PreviousTurn before = stored == null ? null
+                : new PreviousTurn(stored.getRecordId(), stored.getText(), Vectors.toArray(stored.getEmbedding()));
         MemoryRecord derived = recorder.record(event, before, withPreviousTurn);
         context.forward(record.withValue(derived));
         String text = EpisodeRecorder.embeddingText(event);
         previous.put(session, dev.memlog.schemas.avro.PreviousTurn.newBuilder().setTenantId(event.getTenantId())
                 .setUserId(event.getUserId()).setAgentId(event.getAgentId()).setRecordId(derived.getRecordId())
-                .setText(text.length() > MAX_CONTEXT_CHARS ? text.substring(0, MAX_CONTEXT_CHARS) : text).build());
+                .setText(text.length() > MAX_CONTEXT_CHARS ? text.substring(0, MAX_CONTEXT_CHARS) : text)
+                .setEmbedding(recorder.keepsTurnVectors() ? derived.getEmbedding() : List.of()).build());
         expiry.set(session, record.timestamp() + retention.toMillis(), "drop");
     }
 }

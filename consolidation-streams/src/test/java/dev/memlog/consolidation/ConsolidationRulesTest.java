@@ -29,4 +29,12 @@ class ConsolidationRulesTest {
         assertThat(rules(Map.of()).callsLlm()).isFalse();
         assertThat(rules(Map.of("SUMMARIZER", "none")).summaries().enabled()).isFalse();
     }
+
+    @Test
+    void theContextVectorIsJointOrMeanAndNothingElse() {
+        assertThat(rules(Map.of("CONTEXT_VECTOR", "Mean")).contextVector()).isEqualTo(EpisodeRecorder.ContextVector.MEAN);
+        assertThatThrownBy(() -> rules(Map.of("CONTEXT_VECTOR", "me(an|dian)\\\u0000")))
+                .hasMessage("CONTEXT_VECTOR must be one of joint, mean");
+        assertThat(ConsolidationRules.settingNames()).as("a replay may compare them").contains("CONTEXT_VECTOR");
+    }
 }

@@ -119,7 +119,8 @@ class EpisodeRecorderTest {
 
     @Test
     void aTurnLongerThanTheContextLimitIsEmbeddedAloneAndAShortOneWithTheTurnBeforeIt() {
-        var recorder = new EpisodeRecorder(model, new SignalImportanceScorer(), Clock.fixed(NOW, ZoneOffset.UTC), 5);
+        var recorder = new EpisodeRecorder(model, new SignalImportanceScorer(), Clock.fixed(NOW, ZoneOffset.UTC), 5,
+                EpisodeRecorder.ContextVector.JOINT);
         var previous = new PreviousTurn("rec-0", "Did you go anywhere last summer?");
         var shortReply = recorder.record(event("acme", "s", EventKind.TURN, "Yes, to Lisbon!"), previous, true);
         var longTurn = recorder.record(event("acme", "l", EventKind.TURN,
@@ -132,5 +133,26 @@ class EpisodeRecorderTest {
         var unlimited = new EpisodeRecorder(model, new SignalImportanceScorer(), Clock.fixed(NOW, ZoneOffset.UTC));
         assertThat(unlimited.record(event("acme", "l2", EventKind.TURN, "We spent two weeks in Lisbon and ate custard tarts"),
                 previous, true).getContextEmbedding()).hasSize(384);
+    }
+
+    @Test
+    void aMeanContextVectorLiesBetweenTheTwoTurnsAndStateWithoutTheVectorIsReadJointly() {
+        var recorder = new EpisodeRecorder(model, new SignalImportanceScorer(), Clock.fixed(NOW, ZoneOffset.UTC),
+                Integer.MAX_VALUE, EpisodeRecorder.ContextVector.MEAN);
+        String question = "Did you go anywhere last summer?";
+        float[] questionVector = model.embedDocuments(List.of(question)).getFirst();
+        var reply = recorder.record(event("acme", "r", EventKind.TURN, "Yes, to Lisbon!"),
+                new PreviousTurn("rec-0", question, questionVector), true);
+
+        float[] own = Vectors.toArray(reply.getEmbedding());
+        float[] context = Vectors.toArray(reply.getContextEmbedding());
+        assertThat(Vectors.cosine(context, questionVector)).isGreaterThan(Vectors.cosine(own, questionVector) + 0.05);
+        assertThat(Vectors.cosine(context, own)).isGreaterThan(Vectors.cosine(questionVector, own) + 0.05);
+        assertThat(Vectors.cosine(context, context)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-5));
+
+        var fromOldState = recorder.record(event("acme", "o", EventKind.TURN, "Yes, to Lisbon!"),
+                new PreviousTurn("rec-0", question), true);
+        float[] joint = model.embedDocuments(List.of(question + "\nAlice: Yes, to Lisbon!")).getFirst();
+        assertThat(Vectors.cosine(Vectors.toArray(fromOldState.getContextEmbedding()), joint)).isGreaterThan(0.9999);
     }
 }

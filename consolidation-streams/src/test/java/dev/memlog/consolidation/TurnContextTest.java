@@ -3,6 +3,7 @@ package dev.memlog.consolidation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.memlog.common.embedding.EmbeddingProvider;
+import dev.memlog.common.embedding.Vectors;
 import dev.memlog.schemas.MemoryOwner;
 import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
@@ -56,9 +57,12 @@ class TurnContextTest {
     }
 
     List<MemoryRecord> derive(EmbeddingProvider provider, boolean withPreviousTurn, MemoryEvent... events) {
+        return derive(new EpisodeRecorder(provider, new SignalImportanceScorer(), Clock.systemUTC()), withPreviousTurn, events);
+    }
+
+    List<MemoryRecord> derive(EpisodeRecorder recorder, boolean withPreviousTurn, MemoryEvent... events) {
         var format = TopologyHarness.sealedFormat();
-        var topology = ConsolidationService.topology(format, ConsolidationService.Parts.turns(
-                new EpisodeRecorder(provider, new SignalImportanceScorer(), Clock.systemUTC()), withPreviousTurn));
+        var topology = ConsolidationService.topology(format, ConsolidationService.Parts.turns(recorder, withPreviousTurn));
         try (var harness = TopologyHarness.open(topology, format, "turn-context-test", Instant.now())) {
             for (var event : events) {
                 harness.events().pipeInput(MemoryOwner.of("acme", "u", null).key(), event);
@@ -110,5 +114,24 @@ class TurnContextTest {
                 turn("2", "s1", "Bo", "Yes, in Leeds."));
 
         assertThat(inputs).containsExactly("Ann: Did you find a flat?", "Bo: Yes, in Leeds.");
+    }
+
+    @Test
+    void withMeanContextVectorsEachTurnIsEmbeddedOnceAndItsContextIsTheMeanOfItAndTheTurnBefore() {
+        var provider = new RecordingProvider();
+        var recorder = new EpisodeRecorder(provider, new SignalImportanceScorer(), Clock.systemUTC(), Integer.MAX_VALUE,
+                EpisodeRecorder.ContextVector.MEAN);
+        var records = derive(recorder, true,
+                turn("1", "s1", "Ann", "Did you find a flat?"),
+                turn("2", "s2", "Bo", "Unrelated session"),
+                turn("3", "s1", "Bo", "Yes, in Leeds."));
+
+        assertThat(provider.inputs).containsExactly("Ann: Did you find a flat?", "Bo: Unrelated session", "Bo: Yes, in Leeds.");
+        assertThat(records.get(0).getContextEmbedding()).isEmpty();
+        assertThat(records.get(1).getContextEmbedding()).as("the first turn of its own session").isEmpty();
+        // the turn before it, kept sealed in the session's state, comes back as it was embedded
+        float[] expected = Vectors.normalizedSum(Vectors.toArray(records.get(0).getEmbedding()),
+                Vectors.toArray(records.get(2).getEmbedding()));
+        assertThat(Vectors.toArray(records.get(2).getContextEmbedding())).containsExactly(expected);
     }
 }

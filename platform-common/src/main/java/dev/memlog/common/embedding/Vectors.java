@@ -24,6 +24,29 @@ public final class Vectors {
         return array;
     }
 
+    /**
+     * The unit vector along {@code a + b}: for unit vectors, the direction whose cosine with any query is the mean of
+     * theirs, scaled alike for every query.
+     */
+    public static float[] normalizedSum(float[] a, float[] b) {
+        if (a.length != b.length) {
+            throw new IllegalArgumentException("vectors of " + a.length + " and " + b.length + " dimensions");
+        }
+        float[] sum = new float[a.length];
+        double norm = 0;
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] = a[i] + b[i];
+            norm += (double) sum[i] * sum[i];
+        }
+        if (norm > 0) {
+            float scale = (float) (1 / Math.sqrt(norm));
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] *= scale;
+            }
+        }
+        return sum;
+    }
+
     /** Cosine similarity in [-1, 1]; 0 when either vector is zero. Vectors of different lengths compare their common part. */
     public static double cosine(float[] a, float[] b) {
         double dot = 0;
