@@ -45,7 +45,7 @@ final class LifecycleBenchmark {
                     case "--months" -> months = Integer.parseInt(args.get(++i));
                     case "--strength-weight" -> weight = Double.parseDouble(args.get(++i));
                     case "--out" -> out = Path.of(args.get(++i));
-                    case "--name" -> name = args.get(++i);
+                    case "--name" -> name = ResultFiles.checkedName(args.get(++i));
                     default -> throw new IllegalArgumentException("unknown option " + args.get(i)
                             + "; use lifecycle --months N --strength-weight W --out DIR --name NAME");
                 }

@@ -6,6 +6,8 @@ import dev.memlog.common.auth.ApiKeys;
 import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
 import dev.memlog.common.http.Json;
+import dev.memlog.consolidation.ConsolidationRules;
+import dev.memlog.consolidation.EpisodeRecorder;
 import dev.memlog.query.HybridRetriever;
 import dev.memlog.query.MemoryIndex;
 import dev.memlog.query.OpenSearchRest;
@@ -62,7 +64,7 @@ public final class LoadBenchmark {
     private static final double SATURATION_P99_MS = 150;
 
     record Options(List<Integer> sizes, int queries, int appendRate, int appendSeconds, int batchEvents,
-                   int consolidationTurns, int searchableRate, int searchableSeconds, String openSearchHeap, Path outDir) {
+                   int consolidationTurns, int searchableRate, int searchableSeconds, String openSearchHeap, Path outDir, String name) {
         static Options parse(List<String> args) {
             List<Integer> sizes = List.of(10_000, 100_000);
             int queries = 300;
@@ -73,6 +75,7 @@ public final class LoadBenchmark {
             int searchableRate = 50;
             int searchableSeconds = 20;
             String heap = "1g";
+            String name = "load-latest";
             for (int i = 0; i + 1 < args.size(); i += 2) {
                 String value = args.get(i + 1);
                 switch (args.get(i)) {
@@ -85,16 +88,17 @@ public final class LoadBenchmark {
                     case "--searchable-rate" -> searchableRate = Integer.parseInt(value);
                     case "--searchable-seconds" -> searchableSeconds = Integer.parseInt(value);
                     case "--opensearch-heap" -> heap = value;
+                    case "--name" -> name = ResultFiles.checkedName(value);
                     default -> throw new IllegalArgumentException("unknown option " + args.get(i) + "; ./benchmark load takes --sizes"
                             + " 10000,100000,1000000 --queries N --append-rate N --append-seconds N --batch-events N"
-                            + " --consolidation-turns N --searchable-rate N --searchable-seconds N --opensearch-heap 1g");
+                            + " --consolidation-turns N --searchable-rate N --searchable-seconds N --opensearch-heap 1g --name load-latest");
                 }
             }
             if (sizes.stream().anyMatch(s -> s < OWNERS) || !sizes.equals(sizes.stream().sorted().toList())) {
                 throw new IllegalArgumentException("--sizes: ascending, each at least " + OWNERS);
             }
             return new Options(sizes, queries, appendRate, appendSeconds, batchEvents, consolidationTurns, searchableRate,
-                    searchableSeconds, heap, Path.of("bench", "results"));
+                    searchableSeconds, heap, Path.of("bench", "results"), name);
         }
     }
 
@@ -143,7 +147,7 @@ public final class LoadBenchmark {
                 "searchable_seconds", options.searchableSeconds(), "opensearch_heap", options.openSearchHeap()));
         result.put("machine", ResultFiles.machine());
         result.put("date", Instant.now().toString());
-        ResultFiles.write(options.outDir(), "load-latest", result, LoadReport.markdown(result), out);
+        ResultFiles.write(options.outDir(), options.name(), result, LoadReport.markdown(result), out);
     }
 
     // ---------------------------------------------------------------------------------------------- retrieval
@@ -306,10 +310,10 @@ public final class LoadBenchmark {
 
     /**
      * Turns appended in batches as fast as ingest takes them, timed until consolidation has made every one searchable,
-     * after a warm-up batch (a running service's code is compiled; a fresh one's is not). Its throughput is the vectors
-     * it embedded meanwhile (two per turn, one per fact or summary), read from its own counter, per second; the model
-     * alone embeds the same two texts per turn (the turn, and the turn after the one before it) on as many threads as
-     * there are cores.
+     * after a warm-up batch (a running service's code is compiled; a fresh one's is not). Its throughput is the texts
+     * it embedded meanwhile (each turn, the turn after the one before it when the context vector is joint, each fact and
+     * summary), read from its own counter, per second; the model alone embeds the same texts a turn on as many threads
+     * as there are cores, and also both texts a turn, which is what every turn cost with a joint context vector.
      */
     private Map<String, Object> consolidation(LocalStack stack, MemoryClient client, EmbeddingProvider model) throws Exception {
         out.printf(Locale.ROOT, "== consolidation of %,d turns, after %,d to warm up%n", options.consolidationTurns(), WARM_UP_TURNS);
@@ -323,20 +327,26 @@ public final class LoadBenchmark {
         awaitSearchable("cons-", options.consolidationTurns());
         double seconds = (System.nanoTime() - t0) / 1e9;
         double vectors = embeddedTexts(stack) - embeddedBefore;
-        double modelAlone = modelAlone(model, texts);
-        double modelTurns = modelAlone / 2;
+        var contextVector = ConsolidationRules.from(stack.env(), java.time.Clock.systemUTC()).contextVector();
+        boolean joint = contextVector == EpisodeRecorder.ContextVector.JOINT;
+        ModelAlone same = modelAlone(model, texts, joint);
+        ModelAlone twoATurn = joint ? same : modelAlone(model, texts, true);
         Map<String, Object> c = new LinkedHashMap<>();
+        c.put("context_vector", contextVector.name().toLowerCase(Locale.ROOT));
         c.put("records_per_s", round(vectors / seconds));
-        c.put("model_alone_per_s", round(modelAlone));
-        c.put("vs_model_alone", round3(vectors / seconds / modelAlone));
+        c.put("model_alone_per_s", round(same.textsPerS()));
+        c.put("vs_model_alone", round3(vectors / seconds / same.textsPerS()));
         c.put("turns_per_s", round(texts.size() / seconds));
-        c.put("model_alone_turns_per_s", round(modelTurns));
+        c.put("model_alone_turns_per_s", round(same.turnsPerS()));
+        c.put("model_alone_two_a_turn_turns_per_s", round(twoATurn.turnsPerS()));
+        c.put("turns_vs_model_alone_two_a_turn", round3(texts.size() / seconds / twoATurn.turnsPerS()));
         c.put("vectors_per_turn", round3(vectors / texts.size()));
         c.put("turns", texts.size());
         c.put("append_seconds", round3(appendSeconds));
         c.put("searchable_seconds", round3(seconds));
-        out.printf(Locale.ROOT, "   %,d turns searchable in %.1f s (%.1f/s, %.0f vectors, %.1f/s); the model alone %.1f vectors/s%n",
-                texts.size(), seconds, texts.size() / seconds, vectors, vectors / seconds, modelAlone);
+        out.printf(Locale.ROOT, "   %,d turns searchable in %.1f s (%.1f/s, %.0f texts embedded, %.1f/s); the model alone %.1f texts/s,"
+                        + " %.1f turns/s with two texts a turn%n",
+                texts.size(), seconds, texts.size() / seconds, vectors, vectors / seconds, same.textsPerS(), twoATurn.turnsPerS());
         return c;
     }
 
@@ -398,7 +408,12 @@ public final class LoadBenchmark {
                 .path("count").asLong();
     }
 
-    private static double modelAlone(EmbeddingProvider model, List<String> texts) throws Exception {
+    /** What the model alone does on its own threads, in texts and in turns a second. */
+    record ModelAlone(double textsPerS, double turnsPerS) {
+    }
+
+    /** Each turn's text, and with {@code joint} also the turn after the one before it, on a thread per core. */
+    private static ModelAlone modelAlone(EmbeddingProvider model, List<String> texts, boolean joint) throws Exception {
         int threads = Runtime.getRuntime().availableProcessors();
         model.embedDocuments(texts.subList(0, Math.min(20, texts.size()))); // warm
         long t0 = System.nanoTime();
@@ -408,7 +423,8 @@ public final class LoadBenchmark {
                 int first = t;
                 parts.add(pool.submit(() -> {
                     for (int i = first; i < texts.size(); i += threads) {
-                        model.embedDocuments(i == 0 ? List.of(texts.get(i)) : List.of(texts.get(i), texts.get(i - 1) + "\n" + texts.get(i)));
+                        model.embedDocuments(i == 0 || !joint ? List.of(texts.get(i))
+                                : List.of(texts.get(i), texts.get(i - 1) + "\n" + texts.get(i)));
                     }
                 }));
             }
@@ -416,7 +432,9 @@ public final class LoadBenchmark {
                 part.get();
             }
         }
-        return (2.0 * texts.size() - 1) / ((System.nanoTime() - t0) / 1e9); // vectors: two a turn, one for the first
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double embedded = joint ? 2.0 * texts.size() - 1 : texts.size(); // the first turn has none before it
+        return new ModelAlone(embedded / seconds, texts.size() / seconds);
     }
 
     // ----------------------------------------------------------------------------------- append to searchable
@@ -615,8 +633,9 @@ public final class LoadBenchmark {
     private Map<String, Object> memory() throws Exception {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("services_and_broker_rss", rssMb(ProcessHandle.current().pid()));
-        ProcessHandle.allProcesses().filter(p -> p.info().commandLine().orElse("").contains("OpenSearchNodeMain")).findFirst()
-                .ifPresent(p -> m.put("opensearch_rss", rssMb(p.pid())));
+        // the node names its own pid: its command line (a classpath of hundreds of jars) is not always readable
+        long nodePid = node.call("GET", "/_nodes/_local/process", null).path("nodes").elements().next().path("process").path("id").asLong();
+        m.put("opensearch_rss", rssMb(nodePid));
         long bytes = 0;
         for (JsonNode index : node.call("GET", "/_cat/indices/memlog-records*?format=json&bytes=b", null)) {
             bytes += index.path("store.size").asLong();

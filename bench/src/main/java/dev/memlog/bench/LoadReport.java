@@ -34,10 +34,12 @@ final class LoadReport {
         Map<String, Object> raw = (Map<String, Object>) a.get("raw_producer_single");
         Map<String, Object> batch = (Map<String, Object>) a.get("batch");
         md.append("\n## Writes\n\n| measure | value | baseline (same run) | ratio |\n|---|---|---|---|\n");
-        md.append("| consolidation, vectors/s (").append(c.get("vectors_per_turn")).append(" a turn) | ").append(c.get("records_per_s"))
-                .append(" | model alone ").append(c.get("model_alone_per_s")).append(" | ").append(c.get("vs_model_alone")).append(" |\n");
-        md.append("| consolidation, turns/s | ").append(c.get("turns_per_s")).append(" | model alone, two vectors a turn ")
-                .append(c.get("model_alone_turns_per_s")).append(" | | \n");
+        md.append("| consolidation (context vector ").append(c.get("context_vector")).append("), texts embedded/s (")
+                .append(c.get("vectors_per_turn")).append(" a turn) | ").append(c.get("records_per_s"))
+                .append(" | model alone, same texts ").append(c.get("model_alone_per_s")).append(" | ").append(c.get("vs_model_alone")).append(" |\n");
+        md.append("| consolidation, turns/s | ").append(c.get("turns_per_s")).append(" | model alone, two texts a turn ")
+                .append(c.get("model_alone_two_a_turn_turns_per_s")).append(" | ").append(c.get("turns_vs_model_alone_two_a_turn"))
+                .append(" |\n");
         md.append("| single append at ").append(single.get("rate_per_s")).append("/s, ack p50 / p99 / p99.9 ms | ")
                 .append(single.get("p50_ms")).append(" / ").append(single.get("p99_ms")).append(" / ").append(single.get("p999_ms"))
                 .append(" | raw producer ").append(raw.get("p50_ms")).append(" / ").append(raw.get("p99_ms")).append(" / ")

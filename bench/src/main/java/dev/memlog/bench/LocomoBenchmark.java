@@ -100,7 +100,7 @@ public final class LocomoBenchmark {
                     case "--consolidation" -> consolidation = java.util.Arrays.stream(args[++i].split(","))
                             .map(Consolidation::parse).toList();
                     case "--out" -> out = Path.of(args[++i]);
-                    case "--name" -> name = args[++i];
+                    case "--name" -> name = ResultFiles.checkedName(args[++i]);
                     case "--limit" -> limit = Integer.parseInt(args[++i]);
                     case "--sample" -> sample = Integer.parseInt(args[++i]);
                     case "--threads" -> threads = Integer.parseInt(args[++i]);

@@ -18,6 +18,14 @@ final class ResultFiles {
         return Runtime.getRuntime().availableProcessors() + " cores, JDK " + Runtime.version();
     }
 
+    /** A results name as given on the command line, if it names a file in the results folder and nothing else. */
+    static String checkedName(String name) {
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,99}")) {
+            throw new IllegalArgumentException("--name: letters, digits, '.', '_' and '-', at most 100, not starting with '.' or '-'");
+        }
+        return name;
+    }
+
     static void write(Path outDir, String name, Map<String, Object> result, String table, PrintStream out) throws IOException {
         Files.createDirectories(outDir);
         Path json = outDir.resolve(name + ".json");
