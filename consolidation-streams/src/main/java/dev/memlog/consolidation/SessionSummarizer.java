@@ -1,9 +1,6 @@
 package dev.memlog.consolidation;
 
 import dev.memlog.schemas.serde.AvroFormat;
-import com.knuddels.jtokkit.Encodings;
-import com.knuddels.jtokkit.api.Encoding;
-import com.knuddels.jtokkit.api.EncodingType;
 import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.embedding.Vectors;
 import dev.memlog.schemas.MemoryOwner;
@@ -65,7 +62,6 @@ public final class SessionSummarizer implements Processor<String, MemoryRecord, 
      */
     static final double SUMMARY_IMPORTANCE_CAP = 0.6;
     static final double SUMMARY_IMPORTANCE_LIFT = 0.1;
-    private static final Encoding TOKENS = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
     private static final char SEP = '\u001f';
 
     /**
@@ -174,7 +170,7 @@ public final class SessionSummarizer implements Processor<String, MemoryRecord, 
         }
         List<BufferedTurn> turns = new ArrayList<>(buffer.getTurns());
         turns.add(BufferedTurn.newBuilder().setEventId(eventId)
-                .setSpeaker(turn.getMetadata().get("speaker")).setText(turn.getText())
+                .setSpeaker(turn.getMetadata().get("speaker")).setText(turn.getText()).setTokens(TurnTokens.count(turn.getText()))
                 .setOccurredAt(turn.getObservedAt()).setEmbedding(turn.getEmbedding())
                 .setImportance(turn.getImportance()).build());
         buffer.setTurns(turns);
@@ -310,7 +306,7 @@ public final class SessionSummarizer implements Processor<String, MemoryRecord, 
     private static int tokens(SessionBuffer buffer) {
         int total = 0;
         for (BufferedTurn t : buffer.getTurns()) {
-            total += TOKENS.countTokens(t.getText());
+            total += TurnTokens.of(t);
         }
         return total;
     }

@@ -1,9 +1,6 @@
 package dev.memlog.consolidation;
 
 import dev.memlog.schemas.serde.AvroFormat;
-import com.knuddels.jtokkit.Encodings;
-import com.knuddels.jtokkit.api.Encoding;
-import com.knuddels.jtokkit.api.EncodingType;
 import dev.memlog.schemas.MemoryOwner;
 import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.BufferedTurn;
@@ -32,7 +29,6 @@ public final class WorkingMemory implements Processor<String, MemoryRecord, Void
     public static final String STORE = Topics.WORKING_MEMORY.name();
     public static final String EXPIRY = "working-memory-expiry";
     static final String[] STORES = {STORE, EXPIRY};
-    private static final Encoding TOKENS = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.CL100K_BASE);
 
     private final int maxTokens;
     private final Duration retention;
@@ -83,12 +79,13 @@ public final class WorkingMemory implements Processor<String, MemoryRecord, Void
             return; // a retried append
         }
         turns.add(BufferedTurn.newBuilder().setEventId(eventId).setSpeaker(turn.getMetadata().getOrDefault("speaker", turn.getRole()))
-                .setText(turn.getText()).setOccurredAt(turn.getObservedAt()).setEmbedding(List.of()).build());
+                .setText(turn.getText()).setTokens(TurnTokens.count(turn.getText())).setOccurredAt(turn.getObservedAt())
+                .setEmbedding(List.of()).build());
         // turns arrive in event-time order per session, except late ones: keep the buffer in the order they were said
         turns.sort(java.util.Comparator.comparing(BufferedTurn::getOccurredAt));
-        int tokens = turns.stream().mapToInt(t -> TOKENS.countTokens(t.getText())).sum();
+        int tokens = turns.stream().mapToInt(TurnTokens::of).sum();
         while (tokens > maxTokens && turns.size() > 1) {
-            tokens -= TOKENS.countTokens(turns.removeFirst().getText());
+            tokens -= TurnTokens.of(turns.removeFirst());
         }
         sessions.put(key, SessionBuffer.newBuilder().setTenantId(turn.getTenantId()).setUserId(turn.getUserId())
                 .setAgentId(turn.getAgentId()).setSessionId(turn.getSessionId())
