@@ -40,6 +40,7 @@ import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.HdrHistogram.Histogram;
@@ -512,7 +513,7 @@ public final class LoadBenchmark {
 
     /**
      * Single turns over HTTP at a fixed rate, open model, against a raw producer with ingest's settings sending the same
-     * Avro events at the same rate to a topic of their own; then batches as fast as four clients go, against the raw
+     * Avro events at the same rate to a topic of their own, at the same time; then batches as fast as four clients go, against the raw
      * producer sending as fast as it can.
      */
     private Map<String, Object> appends(LocalStack stack) throws Exception {
@@ -526,9 +527,12 @@ public final class LoadBenchmark {
         }
         var kafka = dev.memlog.schemas.KafkaConnection.of(stack.kafkaBootstrapServers());
         Map<String, Object> a = new LinkedHashMap<>();
-        try (var producer = Topics.MEMORY_EVENTS.producer(kafka, format, "bench-raw", 2)) {
+        try (var producer = Topics.MEMORY_EVENTS.producer(kafka, format, "bench-raw", 2);
+             var beside = Executors.newVirtualThreadPerTaskExecutor()) {
+            // both at once, so both meet the same machine: consolidation busy with what ingest appends, the broker,
+            // the benchmark's own collections; one after the other, the later one met a quieter machine
             Random r = new Random(31);
-            var raw = OpenLoop.run(count, options.appendRate(), i -> {
+            var rawRun = CompletableFuture.supplyAsync(() -> openLoop(count, i -> {
                 CompletableFuture<Object> acked = new CompletableFuture<>();
                 MemoryEvent event = event(r, i);
                 producer.send(new ProducerRecord<>(rawTopic, MemoryOwner.of(TENANT, event.getUserId(), null).key(), event),
@@ -540,7 +544,7 @@ public final class LoadBenchmark {
                             }
                         });
                 return acked;
-            });
+            }), beside);
             Random s = new Random(37);
             var ingest = OpenLoop.run(count, options.appendRate(), i -> http.sendAsync(HttpRequest.newBuilder(
                             URI.create(stack.ingestUrl() + "/v1/turns")).header(ApiKeys.HEADER, KEY).header("Content-Type", "application/json")
@@ -551,6 +555,7 @@ public final class LoadBenchmark {
                         }
                         return response;
                     }));
+            var raw = rawRun.join();
             a.put("single", Map.of("rate_per_s", options.appendRate(), "count", count,
                     "p50_ms", round3(ingest.percentileMs(50)), "p99_ms", round3(ingest.percentileMs(99)),
                     "p999_ms", round3(ingest.percentileMs(99.9)), "failed", ingest.failed()));
@@ -577,6 +582,15 @@ public final class LoadBenchmark {
             out.printf(Locale.ROOT, "   batches: %.0f events/s; raw producer %.0f events/s%n", ingestPerSecond, rawPerSecond);
         }
         return a;
+    }
+
+    private OpenLoop.Result openLoop(int count, java.util.function.LongFunction<CompletableFuture<?>> request) {
+        try {
+            return OpenLoop.run(count, options.appendRate(), request);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private static MemoryEvent event(Random r, long i) {
