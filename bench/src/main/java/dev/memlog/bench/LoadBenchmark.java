@@ -529,6 +529,12 @@ public final class LoadBenchmark {
         Map<String, Object> a = new LinkedHashMap<>();
         try (var producer = Topics.MEMORY_EVENTS.producer(kafka, format, "bench-raw", 2);
              var beside = Executors.newVirtualThreadPerTaskExecutor()) {
+            // warm, as ingest's producer is: a new topic's first sends wait for its metadata
+            Random w = new Random(29);
+            for (int i = 0; i < 50; i++) {
+                MemoryEvent event = event(w, i);
+                producer.send(new ProducerRecord<>(rawTopic, MemoryOwner.of(TENANT, event.getUserId(), null).key(), event)).get();
+            }
             // both at once, so both meet the same machine: consolidation busy with what ingest appends, the broker,
             // the benchmark's own collections; one after the other, the later one met a quieter machine
             Random r = new Random(31);
