@@ -28,6 +28,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.AbstractMap;
@@ -43,6 +44,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import org.apache.kafka.clients.admin.Admin;
@@ -328,7 +330,7 @@ public final class LoadBenchmark {
         awaitSearchable("cons-", options.consolidationTurns());
         double seconds = (System.nanoTime() - t0) / 1e9;
         double vectors = embeddedTexts(stack) - embeddedBefore;
-        var contextVector = ConsolidationRules.from(stack.env(), java.time.Clock.systemUTC()).contextVector();
+        var contextVector = ConsolidationRules.from(stack.env(), Clock.systemUTC()).contextVector();
         boolean joint = contextVector == EpisodeRecorder.ContextVector.JOINT;
         ModelAlone same = modelAlone(model, texts, joint);
         ModelAlone twoATurn = joint ? same : modelAlone(model, texts, true);
@@ -590,7 +592,7 @@ public final class LoadBenchmark {
         return a;
     }
 
-    private OpenLoop.Result openLoop(int count, java.util.function.LongFunction<CompletableFuture<?>> request) {
+    private OpenLoop.Result openLoop(int count, LongFunction<CompletableFuture<?>> request) {
         try {
             return OpenLoop.run(count, options.appendRate(), request);
         } catch (InterruptedException e) {

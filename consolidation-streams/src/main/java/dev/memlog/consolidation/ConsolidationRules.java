@@ -4,10 +4,12 @@ import dev.memlog.common.config.Env;
 import dev.memlog.common.embedding.EmbeddingProvider;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * What consolidation derives and by which rules (facts, summaries, importance, working memory, the lifecycle, limits),
@@ -28,10 +30,12 @@ public record ConsolidationRules(boolean embedPreviousTurn, int contextMaxWords,
         var facts = FactChoice.from(env);
         choose("FACT_EXTRACTOR", facts.kind(), Set.of("rules", "llm", "none"), facts.llm() != null);
         String contextVector = env.string("CONTEXT_VECTOR", "joint").toLowerCase(Locale.ROOT);
-        choose("CONTEXT_VECTOR", contextVector, Set.of("joint", "mean"), false);
+        choose("CONTEXT_VECTOR", contextVector, Arrays.stream(EpisodeRecorder.ContextVector.values())
+                .map(kind -> kind.name().toLowerCase(Locale.ROOT)).collect(Collectors.toSet()), false);
         return new ConsolidationRules(Boolean.parseBoolean(env.string("EMBED_PREVIOUS_TURN", "true")),
                 env.integer("CONTEXT_VECTOR_MAX_WORDS", Integer.MAX_VALUE),
-                EpisodeRecorder.ContextVector.valueOf(contextVector.toUpperCase(Locale.ROOT)), summaries, facts, ConsolidationService.Config.importance(env),
+                EpisodeRecorder.ContextVector.valueOf(contextVector.toUpperCase(Locale.ROOT)),
+                summaries, facts, ConsolidationService.Config.importance(env),
                 env.integer("WORKING_MEMORY_TOKENS", 2000), Lifecycle.from(env, clock),
                 ConsolidationService.sessionStateTtl(env), env.integer("MAX_EVENT_CONTENT_CHARS", 65_536));
     }

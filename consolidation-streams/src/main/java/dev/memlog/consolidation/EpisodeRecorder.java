@@ -93,13 +93,19 @@ public final class EpisodeRecorder {
         MemoryTier tier = explicit ? MemoryTier.SEMANTIC : MemoryTier.EPISODIC;
         // the turn alone keeps its own meaning precise; with the previous turn it also carries what it answers
         boolean withContext = previous != null && embedWithPrevious && words(event.getContent(), contextMaxWords) <= contextMaxWords;
-        List<float[]> vectors = !withContext || meanOf(previous)
-                ? embeddings.embedDocuments(List.of(embeddingText(event)))
-                : embeddings.embedDocuments(List.of(embeddingText(event), previous.text() + "\n" + embeddingText(event)));
-        float[] vector = vectors.getFirst();
-        List<Float> contextVector = !withContext ? List.of()
-                : vectors.size() > 1 ? Vectors.toList(vectors.get(1))
-                : Vectors.toList(Vectors.normalizedSum(previous.vector(), vector));
+        float[] vector;
+        List<Float> contextVector;
+        if (!withContext) {
+            vector = embeddings.embedDocuments(List.of(embeddingText(event))).getFirst();
+            contextVector = List.of();
+        } else if (meanOf(previous)) {
+            vector = embeddings.embedDocuments(List.of(embeddingText(event))).getFirst();
+            contextVector = Vectors.toList(Vectors.normalizedSum(previous.vector(), vector));
+        } else {
+            List<float[]> both = embeddings.embedDocuments(List.of(embeddingText(event), previous.text() + "\n" + embeddingText(event)));
+            vector = both.getFirst();
+            contextVector = Vectors.toList(both.get(1));
+        }
         Instant observed = event.getOccurredAt();
         return MemoryRecord.newBuilder()
                 .setRecordId(recordId(event.getTenantId(), event.getEventId(), tier))
