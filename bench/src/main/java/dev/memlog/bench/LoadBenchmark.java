@@ -14,6 +14,7 @@ import dev.memlog.query.OpenSearchRest;
 import dev.memlog.query.QueryService;
 import dev.memlog.query.SearchRequest;
 import dev.memlog.schemas.MemoryOwner;
+import dev.memlog.schemas.RecordKinds;
 import dev.memlog.schemas.Topics;
 import dev.memlog.schemas.avro.EventKind;
 import dev.memlog.schemas.avro.MemoryEvent;
@@ -208,6 +209,7 @@ public final class LoadBenchmark {
         }
         Histogram httpMicros = new Histogram(3);
         Histogram engineMicros = new Histogram(3);
+        Histogram engineWithEmbeddingMicros = new Histogram(3);
         Map<String, Histogram> stages = new LinkedHashMap<>();
         for (int i = 0; i < options.queries(); i++) {
             ObjectNode q = question(r);
@@ -215,10 +217,14 @@ public final class LoadBenchmark {
             var response = search(stack, q);
             httpMicros.recordValue((System.nanoTime() - t) / 1000);
             response.headers().firstValue("Server-Timing").ifPresent(header -> recordStages(header, stages));
-            var engine = retriever.engineRequest(TENANT, SearchRequest.parse(q)); // the query embedded here, untimed
+            // the query embedded here, as a client of the engine alone must: timed apart from the engine's own answer
+            long embedded = System.nanoTime();
+            var engine = retriever.engineRequest(TENANT, SearchRequest.parse(q));
             t = System.nanoTime();
             os.call("POST", engine.path(), engine.body(), engine.params());
-            engineMicros.recordValue((System.nanoTime() - t) / 1000);
+            long answered = System.nanoTime();
+            engineMicros.recordValue((answered - t) / 1000);
+            engineWithEmbeddingMicros.recordValue((answered - embedded) / 1000);
         }
         Map<String, Object> at = new LinkedHashMap<>();
         at.put("p50", ms(httpMicros, 50));
@@ -227,6 +233,9 @@ public final class LoadBenchmark {
         at.put("opensearch_p50", ms(engineMicros, 50));
         at.put("opensearch_p95", ms(engineMicros, 95));
         at.put("p95_vs_opensearch", round3(httpMicros.getValueAtPercentile(95) / (double) engineMicros.getValueAtPercentile(95)));
+        at.put("opensearch_with_embedding_p95", ms(engineWithEmbeddingMicros, 95));
+        at.put("p95_vs_opensearch_with_embedding", round3(httpMicros.getValueAtPercentile(95)
+                / (double) engineWithEmbeddingMicros.getValueAtPercentile(95)));
         Map<String, Object> stageP50 = new LinkedHashMap<>();
         stages.forEach((stage, h) -> stageP50.put(stage, ms(h, 50)));
         at.put("stages_p50", stageP50);
@@ -319,21 +328,24 @@ public final class LoadBenchmark {
      * as there are cores, and also both texts a turn, which is what every turn cost with a joint context vector.
      */
     private Map<String, Object> consolidation(LocalStack stack, MemoryClient client, EmbeddingProvider model) throws Exception {
-        out.printf(Locale.ROOT, "== consolidation of %,d turns, after %,d to warm up%n", options.consolidationTurns(), WARM_UP_TURNS);
-        appendTurns(client, "warm-", WARM_UP_TURNS, new Random(7), new ArrayList<>());
-        awaitSearchable("warm-", WARM_UP_TURNS);
+        out.printf(Locale.ROOT, "== consolidation of %,d turns, after a warm-up%n", options.consolidationTurns());
+        var compilers = new CompilerActivity(List.of(ProcessHandle.current().pid(), nodePid()));
+        Map<String, Object> warmUp = warmUp(client, compilers);
         double embeddedBefore = embeddedTexts(stack);
+        double compiledBefore = compilers.cpuSeconds();
         List<String> texts = new ArrayList<>();
         long t0 = System.nanoTime();
         appendTurns(client, "cons-", options.consolidationTurns(), new Random(11), texts);
         double appendSeconds = (System.nanoTime() - t0) / 1e9;
         awaitSearchable("cons-", options.consolidationTurns());
         double seconds = (System.nanoTime() - t0) / 1e9;
+        double compilerCores = (compilers.cpuSeconds() - compiledBefore) / seconds;
         double vectors = embeddedTexts(stack) - embeddedBefore;
         var contextVector = ConsolidationRules.from(stack.env(), Clock.systemUTC()).contextVector();
         boolean joint = contextVector == EpisodeRecorder.ContextVector.JOINT;
-        ModelAlone same = modelAlone(model, texts, joint);
-        ModelAlone twoATurn = joint ? same : modelAlone(model, texts, true);
+        List<String> derived = derivedTexts("cons-");
+        ModelAlone same = modelAlone(model, texts, joint, derived);
+        ModelAlone twoATurn = modelAlone(model, texts, true, List.of());
         Map<String, Object> c = new LinkedHashMap<>();
         c.put("context_vector", contextVector.name().toLowerCase(Locale.ROOT));
         c.put("records_per_s", round(vectors / seconds));
@@ -344,7 +356,11 @@ public final class LoadBenchmark {
         c.put("model_alone_two_a_turn_turns_per_s", round(twoATurn.turnsPerS()));
         c.put("turns_vs_model_alone_two_a_turn", round3(texts.size() / seconds / twoATurn.turnsPerS()));
         c.put("vectors_per_turn", round3(vectors / texts.size()));
+        c.put("texts_embedded", (long) vectors);
+        c.put("model_alone_texts", same.texts());
         c.put("turns", texts.size());
+        c.put("warm_up", warmUp);
+        c.put("jit_cores_meanwhile", round3(compilerCores));
         c.put("append_seconds", round3(appendSeconds));
         c.put("searchable_seconds", round3(seconds));
         out.printf(Locale.ROOT, "   %,d turns searchable in %.1f s (%.1f/s, %.0f texts embedded, %.1f/s); the model alone %.1f texts/s,"
@@ -353,11 +369,48 @@ public final class LoadBenchmark {
         return c;
     }
 
-    private static final int WARM_UP_TURNS = 300;
+    private static final int WARM_UP_TURNS = 500;
+    private static final int MAX_WARM_UP_ROUNDS = 8;
+    /** The compilers' share of a core below which the services count as warm. */
+    private static final double WARM_COMPILER_CORES = 0.15;
 
-    /** {@code count} turns of 20 owners, 20 turns to a session, in batches of 100; each turn's text added to {@code texts}. */
+    /**
+     * Rounds of turns until the JIT compilers of this process (the services, the broker) and of the node together
+     * use under {@value #WARM_COMPILER_CORES} of a core, or {@value #MAX_WARM_UP_ROUNDS} rounds: a service that has run
+     * for a while has its code compiled, and a fresh one compiles for minutes on the cores the work needs (a third of
+     * the machine a minute after start, measured).
+     */
+    private Map<String, Object> warmUp(MemoryClient client, CompilerActivity compilers) throws Exception {
+        int rounds = 0;
+        double compilerCores = Double.NaN;
+        do {
+            double before = compilers.cpuSeconds();
+            long t0 = System.nanoTime();
+            appendTurns(client, "warm" + rounds + "-", WARM_UP_TURNS, new Random(7 + rounds), new ArrayList<>());
+            awaitSearchable("warm" + rounds + "-", WARM_UP_TURNS);
+            compilerCores = (compilers.cpuSeconds() - before) / ((System.nanoTime() - t0) / 1e9);
+            rounds++;
+            out.printf(Locale.ROOT, "   warm-up round %d: the compilers used %.2f of a core%n", rounds, compilerCores);
+        } while (compilers.readable() && compilerCores >= WARM_COMPILER_CORES && rounds < MAX_WARM_UP_ROUNDS);
+        Map<String, Object> w = new LinkedHashMap<>();
+        w.put("turns", rounds * WARM_UP_TURNS);
+        w.put("jit_cores_last_round", compilers.readable() ? round3(compilerCores) : null);
+        return w;
+    }
+
+    /** The node names its own pid: its command line (a classpath of hundreds of jars) is not always readable. */
+    private long nodePid() throws Exception {
+        return node.call("GET", "/_nodes/_local/process", null).path("nodes").elements().next().path("process").path("id").asLong();
+    }
+
+    /**
+     * {@code count} turns of {@value #OWNERS} owners, at most 20 turns to a session, in batches of 100; each turn's text
+     * added to {@code texts}. An owner's events share a partition, consumed in order by one stream thread: with a few
+     * owners, how their keys happen to hash decides how much of the work one thread gets (20 owners over six
+     * partitions put 70% of the turns on one of two threads), a deployment's many owners spread it.
+     */
     private static void appendTurns(MemoryClient client, String ownerPrefix, int count, Random r, List<String> texts) throws Exception {
-        int owners = 20;
+        int owners = OWNERS;
         for (int start = 0; start < count; start += 100) {
             ObjectNode batch = Json.mapper().createObjectNode();
             var turns = batch.putArray("turns");
@@ -374,7 +427,7 @@ public final class LoadBenchmark {
 
     private void awaitSearchable(String ownerPrefix, int turns) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(20).toNanos();
-        while (countTier(ownerPrefix, "EPISODIC") < turns && System.nanoTime() < deadline) {
+        while (countTurns(ownerPrefix) < turns && System.nanoTime() < deadline) {
             Thread.sleep(250);
         }
     }
@@ -404,19 +457,39 @@ public final class LoadBenchmark {
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
-    private long countTier(String ownerPrefix, String tier) throws Exception {
+    /** The owners' turns the live index finds: episodic records that are not session summaries. */
+    private long countTurns(String ownerPrefix) throws Exception {
         // no refresh forced: searchable is what the index's own refresh makes searchable
         return node.call("POST", "/memlog-records/_count", """
-                {"query":{"bool":{"filter":[{"prefix":{"user_id":"%s"}},{"term":{"tier":"%s"}}]}}}""".formatted(ownerPrefix, tier))
+                {"query":{"bool":{"filter":[{"prefix":{"user_id":"%s"}},{"term":{"tier":"EPISODIC"}}],
+                 "must_not":[{"term":{"metadata.kind":"%s"}}]}}}""".formatted(ownerPrefix, RecordKinds.SESSION_SUMMARY))
                 .path("count").asLong();
     }
 
-    /** What the model alone does on its own threads, in texts and in turns a second. */
-    record ModelAlone(double textsPerS, double turnsPerS) {
+    /**
+     * The summaries and facts consolidation made of the owners' turns, each once: every version it knew is in the as-of
+     * index, and a later version of the same memory (reinforced, superseded) was not embedded again.
+     */
+    private List<String> derivedTexts(String ownerPrefix) throws Exception {
+        Map<String, String> byRecord = new LinkedHashMap<>();
+        JsonNode hits = node.call("POST", "/memlog-records-asof/_search", """
+                {"size":10000,"_source":["record_id","text"],"query":{"bool":{"filter":[{"prefix":{"user_id":"%s"}}],
+                 "should":[{"term":{"tier":"SEMANTIC"}},{"term":{"metadata.kind":"%s"}}],"minimum_should_match":1}}}"""
+                .formatted(ownerPrefix, RecordKinds.SESSION_SUMMARY)).path("hits").path("hits");
+        hits.forEach(h -> byRecord.put(h.path("_source").path("record_id").asText(), h.path("_source").path("text").asText()));
+        return List.copyOf(byRecord.values());
     }
 
-    /** Each turn's text, and with {@code joint} also the turn after the one before it, on a thread per core. */
-    private static ModelAlone modelAlone(EmbeddingProvider model, List<String> texts, boolean joint) throws Exception {
+    /** What the model alone does on its own threads: texts and turns a second, and how many texts it embedded. */
+    record ModelAlone(double textsPerS, double turnsPerS, long texts) {
+    }
+
+    /**
+     * Each turn's text, with {@code joint} also the turn after the one before it, and each of {@code derived} (the
+     * summaries and facts made of them), on a thread per core.
+     */
+    private static ModelAlone modelAlone(EmbeddingProvider model, List<String> texts, boolean joint, List<String> derived)
+            throws Exception {
         int threads = Runtime.getRuntime().availableProcessors();
         model.embedDocuments(texts.subList(0, Math.min(20, texts.size()))); // warm
         long t0 = System.nanoTime();
@@ -429,6 +502,9 @@ public final class LoadBenchmark {
                         model.embedDocuments(i == 0 || !joint ? List.of(texts.get(i))
                                 : List.of(texts.get(i), texts.get(i - 1) + "\n" + texts.get(i)));
                     }
+                    for (int i = first; i < derived.size(); i += threads) {
+                        model.embedDocuments(List.of(derived.get(i)));
+                    }
                 }));
             }
             for (var part : parts) {
@@ -436,8 +512,9 @@ public final class LoadBenchmark {
             }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        double embedded = joint ? 2.0 * texts.size() - 1 : texts.size(); // the first turn has none before it
-        return new ModelAlone(embedded / seconds, texts.size() / seconds);
+        // the first turn has none before it
+        long embedded = (joint ? 2L * texts.size() - 1 : texts.size()) + derived.size();
+        return new ModelAlone(embedded / seconds, texts.size() / seconds, embedded);
     }
 
     // ----------------------------------------------------------------------------------- append to searchable
@@ -481,7 +558,8 @@ public final class LoadBenchmark {
         var result = OpenLoop.run(count, options.searchableRate(), i -> {
             // digits only: a word the analyzer's stemmer leaves as it is, so the term query finds it
             String word = "zq" + Math.abs(r.nextLong() % 1_000_000_000_000L);
-            String owner = "fresh-" + i % 10;
+            // many owners, as a deployment's are: ten put six in ten turns on one partition (see appendTurns)
+            String owner = "fresh-" + i % OWNERS;
             ObjectNode turn = Json.mapper().createObjectNode().put("user_id", owner).put("session_id", owner + "-s")
                     .put("role", "user").put("content", SyntheticConversations.sentence(new Random(i)) + " Remember " + word + ".")
                     .put("timestamp", Instant.now().toString());
@@ -655,8 +733,7 @@ public final class LoadBenchmark {
     private Map<String, Object> memory() throws Exception {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("services_and_broker_rss", rssMb(ProcessHandle.current().pid()));
-        // the node names its own pid: its command line (a classpath of hundreds of jars) is not always readable
-        long nodePid = node.call("GET", "/_nodes/_local/process", null).path("nodes").elements().next().path("process").path("id").asLong();
+        long nodePid = nodePid();
         m.put("opensearch_rss", rssMb(nodePid));
         long bytes = 0;
         for (JsonNode index : node.call("GET", "/_cat/indices/memlog-records*?format=json&bytes=b", null)) {
