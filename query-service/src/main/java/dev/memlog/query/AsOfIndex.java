@@ -16,9 +16,7 @@ import org.opensearch.client.opensearch.core.bulk.BulkOperation;
 
 /**
  * Every version of every memory that an agent knew, with its vectors and the span of event time it was in effect, so
- * that {@code as_of} searches exactly what was known at that moment, forgotten and deleted memories included. Its
- * vectors have no graph: a look back in time scores every version its filters leave, exactly, and the index costs
- * no HNSW inserts or graph merges for each version written or closed, which the live index's searches pay for.
+ * that {@code as_of} searches exactly what was known at that moment, forgotten and deleted memories included.
  */
 public final class AsOfIndex {
     private final Generations generations;
@@ -33,14 +31,16 @@ public final class AsOfIndex {
     }
 
     /**
-     * The live index's mapping, the same analyzers and vectors (kept without a graph), plus the version's span and
-     * change. Created if missing; an index of another embedding model is refused as the live one is. An index made
-     * with graphs keeps them, and is searched the same way.
+     * The live index's mapping, the same analyzers and vectors, plus the version's span and change. Created if missing;
+     * an index of another embedding model is refused as the live one is.
      */
     static void ensure(OpenSearchRest os, String name, String model, int dimension, int shards, int replicas) {
-        ObjectNode body = (ObjectNode) parse(definition(dimension, shards, replicas));
+        ObjectNode body = (ObjectNode) parse(MemoryIndex.definition(dimension, shards, replicas));
         ObjectNode mappings = (ObjectNode) body.path("mappings");
         ObjectNode properties = (ObjectNode) mappings.path("properties");
+        properties.putObject("in_effect_from").put("type", "date");
+        properties.putObject("in_effect_to").put("type", "date");
+        properties.putObject("change").put("type", "keyword");
         ObjectNode meta = Json.mapper().createObjectNode().put("embedding_model", model).put("dimension", dimension);
         if (!os.exists("/" + name)) {
             mappings.set("_meta", meta);
@@ -59,43 +59,6 @@ public final class AsOfIndex {
             throw new MemoryIndex.EmbeddingModelMismatch(name, built, model);
         }
         os.call("PUT", "/" + name + "/_mapping", "{\"properties\":" + MemoryIndex.addable(properties) + ",\"_meta\":" + meta + "}");
-    }
-
-    /** The live index's body with its vectors kept for exact scoring only: no k-NN graph is built for them. */
-    static String definition(int dimension, int shards, int replicas) {
-        ObjectNode body = (ObjectNode) parse(MemoryIndex.definition(dimension, shards, replicas));
-        ((ObjectNode) body.path("settings").path("index")).put("knn", false);
-        ObjectNode properties = (ObjectNode) body.path("mappings").path("properties");
-        properties.properties().forEach(field -> {
-            if ("knn_vector".equals(field.getValue().path("type").asText())) {
-                ((ObjectNode) field.getValue()).remove("method");
-            }
-        });
-        properties.putObject("in_effect_from").put("type", "date");
-        properties.putObject("in_effect_to").put("type", "date");
-        properties.putObject("change").put("type", "keyword");
-        return body.toString();
-    }
-
-    /**
-     * A vector sub-query of a look back in time: every version the filters leave, scored exactly as the live index's
-     * k-NN query scores cosine similarity ((1 + cos) / 2), so fused scores and explanations read the same.
-     */
-    static ObjectNode exactVectorQuery(String field, float[] vector, ArrayNode filters) {
-        ObjectNode query = Json.mapper().createObjectNode();
-        ObjectNode scoring = query.putObject("script_score");
-        ArrayNode filter = filters.deepCopy();
-        filter.addObject().putObject("exists").put("field", field);
-        scoring.putObject("query").putObject("bool").set("filter", filter);
-        ObjectNode script = scoring.putObject("script");
-        script.put("source", "(1.0 + cosineSimilarity(params.query_value, doc[params.field])) / 2.0");
-        ObjectNode params = script.putObject("params");
-        params.put("field", field);
-        ArrayNode value = params.putArray("query_value");
-        for (float f : vector) {
-            value.add(f);
-        }
-        return query;
     }
 
     static String id(String recordId, int version) {

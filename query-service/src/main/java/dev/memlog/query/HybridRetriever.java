@@ -201,7 +201,6 @@ public final class HybridRetriever {
 
     private EngineRequest engineRequest(String tenant, SearchRequest request, Generation generation, Stages stages) {
         String target = target(request, generation);
-        boolean past = target.equals(generation.asOf()) && !target.equals(generation.live());
         int pool = poolSize(request);
         ArrayNode filters = filters(tenant, request);
         int k = candidates(request);
@@ -209,7 +208,7 @@ public final class HybridRetriever {
         Map<String, String> explain = request.explain() ? Map.of("explain", "true") : Map.of();
         return switch (request.mode()) {
             case BM25 -> new EngineRequest("/" + target + "/_search", search(pool, lexical(request, filters)).toString(), explain);
-            case VECTOR -> new EngineRequest("/" + target + "/_search", search(pool, vectorQuery(past, "embedding",
+            case VECTOR -> new EngineRequest("/" + target + "/_search", search(pool, knn("embedding",
                     stages.time("embed", () -> vector(request, generation)), k, filters)).toString(), Map.of());
             case HYBRID -> {
                 float[] vector = stages.time("embed", () -> vector(request, generation));
@@ -219,8 +218,8 @@ public final class HybridRetriever {
                 }
                 String header = Json.mapper().createObjectNode().put("index", target).toString();
                 String body = header + "\n" + lexical + "\n"
-                        + header + "\n" + search(pool, vectorQuery(past, "embedding", vector, k, filters)) + "\n"
-                        + header + "\n" + search(pool, vectorQuery(past, "context_embedding", vector, k, filters)) + "\n";
+                        + header + "\n" + search(pool, knn("embedding", vector, k, filters)) + "\n"
+                        + header + "\n" + search(pool, knn("context_embedding", vector, k, filters)) + "\n";
                 yield new EngineRequest("/_msearch", body, Map.of());
             }
         };
@@ -253,11 +252,6 @@ public final class HybridRetriever {
         } catch (Embedders.UnknownModel e) {
             throw new dev.memlog.common.http.ApiException(503, e.getMessage(), "index");
         }
-    }
-
-    /** The live index's graph for the present; for a look back in time, every version in effect then, scored exactly. */
-    private static ObjectNode vectorQuery(boolean past, String field, float[] vector, int k, ArrayNode filters) {
-        return past ? AsOfIndex.exactVectorQuery(field, vector, filters) : knn(field, vector, k, filters);
     }
 
     private static ObjectNode knn(String field, float[] vector, int k, ArrayNode filters) {
