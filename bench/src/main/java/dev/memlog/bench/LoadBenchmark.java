@@ -322,10 +322,10 @@ public final class LoadBenchmark {
 
     /**
      * Turns appended in batches as fast as ingest takes them, timed until consolidation has made every one searchable,
-     * after a warm-up batch (a running service's code is compiled; a fresh one's is not). Its throughput is the texts
-     * it embedded meanwhile (each turn, the turn after the one before it when the context vector is joint, each fact and
-     * summary), read from its own counter, per second; the model alone embeds the same texts a turn on as many threads
-     * as there are cores, and also both texts a turn, which is what every turn cost with a joint context vector.
+     * after a warm-up ({@link #warmUp}). Its throughput is the texts it embedded meanwhile (each turn, the turn after
+     * the one before it when the context vector is joint, each fact and summary), read from its own counter, per second;
+     * the model alone embeds the same texts (the facts and summaries read back from the index) on as many threads as
+     * there are cores, and also both texts a turn, which is what every turn cost with a joint context vector.
      */
     private Map<String, Object> consolidation(LocalStack stack, MemoryClient client, EmbeddingProvider model) throws Exception {
         out.printf(Locale.ROOT, "== consolidation of %,d turns, after a warm-up%n", options.consolidationTurns());
