@@ -10,7 +10,7 @@ import dev.memlog.schemas.avro.AuditAction;
 import dev.memlog.schemas.avro.AuditEntry;
 import dev.memlog.stack.AuditTrail;
 import dev.memlog.stack.LocalStack;
-import dev.memlog.stack.MemoryClient;
+import dev.memlog.client.MemoryClient;
 import dev.memlog.stack.PlaintextScan;
 import java.io.PrintStream;
 import java.nio.file.Files;

@@ -8,7 +8,7 @@ import dev.memlog.common.http.Json;
 import dev.memlog.consolidation.EpisodeRecorder;
 import dev.memlog.schemas.avro.MemoryTier;
 import dev.memlog.stack.LocalStack;
-import dev.memlog.stack.MemoryClient;
+import dev.memlog.client.MemoryClient;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;

@@ -21,7 +21,7 @@ import dev.memlog.schemas.avro.MemoryEvent;
 import dev.memlog.schemas.registry.SchemaRegistryClient;
 import dev.memlog.schemas.serde.AvroFormat;
 import dev.memlog.stack.LocalStack;
-import dev.memlog.stack.MemoryClient;
+import dev.memlog.client.MemoryClient;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -12,7 +12,7 @@ import dev.memlog.query.QueryService;
 import dev.memlog.query.SearchRequest;
 import dev.memlog.stack.Demo;
 import dev.memlog.stack.LocalStack;
-import dev.memlog.stack.MemoryClient;
+import dev.memlog.client.MemoryClient;
 import dev.memlog.stack.locomo.LocomoFile;
 import java.io.IOException;
 import java.io.InputStream;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memlog.common.auth.Access;
+import dev.memlog.common.auth.Principal;
 import dev.memlog.common.auth.Scope;
 import dev.memlog.common.http.ApiException;
 import dev.memlog.common.http.Json;
@@ -19,7 +20,8 @@ import java.util.Locale;
 
 /**
  * One owner's memories, newest first, a page at a time: those valid now (the live index), or with {@code as_of} those
- * known at that moment (the as-of index), optionally of one tier.
+ * known at that moment (the as-of index), optionally of one tier, session or span of observation; and one memory as
+ * it stands now.
  */
 final class MemoryListRoutes {
     static final int MAX_LIMIT = 200;
@@ -28,15 +30,40 @@ final class MemoryListRoutes {
     private final OpenSearchRest os;
     private final MemoryIndex index;
     private final AsOfIndex asOf;
+    private final LifecycleIndexes lifecycle;
 
-    MemoryListRoutes(OpenSearchRest os, MemoryIndex index, AsOfIndex asOf) {
+    MemoryListRoutes(OpenSearchRest os, MemoryIndex index, LifecycleIndexes lifecycle) {
         this.os = os;
         this.index = index;
-        this.asOf = asOf;
+        this.asOf = lifecycle.asOf();
+        this.lifecycle = lifecycle;
     }
 
     void register(JavalinConfig config) {
-        ScopedRoutes.of(config, Scope.READ).get("/v1/memories", this::list);
+        ScopedRoutes.of(config, Scope.READ).get("/v1/memories", this::list).get("/v1/memories/{record_id}", this::one);
+    }
+
+    /** The memory's latest version, live or not: a superseded, forgotten or deleted memory says so rather than vanish. */
+    private void one(Context ctx) {
+        JsonNode last = OwnedMemory.versions(lifecycle, ctx).getLast();
+        ObjectNode out = shaped(last);
+        String state = Lineage.state(last);
+        out.put("live", "live".equals(state));
+        out.put("state", state);
+        ctx.json(out);
+    }
+
+    /** The listed fields of a stored memory, its times as ISO-8601 instants. */
+    static ObjectNode shaped(JsonNode src) {
+        ObjectNode m = Json.mapper().createObjectNode();
+        for (String field : FIELDS) {
+            JsonNode value = src.get(field);
+            if (value != null && !value.isNull()) {
+                m.set(field, field.endsWith("_at") || field.startsWith("valid_")
+                        ? Json.mapper().getNodeFactory().textNode(Instant.ofEpochMilli(value.asLong()).toString()) : value);
+            }
+        }
+        return m;
     }
 
     private void list(Context ctx) {
@@ -47,8 +74,14 @@ final class MemoryListRoutes {
         OwnerScope.require(Access.principal(ctx), owner.userId(), owner.agentId());
         Instant at = parameterInstant(ctx, "as_of");
         String tier = tier(ctx.queryParam("tier"));
+        String session = session(ctx.queryParam("session_id"));
+        Instant after = parameterInstant(ctx, "observed_after");
+        Instant before = parameterInstant(ctx, "observed_before");
+        if (after != null && before != null && !after.isBefore(before)) {
+            throw ApiException.badRequest("observed_before", "observed_before must be later than observed_after");
+        }
         int limit = limit(ctx.queryParam("limit"));
-        ArrayNode after = cursor(ctx.queryParam("cursor"));
+        ArrayNode searchAfter = cursor(ctx.queryParam("cursor"));
 
         ObjectNode body = Json.mapper().createObjectNode();
         ArrayNode filter = body.putObject("query").putObject("bool").putArray("filter");
@@ -62,6 +95,18 @@ final class MemoryListRoutes {
         if (tier != null) {
             filter.addObject().putObject("term").put("tier", tier);
         }
+        if (session != null) {
+            filter.addObject().putObject("term").put("session_id", session);
+        }
+        if (after != null || before != null) {
+            ObjectNode observed = filter.addObject().putObject("range").putObject("observed_at");
+            if (after != null) {
+                observed.put("gte", after.toEpochMilli());
+            }
+            if (before != null) {
+                observed.put("lt", before.toEpochMilli());
+            }
+        }
         if (at == null) {
             filter.addObject().putObject("bool").putObject("must_not").putObject("exists").put("field", "valid_to");
         } else {
@@ -72,8 +117,8 @@ final class MemoryListRoutes {
         FIELDS.forEach(source::add);
         body.putArray("sort").add(Json.mapper().createObjectNode().put("observed_at", "desc"))
                 .add(Json.mapper().createObjectNode().put("record_id", "asc"));
-        if (after != null) {
-            body.set("search_after", after);
+        if (searchAfter != null) {
+            body.set("search_after", searchAfter);
         }
         JsonNode hits = os.call("POST", "/" + (at == null ? index.alias() : asOf.name()) + "/_search", body.toString()).path("hits");
         ObjectNode out = Json.mapper().createObjectNode();
@@ -81,15 +126,7 @@ final class MemoryListRoutes {
         ArrayNode memories = out.putArray("memories");
         JsonNode last = null;
         for (JsonNode hit : hits.path("hits")) {
-            ObjectNode m = memories.addObject();
-            JsonNode src = hit.path("_source");
-            for (String field : FIELDS) {
-                JsonNode value = src.get(field);
-                if (value != null && !value.isNull()) {
-                    m.set(field, field.endsWith("_at") || field.startsWith("valid_")
-                            ? Json.mapper().getNodeFactory().textNode(Instant.ofEpochMilli(value.asLong()).toString()) : value);
-                }
-            }
+            memories.add(shaped(hit.path("_source")));
             last = hit.path("sort");
         }
         if (last != null && memories.size() == limit) {
@@ -117,6 +154,13 @@ final class MemoryListRoutes {
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest("tier", "tier must be one of working, episodic, semantic, procedural");
         }
+    }
+
+    static String session(String value) {
+        if (value != null && !Principal.OWNER_ID.matcher(value).matches()) {
+            throw ApiException.badRequest("session_id", "session_id must be 1-128 characters of letters, digits and ._:@/+-");
+        }
+        return value;
     }
 
     static int limit(String value) {

@@ -189,7 +189,7 @@ public final class QueryService implements GracefulShutdown.Stoppable {
                 rules, config.kafka(), sealing.format(), embedders, os, index, lifecycle.asOf(), config.shards(),
                 config.replay().stateDir()), config.replay().keep());
         var erasures = new ErasureReceiptRoutes(receipts);
-        var memories = new MemoryListRoutes(os, index, lifecycle.asOf());
+        var memories = new MemoryListRoutes(os, index, lifecycle);
         var explorer = new ExplorerRoutes();
         Duration stuck = config.materializerMaxPollInterval().compareTo(Duration.ofMinutes(1)) > 0
                 ? config.materializerMaxPollInterval() : Duration.ofMinutes(1);

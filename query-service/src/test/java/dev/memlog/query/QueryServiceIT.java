@@ -618,6 +618,46 @@ class QueryServiceIT {
     }
 
     @Test
+    void oneMemoryIsReadByIdAndTheListNarrowsBySessionAndObservedSpan() throws Exception {
+        var early = MemoryRecord.newBuilder(record("tenant-a", "lister", "list-early", "Booked the dentist for June", 1))
+                .setSessionId("s-june").setObservedAt(Instant.parse("2024-06-01T09:00:00Z")).build();
+        var late = MemoryRecord.newBuilder(record("tenant-a", "lister", "list-late", "Moved the dentist to July", 1))
+                .setSessionId("s-july").setObservedAt(Instant.parse("2024-07-01T09:00:00Z")).build();
+        send(early);
+        send(late);
+        await().atMost(Duration.ofSeconds(30)).until(() -> count("{\"query\":{\"term\":{\"user_id\":\"lister\"}}}") == 2);
+
+        JsonNode one = JSON.readTree(get("/v1/memories/list-late?user_id=lister", KEY_A).body());
+        assertThat(one.path("record_id").asText()).isEqualTo("list-late");
+        assertThat(one.path("text").asText()).isEqualTo("Moved the dentist to July");
+        assertThat(one.path("observed_at").asText()).isEqualTo("2024-07-01T09:00:00Z");
+        assertThat(one.path("live").asBoolean()).isTrue();
+        assertThat(one.path("state").asText()).isEqualTo("live");
+        // another owner, another tenant, or no such memory: the same 404 naming the field, nothing learned
+        for (var probe : List.of(get("/v1/memories/list-late?user_id=someone-else", KEY_A),
+                get("/v1/memories/list-late?user_id=lister", KEY_B), get("/v1/memories/nope?user_id=lister", KEY_A))) {
+            assertThat(probe.statusCode()).isEqualTo(404);
+            assertThat(JSON.readTree(probe.body()).path("field").asText()).isEqualTo("record_id");
+        }
+        assertThat(JSON.readTree(get("/v1/memories/a%5C.*%24?user_id=lister", KEY_A).body()).path("field").asText())
+                .isEqualTo("record_id");
+
+        assertThat(JSON.readTree(get("/v1/memories?user_id=lister&session_id=s-june", KEY_A).body())
+                .path("memories").findValuesAsText("record_id")).containsExactly("list-early");
+        assertThat(JSON.readTree(get("/v1/memories?user_id=lister&observed_after=2024-06-15T00:00:00Z", KEY_A).body())
+                .path("memories").findValuesAsText("record_id")).containsExactly("list-late");
+        assertThat(JSON.readTree(get("/v1/memories?user_id=lister&observed_before=2024-06-15T00:00:00Z", KEY_A).body())
+                .path("memories").findValuesAsText("record_id")).containsExactly("list-early");
+        for (String[] bad : new String[][] {{"session_id=a%5Cb%0A", "session_id"},
+                {"observed_after=2024-07-01T00:00:00Z&observed_before=2024-06-01T00:00:00Z", "observed_before"},
+                {"observed_after=yesterday%24", "observed_after"}}) {
+            var response = get("/v1/memories?user_id=lister&" + bad[0], KEY_A);
+            assertThat(response.statusCode()).as(bad[0]).isEqualTo(400);
+            assertThat(JSON.readTree(response.body()).path("field").asText()).as(bad[0]).isEqualTo(bad[1]);
+        }
+    }
+
+    @Test
     void searchWithoutAKeyIs401() throws Exception {
         assertThat(search(null, "{\"query\":\"x\"}").statusCode()).isEqualTo(401);
         assertThat(search("wrong", "{\"query\":\"x\"}").statusCode()).isEqualTo(401);

@@ -1,5 +1,6 @@
 package dev.memlog.stack;
 
+import dev.memlog.client.MemoryClient;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

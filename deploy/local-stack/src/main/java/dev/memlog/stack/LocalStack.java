@@ -9,6 +9,7 @@ import dev.memlog.common.embedding.EmbeddingProvider;
 import dev.memlog.common.embedding.OnnxEmbeddingProvider;
 import dev.memlog.consolidation.ConsolidationService;
 import dev.memlog.ingest.IngestService;
+import dev.memlog.mcp.McpService;
 import dev.memlog.query.QueryService;
 import dev.memlog.registry.Compatibility;
 import dev.memlog.registry.SchemaRegistryServer;
@@ -50,6 +51,7 @@ public final class LocalStack implements AutoCloseable {
     private final IngestService ingest;
     private final ConsolidationService consolidation;
     private final QueryService query;
+    private final McpService mcp;
     private final Encryption encryption;
 
     public LocalStack(Config config, Consumer<String> progress) throws Exception {
@@ -121,6 +123,12 @@ public final class LocalStack implements AutoCloseable {
                     .withRetrieval(tuned.retrievalConcurrency(), tuned.retrievalWait(), tuned.queryEmbeddingCacheBytes()), model);
             started.push(query);
             progress.accept(done(t, "query-service at http://127.0.0.1:" + query.port()));
+
+            // agents' hosts reach memory as MCP tools here, with the same keys; MCP_PORT, or a free port
+            mcp = new McpService(McpService.Config.local(env.integer("MCP_PORT", 0), ingestUrl(), queryUrl(),
+                    config.apiKeys(), tuned.tokens()));
+            started.push(mcp);
+            progress.accept("      MCP server at " + mcpUrl());
         } catch (Exception | Error e) {
             close();
             throw e;
@@ -154,10 +162,10 @@ public final class LocalStack implements AutoCloseable {
         return java.util.HexFormat.of().formatHex(bytes);
     }
 
-    /** Every route of every service of the stack, by service: ingest, consolidation, query, registry. */
+    /** Every route of every service of the stack, by service: ingest, consolidation, query, registry, mcp. */
     public java.util.Map<String, java.util.List<dev.memlog.common.http.ServiceServer.Route>> routes() {
         return java.util.Map.of("ingest", ingest.routes(), "consolidation", consolidation.routes(), "query", query.routes(),
-                "registry", registry.routes());
+                "registry", registry.routes(), "mcp", mcp.routes());
     }
 
     /** The credential this stack's services present to each other (and tests to consolidation and the registry). */
@@ -180,6 +188,11 @@ public final class LocalStack implements AutoCloseable {
 
     public String queryUrl() {
         return "http://127.0.0.1:" + query.port();
+    }
+
+    /** The MCP endpoint agents' hosts connect to (streamable HTTP). */
+    public String mcpUrl() {
+        return "http://127.0.0.1:" + mcp.port() + "/mcp";
     }
 
     public String consolidationUrl() {

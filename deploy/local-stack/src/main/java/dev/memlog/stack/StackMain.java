@@ -1,5 +1,6 @@
 package dev.memlog.stack;
 
+import dev.memlog.client.MemoryClient;
 import dev.memlog.common.auth.ApiKeys;
 import dev.memlog.common.config.Env;
 import dev.memlog.stack.locomo.LocomoFile;
@@ -45,17 +46,19 @@ public final class StackMain {
         return new LocalStack.Config(dataDir, env.integer("KAFKA_PORT", 9092), env.integer("SCHEMA_REGISTRY_PORT", 8081),
                 env.integer("OPENSEARCH_PORT", 9200), env.integer("INGEST_PORT", 8080),
                 env.integer("CONSOLIDATION_PORT", 8082), env.integer("QUERY_PORT", 8083), keys,
-                env.string("EMBEDDING_MODEL", "bge-small-en-v1.5-q"), env.integer("TOPIC_PARTITIONS", 3), Map.of());
+                env.string("EMBEDDING_MODEL", "bge-small-en-v1.5-q"), env.integer("TOPIC_PARTITIONS", 3),
+                Map.of("MCP_PORT", Integer.toString(env.integer("MCP_PORT", 8084))));
     }
 
     private static boolean portsFree(LocalStack.Config c) {
-        for (int port : List.of(c.kafkaPort(), c.registryPort(), c.openSearchPort(), c.ingestPort(), c.consolidationPort(), c.queryPort())) {
+        for (int port : List.of(c.kafkaPort(), c.registryPort(), c.openSearchPort(), c.ingestPort(), c.consolidationPort(), c.queryPort(),
+                Integer.parseInt(c.settings().get("MCP_PORT")))) {
             try (var s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
                 s.setReuseAddress(true);
             } catch (IOException e) {
                 System.err.println("port " + port + " is in use: is a stack already running? Stop it with ./stack down,"
                         + " or choose other ports (KAFKA_PORT, SCHEMA_REGISTRY_PORT, OPENSEARCH_PORT, INGEST_PORT,"
-                        + " CONSOLIDATION_PORT, QUERY_PORT).");
+                        + " CONSOLIDATION_PORT, QUERY_PORT, MCP_PORT).");
                 return false;
             }
         }
@@ -147,7 +150,8 @@ public final class StackMain {
 
                 Stack up in %.1f s. Data in %s (kept across restarts).
                   ingest   %s/v1/turns, /v1/turns/batch, /v1/memories
-                  query    %s/v1/search, /v1/stats
+                  query    %s/v1/search, /v1/context, /v1/memories
+                  mcp      %s (MCP tools over streamable HTTP, same API key: docs/integrations.md)
                   health   /health/live, /health/ready, /metrics on each service (consolidation: %s)
                   registry %s   kafka %s   opensearch %s
                   API key  %s
@@ -158,7 +162,7 @@ public final class StackMain {
                   curl -s -XPOST %s/v1/search -H 'X-API-Key: <key>' -H 'Content-Type: application/json' \\
                     -d '{"query":"where do I live?","user_id":"me"}'
                 Stop with Ctrl-C or ./stack down.
-                """, (System.nanoTime() - started) / 1e9, root.resolve("data"), stack.ingestUrl(), stack.queryUrl(),
+                """, (System.nanoTime() - started) / 1e9, root.resolve("data"), stack.ingestUrl(), stack.queryUrl(), stack.mcpUrl(),
                 stack.consolidationUrl(), stack.registryUrl(), stack.kafkaBootstrapServers(), stack.openSearchUrl(), keyHint,
                 stack.serviceToken().authorization().substring("Bearer ".length()),
                 stack.ingestUrl(), stack.queryUrl());

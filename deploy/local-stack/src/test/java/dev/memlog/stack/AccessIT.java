@@ -1,5 +1,6 @@
 package dev.memlog.stack;
 
+import dev.memlog.client.MemoryClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -45,6 +46,7 @@ class AccessIT {
     static final String READ_ONLY = "read-only-key-0123456789";
     static final String WRITE_ONLY = "write-only-key-0123456789";
     static final String FEEDBACK_ONLY = "feedback-only-key-0123456";
+    static final String ERASE_ONLY = "erase-only-key-0123456789";
     static final String OTHER_TENANT = "other-tenant-key-0123456";
     /** An agent's key as keys have always been configured: read, write, feedback, one owner per read. */
     static final String AGENT = "agent-key-0123456789abcdef";
@@ -75,7 +77,7 @@ class AccessIT {
         idp.start();
         var keys = ApiKeys.load(String.join("\n", FULL + "=acme;scopes=read+write+feedback+admin+erase;reads=tenant",
                 READ_ONLY + "=acme;scopes=read;reads=tenant", WRITE_ONLY + "=acme;scopes=write",
-                FEEDBACK_ONLY + "=acme;scopes=feedback", OTHER_TENANT + "=globex;reads=tenant", AGENT + "=acme",
+                FEEDBACK_ONLY + "=acme;scopes=feedback", ERASE_ONLY + "=acme;scopes=erase", OTHER_TENANT + "=globex;reads=tenant", AGENT + "=acme",
                 PLANNER + "=acme;agent=planner;users=ann"), null);
         var free = LocalStack.Config.freePorts(dir, keys);
         stack = new LocalStack(new LocalStack.Config(dir, 0, 0, 0, 0, 0, 0, keys, free.embeddingModel(), free.partitions(),
@@ -104,6 +106,7 @@ class AccessIT {
             case "ingest" -> stack.ingestUrl();
             case "query" -> stack.queryUrl();
             case "consolidation" -> stack.consolidationUrl();
+            case "mcp" -> URI.create(stack.mcpUrl()).resolve("/").toString().replaceAll("/$", "");
             default -> stack.registryUrl();
         };
     }
@@ -129,6 +132,9 @@ class AccessIT {
     static Credential underScoped(Set<?> scopes) {
         if (scopes.contains(Scope.SERVICE)) {
             return new Credential("a tenant's key", ApiKeys.HEADER, FULL);
+        }
+        if (scopes.containsAll(Set.of(Scope.READ, Scope.WRITE, Scope.FEEDBACK))) {
+            return new Credential("a key that may only erase", ApiKeys.HEADER, ERASE_ONLY); // the MCP endpoint: any tool's scope
         }
         if (!scopes.contains(Scope.READ)) {
             return new Credential("a read-only key", ApiKeys.HEADER, READ_ONLY);
@@ -173,7 +179,7 @@ class AccessIT {
         }
         assertThat(checked).as("routes checked").hasSizeGreaterThanOrEqualTo(25)
                 .contains("ingest POST /v1/turns", "ingest DELETE /v1/memories/{record_id}", "ingest POST /v1/erasure", "query GET /v1/erasure/{erasure_id}", "query POST /v1/search", "consolidation GET /v1/working-memory",
-                        "registry POST /subjects/{subject}/versions", "registry PUT /config");
+                        "registry POST /subjects/{subject}/versions", "registry PUT /config", "mcp POST /mcp");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.memlog.stack;
 
+import dev.memlog.client.MemoryClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -68,6 +68,7 @@ public final class FuzzRequests {
         endpoints.add(new Endpoint("query", "GET", "/v1/working-memory", null, List.of("user_id", "session_id", "agent_id")));
         endpoints.add(new Endpoint("query", "GET", "/v1/memories/{record_id}/history", null, List.of()));
         endpoints.add(new Endpoint("query", "GET", "/v1/memories/{record_id}/lineage", null, List.of()));
+        endpoints.add(new Endpoint("query", "GET", "/v1/memories/{record_id}", null, List.of("user_id", "agent_id")));
         endpoints.add(new Endpoint("ingest", "DELETE", "/v1/memories/{record_id}", r -> NODES.objectNode()
                 .put("reason", "fuzz deletion " + r.nextInt(1000)), List.of("user_id", "agent_id")));
         endpoints.add(new Endpoint("ingest", "POST", "/v1/erasure", r -> r.nextBoolean()
@@ -82,7 +83,7 @@ public final class FuzzRequests {
         }, List.of()));
         endpoints.add(new Endpoint("query", "GET", "/v1/admin/replay/{replay_id}", null, List.of()));
         endpoints.add(new Endpoint("query", "GET", "/v1/memories", null, List.of("user_id", "agent_id", "as_of", "tier", "limit",
-                "cursor")));
+                "cursor", "session_id", "observed_after", "observed_before")));
         endpoints.add(new Endpoint("query", "GET", "/explorer/{asset}", null, List.of()));
         endpoints.add(new Endpoint("consolidation", "GET", "/v1/working-memory", null,
                 List.of("tenant", "user_id", "session_id", "agent_id", "forwarded")));
