@@ -258,6 +258,45 @@ public final class OpenApiContract {
         return violations;
     }
 
+    /**
+     * Sends each documented operation one request without a credential (path parameters from their examples, else
+     * "probe"; a JSON object for a body) and reports every one the router answered rather than its route, every
+     * guarded one that did not answer 401 (the access check runs only on a matched route), and every answer that
+     * departs from the document: empty when each operation is served as documented.
+     */
+    public List<String> answerEveryOperation(java.net.http.HttpClient http, String base) throws IOException, InterruptedException {
+        List<String> problems = new ArrayList<>();
+        for (Operation op : operations()) {
+            String path = op.path();
+            JsonNode parameters = document.path("paths").path(op.path()).path("parameters");
+            List<JsonNode> all = new ArrayList<>();
+            parameters.forEach(all::add);
+            operation(op.method(), op.path()).path("parameters").forEach(all::add);
+            for (JsonNode parameter : all) {
+                JsonNode p = resolve(parameter, "").node();
+                if ("path".equals(p.path("in").asText())) {
+                    path = path.replace("{" + p.path("name").asText() + "}", p.path("example").asText("probe"));
+                }
+            }
+            var body = op.method().equals("GET") || op.method().equals("DELETE")
+                    ? java.net.http.HttpRequest.BodyPublishers.noBody() : java.net.http.HttpRequest.BodyPublishers.ofString("{}");
+            var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + path))
+                    .header("Content-Type", "application/json").method(op.method(), body).build();
+            var response = http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+            String at = op.method() + " " + path;
+            if (fromRouter(response.statusCode(), response.body())) {
+                problems.add(at + " was answered by the router (" + response.statusCode() + "), not a route: " + response.body());
+                continue;
+            }
+            if (!op.scopes().contains("public") && response.statusCode() != 401) {
+                problems.add(at + " answered " + response.statusCode() + " without a credential, not 401");
+            }
+            problems.addAll(violations(op.method(), op.path(), response.statusCode(),
+                    response.headers().firstValue("Content-Type").orElse(null), response.body()));
+        }
+        return problems;
+    }
+
     /** Whether an answer is the router's own, that no route matched: its 404 for an unknown endpoint, or a 405. */
     public static boolean fromRouter(int status, String body) {
         if (status == 405) {

@@ -57,6 +57,7 @@ class OpenApiContractTest {
         try (var server = start(c -> ScopedRoutes.of(c, Scope.SERVICE).get("/v1/things/{thing_id}",
                 ctx -> ctx.json(Map.of("thing_id", ctx.pathParam("thing_id"), "count", 3, "seen_at", "2024-05-02T10:00:00Z"))))) {
             assertThat(contract.differences(server.routes())).isEmpty();
+            assertThat(contract.answerEveryOperation(http, "http://127.0.0.1:" + server.port())).isEmpty();
             assertThat(check("/v1/things/{thing_id}", get(server, "/v1/things/t1", true))).isEmpty();
             assertThat(check("/v1/things/{thing_id}", get(server, "/v1/things/t1", false))).as("401").isEmpty();
             for (String path : List.of("/health/live", "/health/ready", "/health/started", "/metrics", "/docs")) {
@@ -66,7 +67,7 @@ class OpenApiContractTest {
     }
 
     @Test
-    void aRouteMissingFromTheDocumentAStaleOperationAndOtherScopesAreEachReported() {
+    void aRouteMissingFromTheDocumentAStaleOperationAndOtherScopesAreEachReported() throws Exception {
         try (var server = start(c -> {
             ScopedRoutes.of(c, Scope.READ).get("/v1/things/{thing_id}", ctx -> ctx.result("x"));
             ScopedRoutes.of(c, Scope.WRITE).post("/v1/things", ctx -> ctx.result("x"));
@@ -78,6 +79,8 @@ class OpenApiContractTest {
         try (var server = start(c -> { })) {
             assertThat(contract.differences(server.routes()))
                     .containsExactly("GET /v1/things/{thing_id} is documented in " + SPEC + " but no route serves it");
+            assertThat(contract.answerEveryOperation(http, "http://127.0.0.1:" + server.port())).singleElement().asString()
+                    .startsWith("GET /v1/things/probe was answered by the router (404)");
         }
     }
 
