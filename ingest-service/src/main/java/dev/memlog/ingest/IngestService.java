@@ -10,6 +10,7 @@ import dev.memlog.common.limits.TenantLimits;
 import dev.memlog.common.limits.TenantQuota;
 import dev.memlog.common.limits.TenantRateLimits;
 import io.github.bucket4j.TimeMeter;
+import dev.memlog.common.http.ApiDocs;
 import dev.memlog.common.http.Metrics;
 import dev.memlog.common.http.GracefulShutdown;
 import dev.memlog.common.http.Health;
@@ -110,6 +111,7 @@ public final class IngestService implements GracefulShutdown.Stoppable {
                     routes.register(c);
                     deletions.register(c);
                     erasures.register(c);
+                    ApiDocs.register(c, "/openapi/ingest.yaml");
                 });
     }
 

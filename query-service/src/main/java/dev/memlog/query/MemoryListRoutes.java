@@ -178,14 +178,22 @@ final class MemoryListRoutes {
         throw ApiException.badRequest("limit", "limit must be an integer from 1 to " + MAX_LIMIT);
     }
 
-    /** The opaque cursor a previous page gave: the sort values of its last memory, and nothing else. */
+    /** The times a memory can have been observed at (years 1 to 9999): the index refuses to sort after any other. */
+    private static final long EARLIEST_MILLIS = java.time.Instant.parse("0001-01-01T00:00:00Z").toEpochMilli();
+    private static final long LATEST_MILLIS = java.time.Instant.parse("9999-12-31T23:59:59.999Z").toEpochMilli();
+
+    /**
+     * The opaque cursor a previous page gave: the sort values of its last memory (a time the index can hold, and a
+     * record id), and nothing else.
+     */
     static ArrayNode cursor(String value) {
         if (value == null) {
             return null;
         }
         try {
             JsonNode node = Json.mapper().readTree(new String(Base64.getUrlDecoder().decode(value), StandardCharsets.UTF_8));
-            if (node.isArray() && node.size() == 2 && node.get(0).isIntegralNumber() && node.get(1).isTextual()
+            if (node.isArray() && node.size() == 2 && node.get(0).isIntegralNumber() && node.get(0).canConvertToLong()
+                    && node.get(0).asLong() >= EARLIEST_MILLIS && node.get(0).asLong() <= LATEST_MILLIS && node.get(1).isTextual()
                     && SearchRequest.RECORD_ID.matcher(node.get(1).asText()).matches()) {
                 return (ArrayNode) node;
             }

@@ -15,6 +15,7 @@ import dev.memlog.common.embedding.OnnxEmbeddingProvider;
 import dev.memlog.common.http.Health;
 import dev.memlog.common.http.Metrics;
 import dev.memlog.common.http.GracefulShutdown;
+import dev.memlog.common.http.ApiDocs;
 import dev.memlog.common.http.ServiceServer;
 import dev.memlog.common.memory.StrengthModel;
 import dev.memlog.schemas.KafkaConnection;
@@ -218,6 +219,7 @@ public final class QueryService implements GracefulShutdown.Stoppable {
             erasures.register(c);
             memories.register(c);
             explorer.register(c);
+            ApiDocs.register(c, "/openapi/query.yaml");
         });
         started = true;
         log.info("query-service started: index {}, model {}, reranker {}", config.indexAlias(), embeddings.modelId(),

@@ -19,7 +19,10 @@ class MemoryListRoutesTest {
                 .isEqualTo("[1690880400000,\"tt-eve-garden\"]");
         for (String hostile : new String[] {"not base64 $", encoded("{\"script\":{\"source\":\"x\"}}"),
                 encoded("[1,\"a\",3]"), encoded("[\"1\",\"a\"]"), encoded("[1,\"a\\u0000b\"]"), encoded("[1,\"" + "x".repeat(200) + "\"]"),
-                encoded("[1, {\"match_all\":{}}]"), encoded("\u0000\u0001")}) {
+                encoded("[1, {\"match_all\":{}}]"), encoded("\u0000\u0001"),
+                // a time the index cannot sort after: refused here, not a 500 from the index
+                encoded("[99999999999999999999999999,\"a\"]"), encoded("[9223372036854775807,\"a\"]"),
+                encoded("[-9223372036854775808,\"a\"]")}) {
             assertThatThrownBy(() -> MemoryListRoutes.cursor(hostile)).as(hostile).isInstanceOf(ApiException.class)
                     .extracting(e -> ((ApiException) e).field()).isEqualTo("cursor");
         }

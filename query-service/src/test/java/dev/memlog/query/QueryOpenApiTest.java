@@ -1,0 +1,18 @@
+package dev.memlog.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.memlog.common.http.OpenApiContract;
+import org.junit.jupiter.api.Test;
+
+/** query-service's OpenAPI document is well made: it parses with no message, is OpenAPI 3.1, keeps the conventions. */
+class QueryOpenApiTest {
+    @Test
+    void theDocumentParsesCleanlyAsOpenApi31AndKeepsTheConventions() {
+        var contract = OpenApiContract.load(QueryContractIT.SPEC);
+        assertThat(contract.parserMessages()).isEmpty();
+        assertThat(contract.document().path("openapi").asText()).startsWith("3.1.");
+        assertThat(contract.operations()).hasSizeGreaterThanOrEqualTo(25);
+        assertThat(contract.conventionViolations()).isEmpty();
+    }
+}
