@@ -13,6 +13,12 @@ ingest: {name: ingest, image: memlog-ingest}
 consolidation: {name: consolidation, image: memlog-consolidation}
 query: {name: query, image: memlog-query}
 schemaRegistry: {name: schema-registry, image: memlog-schema-registry}
+mcp: {name: mcp, image: memlog-mcp}
+{{- end -}}
+
+{{- /* Whether a component runs: the registry and the MCP server may be turned off (enabled: false), the others not. */ -}}
+{{- define "memlog.on" -}}
+{{- if ne (toString (index .root.Values .key).enabled) "false" -}}true{{- end -}}
 {{- end -}}
 
 {{- define "memlog.labels" -}}

@@ -51,15 +51,16 @@ class ChartObjectsTest {
     void theDefaultValuesRenderEveryKindOfObject() {
         Chart.Rendered chart = Chart.render("values.yaml");
         assertThat(chart.all(Deployment.class)).extracting(d -> d.getMetadata().getName())
-                .containsExactlyInAnyOrder("memlog-ingest", "memlog-query", "memlog-schema-registry");
+                .containsExactlyInAnyOrder("memlog-ingest", "memlog-query", "memlog-schema-registry", "memlog-mcp");
         assertThat(chart.all(StatefulSet.class)).extracting(s -> s.getMetadata().getName()).containsExactly("memlog-consolidation");
         assertThat(chart.all(Service.class)).extracting(s -> s.getMetadata().getName()).containsExactlyInAnyOrder(
-                "memlog-ingest", "memlog-query", "memlog-schema-registry", "memlog-consolidation", "memlog-consolidation-headless");
+                "memlog-ingest", "memlog-query", "memlog-schema-registry", "memlog-mcp", "memlog-consolidation",
+                "memlog-consolidation-headless");
         assertThat(chart.all(HorizontalPodAutoscaler.class)).extracting(h -> h.getSpec().getScaleTargetRef().getName())
                 .containsExactlyInAnyOrder("memlog-ingest", "memlog-query");
-        assertThat(chart.all(PodDisruptionBudget.class)).hasSize(4);
-        assertThat(chart.all(NetworkPolicy.class)).hasSize(4);
-        assertThat(chart.ofKind("ServiceMonitor")).hasSize(4);
+        assertThat(chart.all(PodDisruptionBudget.class)).hasSize(5);
+        assertThat(chart.all(NetworkPolicy.class)).hasSize(5);
+        assertThat(chart.ofKind("ServiceMonitor")).hasSize(5);
         assertThat(chart.ofKind("KafkaTopic")).isNotEmpty();
         assertThat(chart.ofKind("KafkaUser")).hasSize(1);
         assertThat(chart.ofKind("PrometheusRule")).hasSize(1);
@@ -242,5 +243,21 @@ class ChartObjectsTest {
         Map<String, String> env = new LinkedHashMap<>();
         c.getEnv().forEach(e -> env.put(e.getName(), e.getValue()));
         return env;
+    }
+
+    @Test
+    void theMcpServerCallsIngestAndQueryInsideTheReleaseTakesClientsLikeThemAndCanBeTurnedOff() {
+        Chart.Rendered chart = Chart.render("values.yaml");
+        var mcp = env(chart.named(Deployment.class, "memlog-mcp").getSpec().getTemplate().getSpec().getContainers().getFirst());
+        assertThat(mcp).containsEntry("MCP_PORT", "8084").containsEntry("INGEST_URL", "http://memlog-ingest:8080")
+                .containsEntry("QUERY_URL", "http://memlog-query:8083");
+        var policy = chart.named(NetworkPolicy.class, "memlog-mcp").getSpec().getIngress().getFirst();
+        var query = chart.named(NetworkPolicy.class, "memlog-query").getSpec().getIngress().getFirst();
+        assertThat(policy.getFrom()).isEqualTo(query.getFrom());
+        assertThat(policy.getPorts().getFirst().getPort().getIntVal()).isEqualTo(8084);
+
+        Chart.Rendered without = Chart.render(List.of("values.yaml"), Map.of("mcp.enabled", false));
+        assertThat(without.all(Deployment.class)).extracting(d -> d.getMetadata().getName()).doesNotContain("memlog-mcp");
+        assertThat(without.all(Service.class)).extracting(s -> s.getMetadata().getName()).doesNotContain("memlog-mcp");
     }
 }
