@@ -216,5 +216,9 @@ class McpIT {
             assertThat(response.statusCode()).isEqualTo(401);
             assertThat(Json.mapper().readTree(response.body()).path("error").asText()).isNotBlank();
         }
+        // no server-sent stream to open: the server keeps no sessions
+        var stream = http.send(HttpRequest.newBuilder(URI.create(stack.mcpUrl())).header(ApiKeys.HEADER, DESK)
+                .header("Accept", "text/event-stream").GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(stream.statusCode()).isEqualTo(405);
     }
 }

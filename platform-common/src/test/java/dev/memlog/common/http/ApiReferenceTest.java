@@ -13,7 +13,7 @@ class ApiReferenceTest {
     /** The repository, from platform-common's directory (where Maven runs its tests). */
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     static final List<String> DOCUMENTS = List.of("ingest-service/src/main/resources/openapi/ingest.yaml",
-            "query-service/src/main/resources/openapi/query.yaml");
+            "query-service/src/main/resources/openapi/query.yaml", "mcp-server/src/main/resources/openapi/mcp.yaml");
 
     @org.junit.jupiter.api.Test
     void docsApiMdIsRenderedFromTheDocuments() throws Exception {
