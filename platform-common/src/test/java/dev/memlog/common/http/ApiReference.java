@@ -75,7 +75,8 @@ public final class ApiReference {
         });
         out.append("\n### Schemas\n");
         doc.path("components").path("schemas").properties().forEach(s -> {
-            out.append("\n#### ").append(s.getKey()).append("\n\n");
+            // named with the service: a schema of the same name in another document is another heading and anchor
+            out.append("\n#### ").append(s.getKey()).append(" (").append(service(doc)).append(")\n\n");
             if (s.getValue().has("description")) {
                 out.append(s.getValue().path("description").asText().strip()).append("\n\n");
             }
@@ -134,11 +135,16 @@ public final class ApiReference {
         }
     }
 
+    /** The service a document describes, as its title names it: "memlog query-service" is query-service. */
+    private static String service(JsonNode doc) {
+        return doc.path("info").path("title").asText().replace("memlog ", "");
+    }
+
     /** A schema's type, briefly: a named schema by its name, an array by its items, an enum by its values. */
     private static String type(JsonNode doc, JsonNode schema) {
         if (schema.has("$ref")) {
             String name = schema.path("$ref").asText().substring(schema.path("$ref").asText().lastIndexOf('/') + 1);
-            return "[" + name + "](#" + name.toLowerCase(java.util.Locale.ROOT) + ")";
+            return "[" + name + "](#" + name.toLowerCase(java.util.Locale.ROOT) + "-" + service(doc) + ")";
         }
         if (schema.has("allOf")) {
             List<String> parts = new ArrayList<>();
