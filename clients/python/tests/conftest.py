@@ -4,6 +4,7 @@ MEMLOG_INGEST_URL, MEMLOG_QUERY_URL  where ingest-service and query-service list
 MEMLOG_API_KEY                       a key of one tenant with scopes read, write, feedback and erase
 MEMLOG_OTHER_API_KEY                 a key of another tenant, to show that tenants do not see each other
 MEMLOG_THROTTLED_API_KEY             a key of a third tenant, used only to run into the read rate limit
+MEMLOG_MCP_URL, MEMLOG_MCP_API_KEY   the MCP server's endpoint, and a key bound to an agent for its tools
 
 Without them every test errors (never skips): a suite that did not run must not look like one that passed.
 """

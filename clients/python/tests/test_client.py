@@ -91,6 +91,21 @@ def test_list_memories_pages_and_iterates_every_memory(client, owner):
     assert client.list_memories(user_id=owner, tier="procedural").total == 0
 
 
+def test_list_memories_narrows_by_session_and_when_observed(client, owner):
+    client.add_memory("Booked the dentist for June", user_id=owner, session_id="june", timestamp="2024-06-01T09:00:00Z")
+    client.add_memory("The bike needs new tyres", user_id=owner, session_id="july", timestamp="2024-07-01T09:00:00Z")
+    eventually(lambda: {m.session_id for m in client.iter_memories(user_id=owner)} >= {"june", "july"}, "both listed")
+    june = client.list_memories(user_id=owner, session_id="june").memories
+    assert june and {m.session_id for m in june} == {"june"} and "Booked the dentist for June" in [m.text for m in june]
+    later = client.list_memories(user_id=owner, observed_after=datetime(2024, 6, 15, tzinfo=timezone.utc)).memories
+    assert later and {m.session_id for m in later} == {"july"}
+    earlier = client.list_memories(user_id=owner, observed_before="2024-06-15T00:00:00Z").memories
+    assert earlier and {m.session_id for m in earlier} == {"june"}
+    with pytest.raises(BadRequestError) as bad:
+        client.list_memories(user_id=owner, session_id="a\\b\n$(reboot)")
+    assert bad.value.field == "session_id"
+
+
 def test_get_and_history_of_a_memory(client, owner):
     event = client.add_memory("The spare key is under the blue flowerpot", user_id=owner).event_id
     hit = eventually(lambda: _hit(client, "spare key", owner, event), "the memory is searchable")

@@ -179,10 +179,13 @@ class _Calls:
 
     @staticmethod
     def list_memories(user_id: Optional[str], agent_id: Optional[str], tier: Optional[str],
-                      as_of: Optional[Timestamp], limit: Optional[int], cursor: Optional[str]) -> _Call:
+                      as_of: Optional[Timestamp], limit: Optional[int], cursor: Optional[str],
+                      session_id: Optional[str] = None, observed_after: Optional[Timestamp] = None,
+                      observed_before: Optional[Timestamp] = None) -> _Call:
         return _Call("query", "GET", "/v1/memories", MemoryPage.model_validate,
                      params=_params(user_id=user_id, agent_id=agent_id, tier=tier, as_of=iso(as_of), limit=limit,
-                                    cursor=cursor))
+                                    cursor=cursor, session_id=session_id, observed_after=iso(observed_after),
+                                    observed_before=iso(observed_before)))
 
     @staticmethod
     def get_memory(record_id: str, user_id: Optional[str], agent_id: Optional[str]) -> _Call:
@@ -198,32 +201,6 @@ class _Calls:
     def report_use(feedback: Feedback) -> _Call:
         return _Call("query", "POST", "/v1/feedback", FeedbackResult.model_validate, json=feedback.body(),
                      idempotent=feedback.feedback_id is not None)
-
-
-def _no_route(error: NotFoundError) -> bool:
-    """A 404 for the route itself (a server older than GET /v1/memories/{record_id}), not for the memory."""
-    return error.field is None and "not found" in error.message.lower() and "no memory" not in error.message.lower()
-
-
-_STORED_TIMES = ("observed_at", "valid_from", "valid_to")
-
-
-def _memory_from_history(history: MemoryHistory) -> Memory:
-    """A memory as GET /v1/memories/{record_id} shapes it, from the last version its history holds."""
-    last = history.versions[-1].model_dump()
-    shaped = {k: v for k, v in last.items() if k in Memory.model_fields and v is not None}
-    for name in _STORED_TIMES:
-        value = last.get(name)
-        if isinstance(value, (int, float)):
-            shaped[name] = datetime.fromtimestamp(value / 1000, tz=timezone.utc)
-    if isinstance(last.get("deleted_at"), (int, float)):
-        state = "deleted"
-    elif isinstance(last.get("forgotten_at"), (int, float)):
-        state = "forgotten"
-    else:
-        state = "superseded" if isinstance(last.get("valid_to"), (int, float)) else "live"
-    shaped.update(record_id=history.record_id, live=history.live, state=state)
-    return Memory.model_validate(shaped)
 
 
 def _search_request(query: str, *, k: Optional[int] = None, mode: Optional[str] = None,
@@ -391,9 +368,13 @@ class MemlogClient(_Base):
 
     def list_memories(self, *, user_id: Optional[str] = None, agent_id: Optional[str] = None,
                       tier: Optional[str] = None, as_of: Optional[Timestamp] = None, limit: Optional[int] = None,
-                      cursor: Optional[str] = None) -> MemoryPage:
-        """One page of an owner's memories, newest first: valid now, or with ``as_of`` those known then."""
-        return self._send(_Calls.list_memories(user_id, agent_id, tier, as_of, limit, cursor))
+                      cursor: Optional[str] = None, session_id: Optional[str] = None,
+                      observed_after: Optional[Timestamp] = None,
+                      observed_before: Optional[Timestamp] = None) -> MemoryPage:
+        """One page of an owner's memories, newest first: valid now, or with ``as_of`` those known then; optionally
+        of one ``tier`` or session, observed at or after ``observed_after`` and before ``observed_before``."""
+        return self._send(_Calls.list_memories(user_id, agent_id, tier, as_of, limit, cursor, session_id,
+                                               observed_after, observed_before))
 
     def iter_memories(self, *, user_id: Optional[str] = None, agent_id: Optional[str] = None,
                       tier: Optional[str] = None, as_of: Optional[Timestamp] = None,
@@ -410,16 +391,9 @@ class MemlogClient(_Base):
 
     def get_memory(self, record_id: str, *, user_id: Optional[str] = None,
                    agent_id: Optional[str] = None) -> Memory:
-        """One memory as it stands now, live or not; :class:`NotFoundError` when it is not this owner's.
-
-        A server older than GET /v1/memories/{record_id} is answered from the memory's history instead.
-        """
-        try:
-            return self._send(_Calls.get_memory(record_id, user_id, agent_id))
-        except NotFoundError as e:
-            if not _no_route(e):
-                raise
-        return _memory_from_history(self.history(record_id, user_id=user_id, agent_id=agent_id))
+        """One memory as it stands now, live or not (``live``, ``state``); :class:`NotFoundError` when it is not this
+        owner's."""
+        return self._send(_Calls.get_memory(record_id, user_id, agent_id))
 
     def history(self, record_id: str, *, user_id: Optional[str] = None,
                 agent_id: Optional[str] = None) -> MemoryHistory:
@@ -512,8 +486,11 @@ class AsyncMemlogClient(_Base):
 
     async def list_memories(self, *, user_id: Optional[str] = None, agent_id: Optional[str] = None,
                             tier: Optional[str] = None, as_of: Optional[Timestamp] = None,
-                            limit: Optional[int] = None, cursor: Optional[str] = None) -> MemoryPage:
-        return await self._send(_Calls.list_memories(user_id, agent_id, tier, as_of, limit, cursor))
+                            limit: Optional[int] = None, cursor: Optional[str] = None,
+                            session_id: Optional[str] = None, observed_after: Optional[Timestamp] = None,
+                            observed_before: Optional[Timestamp] = None) -> MemoryPage:
+        return await self._send(_Calls.list_memories(user_id, agent_id, tier, as_of, limit, cursor, session_id,
+                                                     observed_after, observed_before))
 
     async def iter_memories(self, *, user_id: Optional[str] = None, agent_id: Optional[str] = None,
                             tier: Optional[str] = None, as_of: Optional[Timestamp] = None,
@@ -530,12 +507,7 @@ class AsyncMemlogClient(_Base):
 
     async def get_memory(self, record_id: str, *, user_id: Optional[str] = None,
                          agent_id: Optional[str] = None) -> Memory:
-        try:
-            return await self._send(_Calls.get_memory(record_id, user_id, agent_id))
-        except NotFoundError as e:
-            if not _no_route(e):
-                raise
-        return _memory_from_history(await self.history(record_id, user_id=user_id, agent_id=agent_id))
+        return await self._send(_Calls.get_memory(record_id, user_id, agent_id))
 
     async def history(self, record_id: str, *, user_id: Optional[str] = None,
                       agent_id: Optional[str] = None) -> MemoryHistory:

@@ -29,10 +29,12 @@ import org.w3c.dom.Element;
  */
 class PythonClientIT {
     /** pytest's test count (parametrized cases each count): change it with the suite, so a lost test is noticed. */
-    static final int EXPECTED_TESTS = 71;
+    static final int EXPECTED_TESTS = 74;
     static final String KEY = "py-client-acme-key-0123456789abcdef";
     static final String OTHER_KEY = "py-client-globex-key-0123456789abcd";
     static final String THROTTLED_KEY = "py-client-throttled-key-0123456789";
+    /** The desk agent of acme, for the MCP server's tests: its tools act as that agent. */
+    static final String MCP_KEY = "py-client-mcp-desk-key-0123456789ab";
     static final long TIMEOUT_MINUTES = 20;
 
     @TempDir
@@ -58,13 +60,14 @@ class PythonClientIT {
         Path python = python();
         // everything the suite imports, before a stack is started for nothing
         int imports = run(List.of(python.toString(), "-c",
-                "import memlog, memlog.langchain, memlog.langgraph, pytest, pytest_asyncio"), Map.of(), 2);
+                "import memlog, memlog.langchain, memlog.langgraph, pytest, pytest_asyncio, mcp"), Map.of(), 2);
         if (imports != 0) {
             fail("the virtualenv at " + VENV + " cannot import the client, its adapters or pytest (exit " + imports
                     + "; its output is above): run " + PROJECT.resolve("make-venv") + " to install them from the machine's wheels");
         }
         var keys = ApiKeys.load(String.join("\n", KEY + "=acme;scopes=read+write+feedback+erase",
-                OTHER_KEY + "=globex;scopes=read+write+feedback+erase", THROTTLED_KEY + "=throttled"), null);
+                OTHER_KEY + "=globex;scopes=read+write+feedback+erase", THROTTLED_KEY + "=throttled",
+                MCP_KEY + "=acme;agent=desk;users=*"), null);
         var free = LocalStack.Config.freePorts(dir, keys);
         // a read rate low enough that one test can run into it, high enough that the others' polling never does
         stack = new LocalStack(new LocalStack.Config(dir, 0, 0, 0, 0, 0, 0, keys, free.embeddingModel(), free.partitions(),
@@ -86,7 +89,8 @@ class PythonClientIT {
         int exit = run(List.of(python().toString(), "-m", "pytest", "-p", "no:cacheprovider", "-rfEs",
                         "--junitxml=" + report, "-o", "junit_family=xunit2", "tests"),
                 Map.of("MEMLOG_INGEST_URL", stack.ingestUrl(), "MEMLOG_QUERY_URL", stack.queryUrl(),
-                        "MEMLOG_API_KEY", KEY, "MEMLOG_OTHER_API_KEY", OTHER_KEY, "MEMLOG_THROTTLED_API_KEY", THROTTLED_KEY),
+                        "MEMLOG_API_KEY", KEY, "MEMLOG_OTHER_API_KEY", OTHER_KEY, "MEMLOG_THROTTLED_API_KEY", THROTTLED_KEY,
+                        "MEMLOG_MCP_URL", stack.mcpUrl(), "MEMLOG_MCP_API_KEY", MCP_KEY),
                 TIMEOUT_MINUTES);
         assertThat(exit).as("pytest's exit code (its output is above)").isZero();
         assertThat(report).as("pytest's JUnit report").exists();
