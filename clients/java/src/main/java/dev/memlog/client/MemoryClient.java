@@ -64,19 +64,16 @@ public final class MemoryClient {
 
     /** One turn of a conversation: {"user_id", "session_id", "role", "text", ...}. */
     public JsonNode appendTurn(JsonNode turn) throws IOException {
-        return send(HttpRequest.newBuilder(URI.create(ingestUrl + "/v1/turns"))
-                .POST(HttpRequest.BodyPublishers.ofString(turn.toString())), 202);
+        return post(ingestUrl + "/v1/turns", turn, 202);
     }
 
     public JsonNode appendTurns(JsonNode batch) throws IOException {
-        return send(HttpRequest.newBuilder(URI.create(ingestUrl + "/v1/turns/batch"))
-                .POST(HttpRequest.BodyPublishers.ofString(batch.toString())), 202);
+        return post(ingestUrl + "/v1/turns/batch", batch, 202);
     }
 
     /** An explicit memory: something an agent asks to keep ("Ann is allergic to peanuts", "always answer in French"). */
     public JsonNode remember(JsonNode memory) throws IOException {
-        return send(HttpRequest.newBuilder(URI.create(ingestUrl + "/v1/memories"))
-                .POST(HttpRequest.BodyPublishers.ofString(memory.toString())), 202);
+        return post(ingestUrl + "/v1/memories", memory, 202);
     }
 
     /** The latest turns of one session of a user, from working memory. */
@@ -146,13 +143,11 @@ public final class MemoryClient {
     }
 
     public JsonNode search(ObjectNode request) throws IOException {
-        return send(HttpRequest.newBuilder(URI.create(queryUrl + "/v1/search"))
-                .POST(HttpRequest.BodyPublishers.ofString(request.toString())), 200);
+        return post(queryUrl + "/v1/search", request, 200);
     }
 
     public JsonNode context(ObjectNode request) throws IOException {
-        return send(HttpRequest.newBuilder(URI.create(queryUrl + "/v1/context"))
-                .POST(HttpRequest.BodyPublishers.ofString(request.toString())), 200);
+        return post(queryUrl + "/v1/context", request, 200);
     }
 
     /** Live and forgotten memory counts of the tenant, or of one user. */
@@ -197,8 +192,7 @@ public final class MemoryClient {
      * scope; answered once the subject's keys are destroyed and the erasure is in the log.
      */
     public JsonNode erase(JsonNode subject) throws IOException {
-        return send(HttpRequest.newBuilder(URI.create(ingestUrl + "/v1/erasure"))
-                .POST(HttpRequest.BodyPublishers.ofString(subject.toString())), 202);
+        return post(ingestUrl + "/v1/erasure", subject, 202);
     }
 
     /** An erasure's receipt once the indexes have taken it (needs the erase scope); a missing node before. */
@@ -208,12 +202,15 @@ public final class MemoryClient {
 
     /** Reports memories used or not useful: {"user_id", "record_ids", "signal", "timestamp"}. */
     public JsonNode feedback(JsonNode report) throws IOException {
-        return send(HttpRequest.newBuilder(URI.create(queryUrl + "/v1/feedback"))
-                .POST(HttpRequest.BodyPublishers.ofString(report.toString())), 202);
+        return post(queryUrl + "/v1/feedback", report, 202);
     }
 
     public long count(String userId) throws IOException {
         return stats(userId).path("records").asLong();
+    }
+
+    private JsonNode post(String url, JsonNode body, int expected) throws IOException {
+        return send(HttpRequest.newBuilder(URI.create(url)).POST(HttpRequest.BodyPublishers.ofString(body.toString())), expected);
     }
 
     private JsonNode send(HttpRequest.Builder request, int expected) throws IOException {
