@@ -1,5 +1,6 @@
 package dev.memlog.langchain4j;
 
+import dev.memlog.client.Owner;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,5 +1,6 @@
 package dev.memlog.springai;
 
+import dev.memlog.client.Owner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

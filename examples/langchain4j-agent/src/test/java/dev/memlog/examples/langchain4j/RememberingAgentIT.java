@@ -8,7 +8,7 @@ import dev.memlog.client.MemoryClient;
 import dev.memlog.common.auth.ApiKeys;
 import dev.memlog.langchain4j.MemlogChatMemory;
 import dev.memlog.langchain4j.MemlogContentRetriever;
-import dev.memlog.langchain4j.Owner;
+import dev.memlog.client.Owner;
 import dev.memlog.stack.LocalStack;
 import dev.memlog.testkit.OpenAiCompatibleStub;
 import dev.langchain4j.rag.query.Query;

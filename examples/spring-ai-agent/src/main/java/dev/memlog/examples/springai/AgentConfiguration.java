@@ -3,7 +3,7 @@ package dev.memlog.examples.springai;
 import dev.memlog.client.MemoryClient;
 import dev.memlog.springai.MemlogChatMemoryRepository;
 import dev.memlog.springai.MemlogContextAdvisor;
-import dev.memlog.springai.Owner;
+import dev.memlog.client.Owner;
 import org.springframework.ai.chat.client.ChatClient;
 import org.springframework.ai.chat.client.advisor.MessageChatMemoryAdvisor;
 import org.springframework.ai.chat.memory.ChatMemory;

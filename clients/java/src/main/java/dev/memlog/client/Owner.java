@@ -1,11 +1,10 @@
-package dev.memlog.springai;
+package dev.memlog.client;
 
-import dev.memlog.client.MemoryClient;
 import java.util.Map;
 
 /**
  * Whose memory an adapter reads and writes: a user, an agent, or a user as served by an agent. A credential bound to
- * an agent supplies the agent itself; the tenant always comes from the credential, never from here.
+ * an agent supplies the agent itself; the tenant always comes from the credential.
  */
 public record Owner(String userId, String agentId) {
     public Owner {
@@ -23,7 +22,7 @@ public record Owner(String userId, String agentId) {
     }
 
     /** The owner's fields, as the API's bodies and query parameters name them. */
-    Map<String, String> fields() {
+    public Map<String, String> fields() {
         return MemoryClient.query("user_id", userId, "agent_id", agentId);
     }
 }
