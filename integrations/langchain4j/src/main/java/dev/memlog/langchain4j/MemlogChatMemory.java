@@ -1,6 +1,5 @@
 package dev.memlog.langchain4j;
 
-import dev.memlog.client.Owner;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -11,6 +10,7 @@ import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.memory.ChatMemory;
 import dev.memlog.client.MemoryClient;
+import dev.memlog.client.Owner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;

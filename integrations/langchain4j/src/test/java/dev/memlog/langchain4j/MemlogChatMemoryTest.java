@@ -1,6 +1,5 @@
 package dev.memlog.langchain4j;
 
-import dev.memlog.client.Owner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,6 +9,7 @@ import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.ToolExecutionResultMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.memlog.client.MemoryClient;
+import dev.memlog.client.Owner;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

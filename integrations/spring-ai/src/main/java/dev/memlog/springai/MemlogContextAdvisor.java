@@ -1,10 +1,10 @@
 package dev.memlog.springai;
 
-import dev.memlog.client.Owner;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memlog.client.MemoryClient;
+import dev.memlog.client.Owner;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

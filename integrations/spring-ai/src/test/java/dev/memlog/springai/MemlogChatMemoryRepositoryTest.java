@@ -1,9 +1,9 @@
 package dev.memlog.springai;
 
-import dev.memlog.client.Owner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.memlog.client.Owner;
 import java.io.UncheckedIOException;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;

@@ -1,8 +1,8 @@
 package dev.memlog.springai;
 
-import dev.memlog.client.Owner;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.memlog.client.Owner;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

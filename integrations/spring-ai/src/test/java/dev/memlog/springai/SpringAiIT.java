@@ -1,6 +1,5 @@
 package dev.memlog.springai;
 
-import dev.memlog.client.Owner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -8,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.memlog.client.MemoryClient;
+import dev.memlog.client.Owner;
 import dev.memlog.common.auth.ApiKeys;
 import dev.memlog.stack.LocalStack;
 import dev.memlog.testkit.OpenAiCompatibleStub;

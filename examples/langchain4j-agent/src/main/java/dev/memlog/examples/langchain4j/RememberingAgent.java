@@ -5,9 +5,9 @@ import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.service.AiServices;
 import dev.langchain4j.service.SystemMessage;
 import dev.memlog.client.MemoryClient;
+import dev.memlog.client.Owner;
 import dev.memlog.langchain4j.MemlogChatMemory;
 import dev.memlog.langchain4j.MemlogContentRetriever;
-import dev.memlog.client.Owner;
 
 /**
  * An assistant that remembers across sessions: each session's turns go to memlog through its chat memory, and every

@@ -5,10 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.memlog.client.MemoryClient;
+import dev.memlog.client.Owner;
 import dev.memlog.common.auth.ApiKeys;
 import dev.memlog.langchain4j.MemlogChatMemory;
 import dev.memlog.langchain4j.MemlogContentRetriever;
-import dev.memlog.client.Owner;
 import dev.memlog.stack.LocalStack;
 import dev.memlog.testkit.OpenAiCompatibleStub;
 import dev.langchain4j.rag.query.Query;

@@ -1,9 +1,9 @@
 package dev.memlog.examples.springai;
 
 import dev.memlog.client.MemoryClient;
+import dev.memlog.client.Owner;
 import dev.memlog.springai.MemlogChatMemoryRepository;
 import dev.memlog.springai.MemlogContextAdvisor;
-import dev.memlog.client.Owner;
 import org.springframework.ai.chat.client.ChatClient;
 import org.springframework.ai.chat.client.advisor.MessageChatMemoryAdvisor;
 import org.springframework.ai.chat.memory.ChatMemory;
