@@ -29,7 +29,7 @@ import org.w3c.dom.Element;
  */
 class PythonClientIT {
     /** pytest's test count (parametrized cases each count): change it with the suite, so a lost test is noticed. */
-    static final int EXPECTED_TESTS = 74;
+    static final int EXPECTED_TESTS = 85;
     static final String KEY = "py-client-acme-key-0123456789abcdef";
     static final String OTHER_KEY = "py-client-globex-key-0123456789abcd";
     static final String THROTTLED_KEY = "py-client-throttled-key-0123456789";
