@@ -45,7 +45,21 @@ class _Answer(BaseModel):
 
 # ----------------------------------------------------------------------------------------------------------- writes
 
-class Turn(_Request):
+class _Event(_Request):
+    """What every appended event may carry besides its content: its owner, when it happened, labels, its id."""
+
+    user_id: Optional[str] = None
+    agent_id: Optional[str] = None
+    timestamp: Optional[Timestamp] = None
+    metadata: Optional[dict[str, str]] = None
+    event_id: Optional[str] = None
+
+    @field_serializer("timestamp")
+    def _timestamp(self, value: Timestamp | None) -> str | None:
+        return iso(value)
+
+
+class Turn(_Event):
     """One turn of a conversation (POST /v1/turns, or an item of POST /v1/turns/batch).
 
     ``user_id`` or ``agent_id`` (or both) name whose memory it is; the tenant is always the credential's.
@@ -56,34 +70,16 @@ class Turn(_Request):
     session_id: str
     role: str
     content: str
-    user_id: Optional[str] = None
-    agent_id: Optional[str] = None
-    timestamp: Optional[Timestamp] = None
-    metadata: Optional[dict[str, str]] = None
-    event_id: Optional[str] = None
-
-    @field_serializer("timestamp")
-    def _timestamp(self, value: Timestamp | None) -> str | None:
-        return iso(value)
 
 
-class MemoryInput(_Request):
+class MemoryInput(_Event):
     """An explicit memory (POST /v1/memories): a statement an agent chose to keep; it never decays.
 
     An instruction ("Always answer in French.") becomes a standing instruction that leads every context pack.
     """
 
     content: str
-    user_id: Optional[str] = None
-    agent_id: Optional[str] = None
     session_id: Optional[str] = None
-    timestamp: Optional[Timestamp] = None
-    metadata: Optional[dict[str, str]] = None
-    event_id: Optional[str] = None
-
-    @field_serializer("timestamp")
-    def _timestamp(self, value: Timestamp | None) -> str | None:
-        return iso(value)
 
 
 class AppendResult(_Answer):

@@ -38,7 +38,12 @@ public final class LocalStack implements AutoCloseable {
                          int consolidationPort, int queryPort, ApiKeys apiKeys, String embeddingModel, int partitions,
                          Map<String, String> settings) {
         public static Config freePorts(Path dataDir, ApiKeys apiKeys) {
-            return new Config(dataDir, 0, 0, 0, 0, 0, 0, apiKeys, "bge-small-en-v1.5-q", 3, Map.of());
+            return freePorts(dataDir, apiKeys, Map.of());
+        }
+
+        /** Free ports, the default model and partitions, and these settings in place of the environment's. */
+        public static Config freePorts(Path dataDir, ApiKeys apiKeys, Map<String, String> settings) {
+            return new Config(dataDir, 0, 0, 0, 0, 0, 0, apiKeys, "bge-small-en-v1.5-q", 3, settings);
         }
     }
 

@@ -79,9 +79,7 @@ class AccessIT {
                 READ_ONLY + "=acme;scopes=read;reads=tenant", WRITE_ONLY + "=acme;scopes=write",
                 FEEDBACK_ONLY + "=acme;scopes=feedback", ERASE_ONLY + "=acme;scopes=erase", OTHER_TENANT + "=globex;reads=tenant", AGENT + "=acme",
                 PLANNER + "=acme;agent=planner;users=ann"), null);
-        var free = LocalStack.Config.freePorts(dir, keys);
-        stack = new LocalStack(new LocalStack.Config(dir, 0, 0, 0, 0, 0, 0, keys, free.embeddingModel(), free.partitions(),
-                Map.of("SUMMARIZER", "none", "OIDC_JWKS_URL", "http://127.0.0.1:" + idp.getAddress().getPort() + "/certs",
+        stack = new LocalStack(LocalStack.Config.freePorts(dir, keys, Map.of("SUMMARIZER", "none", "OIDC_JWKS_URL", "http://127.0.0.1:" + idp.getAddress().getPort() + "/certs",
                         "OIDC_ISSUER", ISSUER, "OIDC_AUDIENCE", "memlog")), line -> { });
     }
 

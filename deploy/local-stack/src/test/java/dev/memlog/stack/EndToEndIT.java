@@ -44,11 +44,10 @@ class EndToEndIT {
     static void start() throws Exception {
         var keys = ApiKeys.load(ACME_KEY + "=acme," + GLOBEX_KEY + "=globex," + ANALYST_KEY
                 + "=acme;scopes=read+admin;reads=tenant", null);
-        var free = LocalStack.Config.freePorts(dir, keys);
         // retrieval weighs strength, so reinforcement shows in the order. Each test's owner lives in its own years:
         // no session summaries and no ageing of quiet owners, both of which other tests' timestamps would set off
         // (they move stream time past sessions' gaps and owners' clocks) and make counts race
-        stack = new LocalStack(new LocalStack.Config(dir, 0, 0, 0, 0, 0, 0, keys, free.embeddingModel(), free.partitions(),
+        stack = new LocalStack(LocalStack.Config.freePorts(dir, keys,
                 Map.of("STRENGTH_WEIGHT", "0.2", "SUMMARIZER", "none", "FORGET_DORMANT_AFTER_DAYS", "36500")), line -> { });
         acme = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), ACME_KEY);
         globex = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), GLOBEX_KEY);

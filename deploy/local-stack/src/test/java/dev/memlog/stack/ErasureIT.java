@@ -47,9 +47,7 @@ class ErasureIT {
     static void start() throws Exception {
         var keys = ApiKeys.load(AGENT_KEY + "=acme\n" + ERASER_KEY + "=acme;scopes=erase\n" + OTHER_TENANT_ERASER_KEY
                 + "=globex;scopes=erase", null);
-        var free = LocalStack.Config.freePorts(dir, keys);
-        stack = new LocalStack(new LocalStack.Config(dir, 0, 0, 0, 0, 0, 0, keys, free.embeddingModel(), free.partitions(),
-                Map.of("SUMMARIZER", "none")), line -> { });
+        stack = new LocalStack(LocalStack.Config.freePorts(dir, keys, Map.of("SUMMARIZER", "none")), line -> { });
         agent = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), AGENT_KEY);
         eraser = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), ERASER_KEY);
     }

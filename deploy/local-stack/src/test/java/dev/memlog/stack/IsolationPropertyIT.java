@@ -104,9 +104,7 @@ class IsolationPropertyIT {
             keys.append(new Credential(t, Kind.WRITER).key()).append('=').append(t).append(";scopes=write\n");
         }
         var apiKeys = ApiKeys.load(keys.toString(), null);
-        var free = LocalStack.Config.freePorts(dir, apiKeys);
-        stack = new LocalStack(new LocalStack.Config(dir, 0, 0, 0, 0, 0, 0, apiKeys, free.embeddingModel(), free.partitions(),
-                Map.of("SUMMARIZER", "none", "FORGETTING", "false", "RATE_LIMIT_READS_PER_SECOND", "0")), line -> { });
+        stack = new LocalStack(LocalStack.Config.freePorts(dir, apiKeys, Map.of("SUMMARIZER", "none", "FORGETTING", "false", "RATE_LIMIT_READS_PER_SECOND", "0")), line -> { });
         for (String t : TENANTS) {
             var writer = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), new Credential(t, Kind.AGENT).key());
             ObjectNode batch = Json.mapper().createObjectNode();

@@ -49,9 +49,7 @@ class McpIT {
         var keys = ApiKeys.load(String.join("\n", DESK + "=acme;agent=desk;users=*", DESK_OF_GLOBEX + "=globex;agent=desk;users=*",
                 PLANNER + "=acme;agent=planner", DESK_READER + "=acme;agent=desk;users=*;scopes=read",
                 UNBOUND + "=acme"), null);
-        var free = LocalStack.Config.freePorts(dir, keys);
-        stack = new LocalStack(new LocalStack.Config(dir, 0, 0, 0, 0, 0, 0, keys, free.embeddingModel(), free.partitions(),
-                Map.of("SUMMARIZER", "none")), line -> { });
+        stack = new LocalStack(LocalStack.Config.freePorts(dir, keys, Map.of("SUMMARIZER", "none")), line -> { });
     }
 
     @AfterAll

@@ -48,9 +48,7 @@ class SpringAiIT {
     @BeforeAll
     static void start() throws Exception {
         var keys = ApiKeys.load(KEY + "=acme", null);
-        var free = LocalStack.Config.freePorts(dir, keys);
-        stack = new LocalStack(new LocalStack.Config(dir, 0, 0, 0, 0, 0, 0, keys, free.embeddingModel(), free.partitions(),
-                Map.of("SUMMARIZER", "none")), line -> { });
+        stack = new LocalStack(LocalStack.Config.freePorts(dir, keys, Map.of("SUMMARIZER", "none")), line -> { });
         model = new OpenAiCompatibleStub(body -> {
             String question = lastUserText(body);
             return question.contains("flying to Porto") ? "Noted: Porto, on the ninth of March."

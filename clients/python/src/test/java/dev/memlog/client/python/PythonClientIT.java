@@ -68,9 +68,8 @@ class PythonClientIT {
         var keys = ApiKeys.load(String.join("\n", KEY + "=acme;scopes=read+write+feedback+erase",
                 OTHER_KEY + "=globex;scopes=read+write+feedback+erase", THROTTLED_KEY + "=throttled",
                 MCP_KEY + "=acme;agent=desk;users=*"), null);
-        var free = LocalStack.Config.freePorts(dir, keys);
         // a read rate low enough that one test can run into it, high enough that the others' polling never does
-        stack = new LocalStack(new LocalStack.Config(dir, 0, 0, 0, 0, 0, 0, keys, free.embeddingModel(), free.partitions(),
+        stack = new LocalStack(LocalStack.Config.freePorts(dir, keys,
                 Map.of("RATE_LIMIT_READS_PER_SECOND", "30", "RATE_LIMIT_READS_BURST", "60")), System.out::println);
     }
 

@@ -35,9 +35,7 @@ class RememberingAgentIT {
     @BeforeAll
     static void start() throws Exception {
         var keys = ApiKeys.of(Map.of(KEY, "travel"));
-        var free = LocalStack.Config.freePorts(dir, keys);
-        stack = new LocalStack(new LocalStack.Config(dir, 0, 0, 0, 0, 0, 0, keys, free.embeddingModel(), free.partitions(),
-                Map.of("SUMMARIZER", "none")), line -> { });
+        stack = new LocalStack(LocalStack.Config.freePorts(dir, keys, Map.of("SUMMARIZER", "none")), line -> { });
         model = new OpenAiCompatibleStub(body -> body.contains("window seat") && body.contains("Which seat")
                 ? "Book a window seat, as you prefer." : "Noted.");
         memory = new MemoryClient(stack.ingestUrl(), stack.queryUrl(), KEY);

@@ -36,9 +36,7 @@ class TravelAgentIT {
     @BeforeAll
     static void start() throws Exception {
         var keys = ApiKeys.load(KEY + "=acme;agent=travel-desk;users=*", null);
-        var free = LocalStack.Config.freePorts(dir, keys);
-        stack = new LocalStack(new LocalStack.Config(dir, 0, 0, 0, 0, 0, 0, keys, free.embeddingModel(), free.partitions(),
-                Map.of("SUMMARIZER", "none")), line -> { });
+        stack = new LocalStack(LocalStack.Config.freePorts(dir, keys, Map.of("SUMMARIZER", "none")), line -> { });
         model = new OpenAiCompatibleStub(body -> body.contains("fourth of June") && !body.contains("memory holds")
                 ? "Noted: Lisbon, the fourth of June." : "You are flying to Lisbon.");
         app = new SpringApplicationBuilder(TravelAgentApplication.class).run(
