@@ -64,10 +64,13 @@ public final class McpService implements GracefulShutdown.Stoppable {
                 config.managementPort()), config.maxRequestBytes(), metrics, health, access, mcp::register);
     }
 
-    /** Whether a service this one calls answers its readiness probe: without both, no tool can work. */
+    /**
+     * Whether a service this one calls answers on the API port its tools use: without both, no tool can work. It asks
+     * for the public document every memlog service serves there, since the probes may be on a management port.
+     */
     private static boolean ready(HttpClient http, String baseUrl) {
         try {
-            var request = HttpRequest.newBuilder(URI.create(baseUrl + "/health/ready")).timeout(Duration.ofSeconds(2)).GET().build();
+            var request = HttpRequest.newBuilder(URI.create(baseUrl + "/openapi.json")).timeout(Duration.ofSeconds(2)).GET().build();
             return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
         } catch (java.io.IOException | IllegalArgumentException e) {
             return false;
