@@ -200,6 +200,30 @@ public final class OpenApiContract {
     }
 
     /**
+     * One request as a client sends it (a JSON body, accepting JSON or an event stream as MCP clients do), on a
+     * connection of its own: one the server refused before reading its body is not one to reuse.
+     *
+     * @param headers further headers by name, such as the credential
+     */
+    public static java.net.http.HttpResponse<String> send(String url, String method, Map<String, String> headers, String body)
+            throws IOException, InterruptedException {
+        var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).header("Content-Type", "application/json")
+                .header("Accept", "application/json, text/event-stream")
+                .method(method, body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
+                        : java.net.http.HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(request::header);
+        try (var http = java.net.http.HttpClient.newHttpClient()) {
+            return http.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
+    /** How a real response to {@code method path} departs from the document, as {@link #violations(String, String, int, String, String)}. */
+    public List<String> violations(String method, String path, java.net.http.HttpResponse<String> response) {
+        return violations(method, path, response.statusCode(), response.headers().firstValue("Content-Type").orElse(null),
+                response.body());
+    }
+
+    /**
      * How a real response departs from what the document says of it: a status it does not document, another media
      * type, a body its schema refuses, or an error body whose {@code status} is not the response's. Empty when it
      * conforms.
