@@ -129,9 +129,10 @@ public final class LocalStack implements AutoCloseable {
             started.push(query);
             progress.accept(done(t, "query-service at http://127.0.0.1:" + query.port()));
 
-            // agents' hosts reach memory as MCP tools here, with the same keys; MCP_PORT, or a free port
-            mcp = new McpService(McpService.Config.local(env.integer("MCP_PORT", 0), ingestUrl(), queryUrl(),
-                    config.apiKeys(), tuned.tokens()));
+            // agents' hosts reach memory as MCP tools here, with the same keys; on the config's MCP_PORT (a port is the
+            // stack's to choose, like the others, never the process environment's), or a free port
+            int mcpPort = Integer.parseInt(config.settings().getOrDefault("MCP_PORT", "0"));
+            mcp = new McpService(McpService.Config.local(mcpPort, ingestUrl(), queryUrl(), config.apiKeys(), tuned.tokens()));
             started.push(mcp);
             progress.accept("      MCP server at " + mcpUrl());
         } catch (Exception | Error e) {

@@ -89,10 +89,10 @@ public final class MemlogChatMemory implements ChatMemory {
         }
         for (Iterator<Map.Entry<String, ChatMessage>> it = pending.entrySet().iterator(); it.hasNext(); ) {
             var entry = it.next();
-            if (!consolidated.contains(entry.getKey())) {
-                messages.add(entry.getValue());
-            } else if (!consolidated.isEmpty()) {
+            if (consolidated.contains(entry.getKey())) {
                 it.remove(); // seen once in working memory: from now on it is read from there
+            } else {
+                messages.add(entry.getValue());
             }
         }
         return messages;
